@@ -1,0 +1,94 @@
+// The HTTP transport: a fastify server that hands every request to a twin's kernel unchanged.
+
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Kernel } from '../kernel/kernel.ts';
+import type { TwinRequest } from '../kernel/types.ts';
+
+export interface ServeOptions {
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+}
+
+export interface RunningTwin {
+  kernel: Kernel<unknown, unknown>;
+  server: FastifyInstance;
+  /** `http://host:port`, the twin's external base URL. */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
+
+/** Build (without listening) a fastify app that serves one twin. */
+export function buildServer(kernel: Kernel<unknown, unknown>): FastifyInstance {
+  const limit = kernel.options.bodyLimit;
+  const app = Fastify({
+    logger: false,
+    // Leave room above the twin's limit so the kernel, not fastify, answers "too large" in the vendor's shape.
+    bodyLimit: limit + 1,
+    // Slack's method names contain dots and Jira keys may be long; let the kernel judge paths.
+    routerOptions: { maxParamLength: 2048, ignoreTrailingSlash: false },
+    forceCloseConnections: true,
+  });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: limit + 1 }, (_req, body, done) => done(null, body));
+
+  app.setErrorHandler((err: Error & { code?: string; statusCode?: number }, req, reply) => {
+    const kind = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'body_too_large' : 'malformed_body';
+    const res = kernel.renderError(kind, { message: err.message });
+    void reply.code(res.status).headers(res.headers).send(res.body);
+  });
+
+  app.route({
+    method: [...METHODS],
+    url: '/*',
+    handler: async (req, reply) => {
+      const host = req.headers.host ?? `${req.hostname}`;
+      const twinReq: TwinRequest = {
+        method: req.method,
+        url: new URL(req.url, `${req.protocol}://${host}`),
+        headers: Object.fromEntries(
+          Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(', ') : String(v ?? '')]),
+        ),
+        body: Buffer.isBuffer(req.body) ? new Uint8Array(req.body.buffer, req.body.byteOffset, req.body.byteLength) : undefined,
+      };
+      const res = await kernel.handle(twinReq);
+      if (res.drop) {
+        reply.hijack();
+        req.raw.socket.destroy();
+        return;
+      }
+      reply.code(res.status).headers(res.headers);
+      return reply.send(res.body === undefined ? undefined : typeof res.body === 'string' ? res.body : Buffer.from(res.body));
+    },
+  });
+  return app;
+}
+
+/**
+ * Serve a twin over HTTP on loopback (or `host`).
+ *
+ * @example
+ *   const twin = await serve(createKernel(slackTwin), { port: 0 });
+ *   new WebClient(token, { slackApiUrl: `${twin.url}/api/` });
+ */
+export async function serve(kernel: Kernel<unknown, unknown>, opts: ServeOptions = {}): Promise<RunningTwin> {
+  const server = buildServer(kernel);
+  const host = opts.host ?? '127.0.0.1';
+  await server.listen({ host, port: opts.port ?? 0 });
+  const addr = server.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? 0);
+  const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  return {
+    kernel,
+    server,
+    url: `http://${urlHost}:${port}`,
+    port,
+    close: async () => {
+      kernel.close();
+      await server.close();
+    },
+  };
+}

@@ -1,0 +1,402 @@
+// The request pipeline every transport shares: normalise → route → authenticate → faults and rate limits → validate → operation → journal.
+
+import { performance } from 'node:perf_hooks';
+import { handleControl } from '../control/control-plane.ts';
+import { normalise } from './body.ts';
+import type { ClockMode } from './clock.ts';
+import { KernelError } from './errors.ts';
+import { FaultRegistry } from './faults.ts';
+import { Journal, redact } from './journal.ts';
+import { collectOperations, type OperationSpec, Router } from './openapi.ts';
+import { type DeliverySpec, type OutboundDelivery, Outbox, type OutboxOptions } from './outbox.ts';
+import { RateLimiter } from './rate-limits.ts';
+import { type TenantOptions, TenantRegistry } from './tenants.ts';
+import {
+  json,
+  type KernelErrorDetail,
+  type KernelErrorKind,
+  type NormalisedRequest,
+  type OperationContext,
+  type OperationInput,
+  type Tenant,
+  type TwinDefinition,
+  TwinError,
+  type TwinRequest,
+  type TwinResponse,
+  type ValidationIssue,
+} from './types.ts';
+import { Validators } from './validation.ts';
+
+export interface KernelOptions {
+  /** Seed for the default tenant's data (and for fault probabilities). */
+  seed?: number;
+  /** Answer over-limit calls with the vendor's rate-limit error. Default on. */
+  rateLimits?: boolean;
+  /** How many journal entries to keep. */
+  journalSize?: number;
+  /** Largest request body accepted, in bytes (the twin's own limit wins when smaller). */
+  bodyLimit?: number;
+  /** Default clock mode for new tenants. */
+  clock?: ClockMode;
+  outbox?: OutboxOptions;
+  /** Check every JSON answer against the contract and record what does not match (tests). */
+  recordResponseViolations?: boolean;
+  /** Where internal errors are reported (never to the client). */
+  log?: (message: string, err?: unknown) => void;
+}
+
+export interface ResponseViolation {
+  operationId: string;
+  status: number;
+  issues: ValidationIssue[];
+}
+
+const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+/** A twin's definition, typed; the only thing a twin's index.ts needs from the kernel. */
+export function defineTwin<S, P>(def: TwinDefinition<S, P>): TwinDefinition<S, P> {
+  return def;
+}
+
+/**
+ * One twin's engine: state per tenant, the request pipeline, the control plane and the outbox.
+ *
+ * @example
+ *   const kernel = createKernel(slackTwin, { seed: 42 });
+ *   const res = await kernel.fetch('http://slack.test/api/auth.test', { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+ */
+export class Kernel<S = unknown, P = unknown> {
+  readonly def: TwinDefinition<S, P>;
+  readonly operations: OperationSpec[];
+  readonly tenants: TenantRegistry<S>;
+  readonly journal: Journal;
+  readonly faults: FaultRegistry;
+  readonly limiter: RateLimiter;
+  readonly outbox: Outbox;
+  readonly options: Required<Pick<KernelOptions, 'seed' | 'bodyLimit' | 'clock'>> & KernelOptions;
+  readonly responseViolations: ResponseViolation[] = [];
+  readonly startedAt = Date.now();
+  private readonly router: Router;
+  private readonly validators: Validators;
+  private readonly log: (message: string, err?: unknown) => void;
+
+  constructor(def: TwinDefinition<S, P>, options: KernelOptions = {}) {
+    this.def = def;
+    this.log = options.log ?? ((m, e) => console.error(`[twin:${def.name}] ${m}`, e ?? ''));
+    this.options = {
+      ...options,
+      seed: options.seed ?? 1,
+      bodyLimit: Math.min(options.bodyLimit ?? DEFAULT_BODY_LIMIT, def.bodyLimit ?? Number.POSITIVE_INFINITY),
+      clock: options.clock ?? 'real',
+    };
+    this.operations = collectOperations(def.openapi);
+    this.router = new Router(this.operations);
+    this.validators = new Validators(def.openapi, this.operations, def.coerceBody ?? false);
+    this.journal = new Journal(options.journalSize ?? 10_000);
+    this.faults = new FaultRegistry(this.options.seed);
+    this.limiter = new RateLimiter(options.rateLimits ?? true);
+    this.outbox = new Outbox(options.outbox);
+    this.tenants = new TenantRegistry<S>(def as TwinDefinition<S, unknown>, {
+      seed: this.options.seed,
+      clock: this.options.clock,
+      onTimerError: (err) => this.log('a scheduled task failed', err),
+    });
+    this.createTenant();
+  }
+
+  get name(): string {
+    return this.def.name;
+  }
+
+  /** Create a tenant with fresh seeded state. */
+  createTenant(opts: TenantOptions = {}): Tenant<S> {
+    const tenant = this.tenants.create(opts);
+    this.def.onTenantReady?.(tenant, { deliver: (spec) => this.deliver(spec) });
+    return tenant;
+  }
+
+  /** Replace a tenant's state (snapshot restore) and re-arm its scheduled work. */
+  restoreTenant(tenant: Tenant<S>, state: S): void {
+    tenant.clock.dispose();
+    this.tenants.replaceState(tenant, state);
+    this.def.onTenantReady?.(tenant, { deliver: (spec) => this.deliver(spec) });
+  }
+
+  /** Throw every tenant away and start again from the seed. */
+  reset(): void {
+    this.tenants.clear();
+    this.journal.clear();
+    this.faults.disarm();
+    this.limiter.clear();
+    this.outbox.clear();
+    this.createTenant();
+  }
+
+  /** Reset one tenant to its seeded state. */
+  resetTenant(tenant: Tenant<S>): void {
+    this.journal.clear(tenant.id);
+    this.limiter.clear(tenant.id);
+    this.outbox.forgetTenant(tenant.id);
+    this.faults.disarm({ tenant: tenant.id });
+    this.restoreTenant(tenant, this.def.createState({ seed: tenant.seed, tenantId: tenant.id, ordinal: tenant.ordinal }));
+  }
+
+  /** The environment an app needs to reach a tenant through `baseUrl`. */
+  env(tenant: Tenant<S>, baseUrl: string): Record<string, string> {
+    return this.def.env(tenant.state, baseUrl);
+  }
+
+  deliver(spec: DeliverySpec): OutboundDelivery {
+    return this.outbox.enqueue(spec);
+  }
+
+  /** Render a platform failure in the vendor's shape (adapters use this for transport errors). */
+  renderError(kind: KernelErrorKind, detail: KernelErrorDetail = {}, req?: NormalisedRequest): TwinResponse {
+    try {
+      return this.def.renderError(kind, detail, req);
+    } catch (err) {
+      this.log(`renderError(${kind}) failed`, err);
+      return json(500, { error: 'internal_error' });
+    }
+  }
+
+  /** In-process transport: a fetch-compatible function over the pipeline, no server needed. */
+  readonly fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const request = input instanceof Request ? input : new Request(input, init);
+    const body = request.body ? new Uint8Array(await request.arrayBuffer()) : undefined;
+    const res = await this.handle({
+      method: request.method,
+      url: new URL(request.url),
+      headers: Object.fromEntries(request.headers.entries()),
+      body,
+    });
+    if (res.drop) throw new TypeError('fetch failed: the twin dropped the connection (fault)');
+    return toFetchResponse(res);
+  };
+
+  /** Handle one request. Never throws: every failure becomes a vendor-shaped answer. */
+  async handle(req: TwinRequest): Promise<TwinResponse> {
+    const started = performance.now();
+    if (req.url.pathname === '/_twin' || req.url.pathname.startsWith('/_twin/')) {
+      return handleControl(this as unknown as Kernel<unknown, unknown>, req);
+    }
+    let normalised: NormalisedRequest | undefined;
+    let op: OperationSpec | undefined;
+    let tenant: Tenant<S> | undefined;
+    let args: unknown;
+    let response: TwinResponse;
+    try {
+      normalised = await normalise(req, this.options.bodyLimit);
+      const match = this.router.match(normalised.method, normalised.path, this.def.methodFallback);
+      if (!match) throw new KernelError('route_not_found', { message: `no route for ${normalised.method} ${normalised.path}` });
+      if ('allowed' in match) {
+        throw new KernelError('method_not_allowed', {
+          message: `${normalised.method} is not allowed on ${normalised.path}`,
+          allowed: match.allowed,
+        });
+      }
+      op = match.op;
+      this.checkMediaType(op, normalised);
+      const input: OperationInput = this.def.parseInput?.(normalised, op, match.params) ?? {
+        params: match.params,
+        query: { ...normalised.query },
+        body: normalised.body,
+      };
+      args = input.body;
+      const auth = this.def.authenticate({
+        req: normalised,
+        op,
+        input,
+        tenantFor: (credential) => this.tenants.byCredentialKey(credential),
+        defaultTenant: () => this.tenants.default(),
+      });
+      tenant = auth.tenant;
+      const early = await this.applyFaults(op, tenant, normalised);
+      if (early) {
+        response = early;
+      } else {
+        this.applyRateLimit(op, tenant, input);
+        const issues = this.validators.validate(op, input);
+        if (issues.length > 0) {
+          throw new KernelError('validation', {
+            issues,
+            operationId: op.operationId,
+            message: issues.map((i) => `${i.location} ${i.message}`).join('; '),
+          });
+        }
+        response = await this.invoke(op, normalised, input, auth.tenant, auth.principal);
+      }
+    } catch (err) {
+      response = this.toResponse(err, normalised, op);
+    }
+    if (this.options.recordResponseViolations && op) this.checkResponse(op, response);
+    this.record(req, normalised, op, tenant, args, response, started);
+    return response;
+  }
+
+  private async invoke(
+    op: OperationSpec,
+    req: NormalisedRequest,
+    input: OperationInput,
+    tenant: Tenant<S>,
+    principal: P,
+  ): Promise<TwinResponse> {
+    const handler = this.def.operations[op.operationId];
+    if (!handler) {
+      throw new KernelError('not_implemented', {
+        operationId: op.operationId,
+        message: `${op.operationId} is in the contract but not implemented by the twin`,
+      });
+    }
+    const ctx: OperationContext<S, P> = {
+      twin: this.def.name,
+      operationId: op.operationId,
+      op,
+      args: (input.body ?? {}) as Record<string, unknown>,
+      params: input.params,
+      query: input.query,
+      req,
+      tenant,
+      state: tenant.state,
+      principal,
+      now: () => tenant.clock.now(),
+      baseUrl: req.baseUrl,
+      deliver: (spec) => this.deliver(spec),
+      schedule: (at, fn) => {
+        tenant.clock.schedule(at, fn);
+      },
+      reindexCredentials: () => this.tenants.reindex(tenant),
+    };
+    const result = await (handler as (c: OperationContext<S, P>) => unknown)(ctx);
+    const response = this.def.respond ? this.def.respond(result, ctx) : json(200, result);
+    const extra = this.def.responseHeaders?.(ctx);
+    if (extra) response.headers = { ...extra, ...response.headers };
+    return response;
+  }
+
+  private checkMediaType(op: OperationSpec, req: NormalisedRequest): void {
+    if (!req.rawBody || op.bodyContentTypes.length === 0) return;
+    const ok = op.bodyContentTypes.some(
+      (t) => t === '*/*' || t === req.contentType || (t.endsWith('/*') && req.contentType.startsWith(t.slice(0, -1))),
+    );
+    if (!ok) {
+      throw new KernelError('unsupported_media_type', {
+        operationId: op.operationId,
+        message: `content type "${req.contentType || '(none)'}" is not accepted; use ${op.bodyContentTypes.join(' or ')}`,
+      });
+    }
+  }
+
+  private async applyFaults(op: OperationSpec, tenant: Tenant<S>, req: NormalisedRequest): Promise<TwinResponse | undefined> {
+    const fired = this.faults.take(op.operationId, tenant.id);
+    for (const f of fired) {
+      if (f.latencyMs) await new Promise((r) => setTimeout(r, f.latencyMs));
+    }
+    for (const f of fired) {
+      if (f.drop) return { status: 0, headers: {}, drop: true };
+      if (f.rateLimit) {
+        return this.renderError('rate_limited', { retryAfter: f.rateLimit.retryAfter, operationId: op.operationId }, req);
+      }
+      if (f.status !== undefined || f.error !== undefined) {
+        return this.renderError('fault', { status: f.status, error: f.error, operationId: op.operationId }, req);
+      }
+    }
+    return undefined;
+  }
+
+  private applyRateLimit(op: OperationSpec, tenant: Tenant<S>, input: OperationInput): void {
+    if (!this.limiter.enabled) return;
+    const ruleName = op.extensions['x-twin-rate-limit'];
+    const rule = typeof ruleName === 'string' ? this.def.rateLimits?.[ruleName] : undefined;
+    if (!rule) return;
+    const extra = this.def.rateLimitKey?.(op, input);
+    const key = `${tenant.id}|${op.operationId}${extra ? `|${extra}` : ''}`;
+    const verdict = this.limiter.take(key, rule, tenant.clock.now());
+    if (!verdict.allowed) {
+      throw new KernelError('rate_limited', { retryAfter: verdict.retryAfter, limit: verdict.limit, operationId: op.operationId });
+    }
+  }
+
+  private toResponse(err: unknown, req: NormalisedRequest | undefined, op: OperationSpec | undefined): TwinResponse {
+    if (err instanceof TwinError) return err.response;
+    if (err instanceof KernelError) return this.renderError(err.kind, { operationId: op?.operationId, ...err.detail }, req);
+    this.log(`${op?.operationId ?? req?.path ?? 'request'} failed`, err);
+    return this.renderError('internal', { operationId: op?.operationId }, req);
+  }
+
+  private checkResponse(op: OperationSpec, res: TwinResponse): void {
+    if (!res.body || !(res.headers['content-type'] ?? '').includes('json')) return;
+    let body: unknown;
+    try {
+      body = JSON.parse(typeof res.body === 'string' ? res.body : new TextDecoder().decode(res.body));
+    } catch {
+      this.responseViolations.push({
+        operationId: op.operationId,
+        status: res.status,
+        issues: [{ location: 'response', keyword: 'json', message: 'not JSON' }],
+      });
+      return;
+    }
+    const issues = this.validators.validateResponse(op, res.status, body);
+    if (issues.length > 0) this.responseViolations.push({ operationId: op.operationId, status: res.status, issues });
+  }
+
+  private record(
+    req: TwinRequest,
+    normalised: NormalisedRequest | undefined,
+    op: OperationSpec | undefined,
+    tenant: Tenant<S> | undefined,
+    args: unknown,
+    res: TwinResponse,
+    started: number,
+  ): void {
+    let parsed: unknown;
+    if (typeof res.body === 'string' && res.body.length <= 16_384 && (res.headers['content-type'] ?? '').includes('json')) {
+      try {
+        parsed = JSON.parse(res.body);
+      } catch {
+        parsed = undefined;
+      }
+    }
+    const at = tenant ? tenant.clock.now() : Date.now();
+    this.journal.record({
+      time: new Date(at).toISOString(),
+      at,
+      tenant: tenant?.id,
+      operation: op?.operationId,
+      method: normalised?.method ?? req.method,
+      path: req.url.pathname,
+      status: res.drop ? 0 : res.status,
+      error: vendorErrorCode(parsed),
+      args: args instanceof Uint8Array ? `[${args.length} bytes]` : redact(args),
+      response: parsed,
+      durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+    });
+  }
+
+  /** Stop timers and the outbox. */
+  close(): void {
+    this.outbox.close();
+    for (const t of this.tenants.list()) t.clock.dispose();
+  }
+}
+
+/** The vendor error code in an error body, whatever the vendor's shape. */
+function vendorErrorCode(body: unknown): string | undefined {
+  if (!body || typeof body !== 'object') return undefined;
+  const b = body as Record<string, unknown>;
+  if (b.ok === false && typeof b.error === 'string') return b.error;
+  if (typeof b.errorCode === 'string') return b.errorCode;
+  if (typeof b.error === 'string') return b.error;
+  if (Array.isArray(b.errorMessages) && b.errorMessages.length > 0) return String(b.errorMessages[0]);
+  return undefined;
+}
+
+export function toFetchResponse(res: TwinResponse): Response {
+  const nullBody = res.status === 204 || res.status === 304 || (res.status >= 100 && res.status < 200);
+  return new Response(nullBody ? null : ((res.body ?? null) as BodyInit | null), { status: res.status, headers: res.headers });
+}
+
+export function createKernel<S, P>(def: TwinDefinition<S, P>, options?: KernelOptions): Kernel<S, P> {
+  return new Kernel(def, options);
+}

@@ -1,0 +1,228 @@
+// The twin kernel's public types: requests, responses, twin definitions and operation contexts.
+
+import type { Clock } from './clock.ts';
+import type { OpenApiDocument, OperationSpec } from './openapi.ts';
+import type { DeliverySpec, OutboundDelivery } from './outbox.ts';
+
+/** A request as every transport (fastify, msw, in-process fetch) hands it to the kernel. */
+export interface TwinRequest {
+  method: string;
+  /** The full URL as the client addressed it; its origin is the twin's external base URL. */
+  url: URL;
+  /** Header names in lower case. */
+  headers: Record<string, string>;
+  body?: Uint8Array;
+}
+
+/** What the kernel answers; adapters write it out unchanged. */
+export interface TwinResponse {
+  status: number;
+  headers: Record<string, string>;
+  body?: string | Uint8Array;
+  /** Close the connection without an answer (a "dropped connection" fault). */
+  drop?: boolean;
+}
+
+/** The request once its body is parsed: what operations and validators see. */
+export interface NormalisedRequest {
+  method: string;
+  url: URL;
+  path: string;
+  headers: Record<string, string>;
+  query: Record<string, string | string[]>;
+  contentType: string;
+  rawBody?: Uint8Array;
+  /** JSON or form fields as an object, multipart as `{ fields, files }`, text as a string. */
+  body: unknown;
+  /** The external origin, e.g. `http://127.0.0.1:3000`: self links and URLs are built on it. */
+  baseUrl: string;
+}
+
+/** An uploaded part of a multipart body. */
+export interface UploadedFile {
+  field: string;
+  filename: string;
+  contentType: string;
+  data: Uint8Array;
+}
+
+/** Platform-level failures that each twin renders in its vendor's shape. */
+export type KernelErrorKind =
+  | 'route_not_found'
+  | 'method_not_allowed'
+  | 'malformed_body'
+  | 'unsupported_media_type'
+  | 'body_too_large'
+  | 'validation'
+  | 'rate_limited'
+  | 'fault'
+  | 'not_implemented'
+  | 'internal';
+
+export interface ValidationIssue {
+  /** Where: `body.channel`, `query.limit`, `path.issueIdOrKey`. */
+  location: string;
+  /** The argument's name (last segment of location), when there is one. */
+  name?: string;
+  keyword: string;
+  message: string;
+}
+
+export interface KernelErrorDetail {
+  message?: string;
+  operationId?: string;
+  allowed?: string[];
+  issues?: ValidationIssue[];
+  /** Seconds, for rate limits. */
+  retryAfter?: number;
+  /** The rate-limit bucket that ran dry, for vendor headers. */
+  limit?: { perMinute: number; remaining: number; resetAtMs: number };
+  /** For armed faults: the status and vendor error code to answer with. */
+  status?: number;
+  error?: string;
+}
+
+/** Input a twin's `parseInput` produced: what the validators check and the operation gets. */
+export interface OperationInput {
+  params: Record<string, string>;
+  query: Record<string, unknown>;
+  body: unknown;
+}
+
+/** One tenant: a Slack workspace, an Okta org, a Jira site. Nothing is shared between tenants. */
+export interface Tenant<S> {
+  id: string;
+  seed: number;
+  /** Creation order in this process; with the seed it decides the tenant's ids and tokens. */
+  ordinal: number;
+  state: S;
+  clock: Clock;
+  createdAt: number;
+}
+
+export interface AuthContext<S> {
+  req: NormalisedRequest;
+  op: OperationSpec;
+  input: OperationInput;
+  /** Find the tenant that owns a credential (token, client id, API key). */
+  tenantFor(credential: string): Tenant<S> | undefined;
+  /** The default tenant, for operations a vendor serves without credentials. */
+  defaultTenant(): Tenant<S>;
+}
+
+export interface AuthResult<S, P> {
+  tenant: Tenant<S>;
+  principal: P;
+}
+
+/** What an operation handler gets. */
+export interface OperationContext<S, P, A = Record<string, unknown>> {
+  twin: string;
+  operationId: string;
+  op: OperationSpec;
+  /** Validated, coerced arguments: the body for most twins, merged query+form+JSON for Slack. */
+  args: A;
+  params: Record<string, string>;
+  query: Record<string, unknown>;
+  req: NormalisedRequest;
+  tenant: Tenant<S>;
+  state: S;
+  principal: P;
+  /** Milliseconds on the tenant's clock (real or virtual). */
+  now(): number;
+  baseUrl: string;
+  /** Queue an outbound delivery (event, webhook, slash command) through the outbox. */
+  deliver(spec: DeliverySpec): OutboundDelivery;
+  /** Run `fn` when the tenant's clock reaches `atMs`. */
+  schedule(atMs: number, fn: () => void | Promise<void>): void;
+  /** Re-read the tenant's credentials after the operation minted or revoked one. */
+  reindexCredentials(): void;
+}
+
+export type OperationHandler<S, P> = (ctx: OperationContext<S, P, never>) => unknown | Promise<unknown>;
+
+export interface RateLimitRule {
+  /** Sustained requests per minute. */
+  perMinute: number;
+  /** How many may come at once before the sustained rate applies. */
+  burst: number;
+}
+
+/** A control-plane route a twin adds under `/_twin/<twin>/...`. */
+export interface ControlRoute<S> {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Path below `/_twin/`, e.g. `slack/app` (`:name` segments become params). */
+  path: string;
+  handler(ctx: ControlContext<S>): unknown | Promise<unknown>;
+}
+
+export interface ControlContext<S> {
+  tenant: Tenant<S>;
+  body: Record<string, unknown>;
+  query: Record<string, string>;
+  params: Record<string, string>;
+  baseUrl: string;
+  deliver(spec: DeliverySpec): OutboundDelivery;
+  reindexCredentials(): void;
+}
+
+/** Everything that makes one service's twin. */
+export interface TwinDefinition<S, P> {
+  name: string;
+  title: string;
+  /** The twin's contract; routes, parameters and validation come from it. */
+  openapi: OpenApiDocument;
+  /**
+   * When a path exists but not for the request's method, use this method's operation instead
+   * (Slack accepts GET and POST for every Web API method).
+   */
+  methodFallback?: string;
+  /** Coerce body strings to the schema's types (form-encoded APIs). */
+  coerceBody?: boolean;
+  /** Largest request body accepted, in bytes. */
+  bodyLimit?: number;
+  /** Turn a parsed request into validator input. Default: path params, query, body. */
+  parseInput?(req: NormalisedRequest, op: OperationSpec, params: Record<string, string>): OperationInput;
+  authenticate(ctx: AuthContext<S>): AuthResult<S, P>;
+  /** Render a platform failure in the vendor's shape. */
+  renderError(kind: KernelErrorKind, detail: KernelErrorDetail, req: NormalisedRequest | undefined): TwinResponse;
+  /** Map an operation's result to the wire. Default: 200 JSON. */
+  respond?(result: unknown, ctx: OperationContext<S, P>): TwinResponse;
+  /** Headers added to every answer to an authenticated request (Slack's x-oauth-scopes). */
+  responseHeaders?(ctx: OperationContext<S, P>): Record<string, string>;
+  /** Fresh state for a tenant; the same seed gives the same state. */
+  createState(opts: { seed: number; tenantId: string; ordinal: number }): S;
+  /** Credentials that identify the tenant (tokens, client ids) for `tenantFor`. */
+  credentialKeys(state: S): string[];
+  /** Environment variables an app needs to reach this tenant (`twins up` prints them). */
+  env(state: S, baseUrl: string): Record<string, string>;
+  /** Restore state from a snapshot. Default: the JSON as is. */
+  restoreState?(json: unknown): S;
+  operations: Record<string, OperationHandler<S, P>>;
+  /** Rate-limit rules by the name an operation's `x-twin-rate-limit` gives. */
+  rateLimits?: Record<string, RateLimitRule>;
+  /** Extra key for a rate-limit bucket (e.g. Slack's per-channel posting limit). */
+  rateLimitKey?(op: OperationSpec, input: OperationInput): string | undefined;
+  /** Twin-specific control-plane routes. */
+  control?: ControlRoute<S>[];
+  /** Called after a tenant's state is created or restored, e.g. to re-arm scheduled work. */
+  onTenantReady?(tenant: Tenant<S>, kernel: { deliver(spec: DeliverySpec): OutboundDelivery }): void;
+}
+
+/** An error an operation throws to answer with a vendor-shaped response. */
+export class TwinError extends Error {
+  readonly response: TwinResponse;
+  constructor(response: TwinResponse, message?: string) {
+    super(message ?? `twin error ${response.status}`);
+    this.response = response;
+  }
+}
+
+/** Build a JSON response. */
+export function json(status: number, body: unknown, headers: Record<string, string> = {}): TwinResponse {
+  return {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+    body: JSON.stringify(body),
+  };
+}

@@ -1,0 +1,125 @@
+// Request and response validation against the twin's OpenAPI document, with ajv validators compiled once at start.
+
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import type { JsonSchema, OpenApiDocument, OperationSpec } from './openapi.ts';
+import type { OperationInput, ValidationIssue } from './types.ts';
+
+// ajv-formats is CommonJS; under NodeNext its default export sits one level down.
+const addFormats = (addFormatsModule as unknown as { default: typeof addFormatsModule.default }).default;
+type AjvInstance = Ajv2020;
+
+const DOC_ID = 'twin-contract';
+
+/** Point `#/components/schemas/X` at the shared definitions schema the validators are given. */
+function rewriteRefs(node: unknown, prefix: string): unknown {
+  if (Array.isArray(node)) return node.map((n) => rewriteRefs(n, prefix));
+  if (!node || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) {
+    if (k === '$ref' && typeof v === 'string' && v.startsWith('#/components/schemas/')) {
+      out[k] = `${prefix}#/$defs/${v.slice('#/components/schemas/'.length)}`;
+    } else {
+      out[k] = rewriteRefs(v, prefix);
+    }
+  }
+  return out;
+}
+
+function newAjv(doc: OpenApiDocument, coerce: boolean): AjvInstance {
+  const ajv = new Ajv2020({
+    strict: false,
+    allErrors: true,
+    coerceTypes: coerce ? 'array' : false,
+    useDefaults: true,
+    validateFormats: true,
+  });
+  addFormats(ajv);
+  ajv.addSchema({ $id: DOC_ID, $defs: rewriteRefs(doc.components?.schemas ?? {}, '') as JsonSchema });
+  return ajv;
+}
+
+function paramsSchema(op: OperationSpec, where: 'path' | 'query'): JsonSchema | undefined {
+  const params = op.parameters.filter((p) => p.in === where);
+  if (params.length === 0) return undefined;
+  const properties: Record<string, unknown> = {};
+  const required: string[] = [];
+  for (const p of params) {
+    properties[p.name] = p.schema ?? {};
+    if (p.required) required.push(p.name);
+  }
+  return { type: 'object', properties, required };
+}
+
+function toIssues(where: string, errors: ErrorObject[] | null | undefined): ValidationIssue[] {
+  return (errors ?? []).map((e) => {
+    const missing = e.keyword === 'required' ? (e.params as { missingProperty?: string }).missingProperty : undefined;
+    const segments = e.instancePath.split('/').filter(Boolean);
+    const name = missing ?? segments[0];
+    const location = [where, ...segments, ...(missing ? [missing] : [])].join('.');
+    return { location, name, keyword: e.keyword, message: e.message ?? 'is invalid' };
+  });
+}
+
+interface OperationValidators {
+  path?: ValidateFunction;
+  query?: ValidateFunction;
+  body?: ValidateFunction;
+}
+
+/** Compiles every operation's validators up front, so a bad contract fails at start and requests pay no compile cost. */
+export class Validators {
+  private readonly byOp = new Map<string, OperationValidators>();
+  private readonly doc: OpenApiDocument;
+  private responseAjv: AjvInstance | undefined;
+  private readonly responseCache = new Map<string, ValidateFunction | null>();
+
+  constructor(doc: OpenApiDocument, ops: OperationSpec[], coerceBody: boolean) {
+    this.doc = doc;
+    const coercing = newAjv(doc, true);
+    const bodyAjv = coerceBody ? coercing : newAjv(doc, false);
+    const compile = (ajv: AjvInstance, schema: JsonSchema | undefined) =>
+      schema ? ajv.compile(rewriteRefs(schema, DOC_ID) as JsonSchema) : undefined;
+    for (const op of ops) {
+      this.byOp.set(op.operationId, {
+        path: compile(coercing, paramsSchema(op, 'path')),
+        query: compile(coercing, paramsSchema(op, 'query')),
+        body: compile(bodyAjv, op.bodySchema),
+      });
+    }
+  }
+
+  /** Validate (and coerce in place) an operation's input; returns the issues found. */
+  validate(op: OperationSpec, input: OperationInput): ValidationIssue[] {
+    const v = this.byOp.get(op.operationId);
+    if (!v) return [];
+    const issues: ValidationIssue[] = [];
+    if (v.path && !v.path(input.params)) issues.push(...toIssues('path', v.path.errors));
+    if (v.query && !v.query(input.query)) issues.push(...toIssues('query', v.query.errors));
+    if (v.body) {
+      if (input.body === undefined) {
+        if (op.bodyRequired) issues.push({ location: 'body', keyword: 'required', message: 'a request body is required' });
+        // An absent optional body still has to satisfy required fields (Slack's arguments live in the body).
+        else if (!v.body({})) issues.push(...toIssues('body', v.body.errors));
+      } else if (!v.body(input.body)) {
+        issues.push(...toIssues('body', v.body.errors));
+      }
+    }
+    return issues;
+  }
+
+  /** Check a JSON response against the contract's schema for that status (compiled on first use). */
+  validateResponse(op: OperationSpec, status: number, body: unknown): ValidationIssue[] {
+    const key = `${op.operationId}:${status}`;
+    let fn: ValidateFunction | null | undefined = this.responseCache.get(key);
+    if (fn === undefined) {
+      const schema = op.responses[String(status)] ?? op.responses[`${String(status)[0]}XX`] ?? op.responses.default;
+      this.responseAjv ??= newAjv(this.doc, false);
+      fn = schema ? this.responseAjv.compile(rewriteRefs(schema, DOC_ID) as JsonSchema) : null;
+      this.responseCache.set(key, fn);
+    }
+    if (!fn || fn(body)) return [];
+    return toIssues('response', fn.errors);
+  }
+}
