@@ -1,0 +1,108 @@
+// The `twins` command line: parses arguments, runs a command, and turns platform errors into one line and an exit code.
+
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { PlatformError } from '../errors.ts';
+import { DEFAULT_PORT, startTwins, summaryText } from './up.ts';
+
+const HELP = `twins: digital twins of Slack, Okta and Jira for testing integrations
+
+Usage:
+  twins up [slack] [--port N] [--host 127.0.0.1] [--seed N] [--env-file PATH] [--json] [--no-rate-limits]
+  twins --help | --version
+
+twins up     start the twins, wait until healthy, print their URLs and credentials, run until Ctrl-C
+  --port N         port of the first twin (default ${DEFAULT_PORT}; the next twins take the next ports; 0 = free ports)
+  --host H         address to listen on (default 127.0.0.1)
+  --seed N         seed for the generated workspace data (default 1); the same seed gives the same data
+  --env-file PATH  also write the variables (SLACK_API_URL, SLACK_BOT_TOKEN, ...) to PATH as dotenv
+  --json           print exactly one JSON object on stdout: {"twins":{"slack":{"url","control","env"}}}
+  --no-rate-limits answer every call, however fast (rate limits are on by default)
+
+Docs: README.md, docs/control-plane.md`;
+
+function usage(message: string): PlatformError {
+  return new PlatformError('TWINS_USAGE', message, 'Run `twins --help` for usage.');
+}
+
+function intFlag(value: string | undefined, name: string, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max)
+    throw usage(`--${name} must be a whole number from ${min} to ${max}, got "${value}"`);
+  return Number(value);
+}
+
+async function up(argv: string[]): Promise<void> {
+  let parsed: ReturnType<typeof parseUp>;
+  try {
+    parsed = parseUp(argv);
+  } catch (err) {
+    if (err instanceof PlatformError) throw err;
+    throw usage((err as Error).message.replace(/\. To specify.*$/s, ''));
+  }
+  const { values, positionals } = parsed;
+  const opts = {
+    twins: positionals,
+    host: values.host ?? '127.0.0.1',
+    port: intFlag(values.port, 'port', DEFAULT_PORT, 0, 65535),
+    seed: intFlag(values.seed, 'seed', 1, 0, 2 ** 31 - 1),
+    rateLimits: !values['no-rate-limits'],
+    envFile: values['env-file'],
+  };
+  const { running, summary } = await startTwins(opts);
+  if (values.json) process.stdout.write(`${JSON.stringify({ twins: summary })}\n`);
+  else process.stdout.write(`${summaryText(summary, opts)}\n`);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    if (!values.json) process.stderr.write(`\n${signal}: stopping the twins\n`);
+    await Promise.all([...running.values()].map((t) => t.close()));
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+function parseUp(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      port: { type: 'string', short: 'p' },
+      host: { type: 'string' },
+      seed: { type: 'string' },
+      'env-file': { type: 'string' },
+      json: { type: 'boolean' },
+      'no-rate-limits': { type: 'boolean' },
+    },
+  });
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+      process.stdout.write(`${HELP}\n`);
+      return command === undefined ? 2 : 0;
+    }
+    if (command === '--version' || command === '-v') {
+      const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+      process.stdout.write(`${pkg.version}\n`);
+      return 0;
+    }
+    if (command === 'up') {
+      await up(rest);
+      return -1; // keeps running until a signal stops it
+    }
+    throw usage(`unknown command "${command}"`);
+  } catch (err) {
+    if (err instanceof PlatformError) {
+      process.stderr.write(`${err.toLine()}\n`);
+      return err.exitCode;
+    }
+    process.stderr.write(`twins: unexpected failure: ${(err as Error).stack ?? String(err)}\n`);
+    return 1;
+  }
+}
