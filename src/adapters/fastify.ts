@@ -35,7 +35,7 @@ export function buildServer(kernel: Kernel<unknown, unknown>): FastifyInstance {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: limit + 1 }, (_req, body, done) => done(null, body));
 
-  app.setErrorHandler((err: Error & { code?: string; statusCode?: number }, req, reply) => {
+  app.setErrorHandler((err: Error & { code?: string; statusCode?: number }, _req, reply) => {
     const kind = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'body_too_large' : 'malformed_body';
     const res = kernel.renderError(kind, { message: err.message });
     void reply.code(res.status).headers(res.headers).send(res.body);

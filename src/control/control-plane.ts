@@ -322,6 +322,9 @@ const generic: [string, string, Handler][] = [
   ],
 ];
 
+/** `METHOD /_twin/path` of every route the control plane serves for all twins (the document must list exactly these). */
+export const GENERIC_ROUTES = generic.map(([method, path]) => `${method} /_twin/${path}`);
+
 const routeCache = new WeakMap<object, Route[]>();
 
 function routesFor(kernel: Kernel<unknown, unknown>): Route[] {

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { Clock } from '../../src/kernel/clock.ts';
+import { parseDuration } from '../../src/kernel/duration.ts';
+
+describe('Clock', () => {
+  it('virtual time stands still until advanced, then fires due timers in time order', async () => {
+    const start = Date.parse('2026-01-01T00:00:00Z');
+    const clock = new Clock('virtual', start);
+    const fired: string[] = [];
+    clock.schedule(start + 120_000, () => {
+      fired.push(`b@${clock.now() - start}`);
+    });
+    clock.schedule(start + 60_000, () => {
+      fired.push(`a@${clock.now() - start}`);
+      clock.schedule(clock.now() + 30_000, () => {
+        fired.push(`c@${clock.now() - start}`);
+      });
+    });
+    expect(clock.now()).toBe(start);
+    await clock.advance(59_999);
+    expect(fired).toEqual([]);
+    await clock.advance(200_000);
+    expect(fired).toEqual(['a@60000', 'c@90000', 'b@120000']);
+    expect(clock.now()).toBe(start + 259_999);
+  });
+
+  it('real time moves on its own and advance shifts it forward', async () => {
+    const clock = new Clock('real');
+    const before = clock.now();
+    await clock.advance(3_600_000);
+    expect(clock.now() - before).toBeGreaterThanOrEqual(3_600_000);
+    const fired = new Promise<number>((resolve) => clock.schedule(clock.now() + 20, () => resolve(clock.now())));
+    expect(await fired).toBeGreaterThanOrEqual(before + 3_600_020);
+  });
+
+  it('never goes backwards', async () => {
+    const clock = new Clock('virtual', 1000);
+    await expect(clock.advance(-1)).rejects.toThrow(RangeError);
+    clock.set('virtual', 10);
+    expect(clock.now()).toBe(1000);
+  });
+});
+
+describe('parseDuration', () => {
+  it('reads the units people write', () => {
+    expect(parseDuration('500ms')).toBe(500);
+    expect(parseDuration('90s')).toBe(90_000);
+    expect(parseDuration('5m')).toBe(300_000);
+    expect(parseDuration('1h')).toBe(3_600_000);
+    expect(parseDuration('1m30s')).toBe(90_000);
+    expect(parseDuration('2 days')).toBe(172_800_000);
+    expect(parseDuration('250')).toBe(250);
+  });
+  it('names what it cannot read', () => {
+    expect(() => parseDuration('soon')).toThrow(/not a duration/);
+    expect(() => parseDuration('5 fortnights')).toThrow(/unknown unit "fortnights"/);
+  });
+});
