@@ -38,6 +38,8 @@ export interface KernelOptions {
   bodyLimit?: number;
   /** Default clock mode for new tenants. */
   clock?: ClockMode;
+  /** Where new tenants' clocks start (epoch ms); now when absent. Fixing it makes runs repeatable. */
+  clockStart?: number;
   outbox?: OutboxOptions;
   /** Check every JSON answer against the contract and record what does not match (tests). */
   recordResponseViolations?: boolean;
@@ -99,6 +101,7 @@ export class Kernel<S = unknown, P = unknown> {
     this.tenants = new TenantRegistry<S>(def as TwinDefinition<S, unknown>, {
       seed: this.options.seed,
       clock: this.options.clock,
+      clockStart: options.clockStart,
       onTimerError: (err) => this.log('a scheduled task failed', err),
     });
     this.createTenant();

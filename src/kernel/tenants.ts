@@ -17,7 +17,7 @@ export class TenantRegistry<S> {
 
   constructor(
     private readonly def: TwinDefinition<S, unknown>,
-    private readonly defaults: { seed: number; clock: ClockMode; onTimerError: (err: unknown) => void },
+    private readonly defaults: { seed: number; clock: ClockMode; clockStart?: number; onTimerError: (err: unknown) => void },
   ) {}
 
   create(opts: TenantOptions = {}): Tenant<S> {
@@ -30,7 +30,7 @@ export class TenantRegistry<S> {
       seed,
       ordinal,
       state: this.def.createState({ seed, tenantId: id, ordinal }),
-      clock: new Clock(opts.clock ?? this.defaults.clock, undefined, this.defaults.onTimerError),
+      clock: new Clock(opts.clock ?? this.defaults.clock, this.defaults.clockStart, this.defaults.onTimerError),
       createdAt: Date.now(),
     };
     this.tenants.set(id, tenant);

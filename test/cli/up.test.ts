@@ -1,0 +1,95 @@
+// `twins up` as a user runs it: a real process, real ports, signals.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const BIN = new URL('../../bin/twins.js', import.meta.url).pathname;
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+});
+
+function run(args: string[]) {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (c) => {
+    stdout += c;
+  });
+  child.stderr?.on('data', (c) => {
+    stderr += c;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, exited, out: () => stdout, err: () => stderr };
+}
+
+async function until(cond: () => boolean, what: string, timeoutMs = 15_000) {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('twins up', () => {
+  it('--json prints exactly one JSON object with each twin URL and env, serves, and stops cleanly on SIGTERM', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'twins-up-'));
+    const envFile = join(dir, 'twins.env');
+    const p = run(['up', 'slack', '--port', '0', '--json', '--seed', '5', '--env-file', envFile]);
+    await until(() => p.out().includes('\n'), 'the JSON line');
+    const lines = p.out().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const parsed = JSON.parse(lines[0]);
+    const slack = parsed.twins.slack;
+    expect(Object.keys(parsed)).toEqual(['twins']);
+    expect(slack.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(slack.control).toBe(`${slack.url}/_twin`);
+    expect(slack.env).toMatchObject({ SLACK_API_URL: `${slack.url}/api/` });
+    expect(slack.env.SLACK_BOT_TOKEN).toMatch(/^xoxb-/);
+    expect(slack.env.SLACK_USER_TOKEN).toMatch(/^xoxp-/);
+    expect(slack.env.SLACK_TEAM_ID).toMatch(/^T/);
+    expect(slack.env.SLACK_SIGNING_SECRET).toBeTruthy();
+    const health = await fetch(`${slack.control}/health`);
+    expect(health.status).toBe(200);
+    const envText = readFileSync(envFile, 'utf8');
+    expect(envText).toContain(`SLACK_BOT_TOKEN=${slack.env.SLACK_BOT_TOKEN}`);
+    expect(statSync(envFile).mode & 0o777).toBe(0o600);
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+    await expect(fetch(`${slack.control}/health`)).rejects.toThrow();
+  });
+
+  it('a port in use is a one-line error and a non-zero exit', async () => {
+    const blocker: Server = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const p = run(['up', 'slack', '--port', String(port)]);
+      expect(await p.exited).toBe(1);
+      const err = p.err().trim();
+      expect(err.split('\n')).toHaveLength(1);
+      expect(err).toContain(`port ${port}`);
+      expect(err).toContain('TWINS_PORT_IN_USE');
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it.each([
+    [['up', '--port', 'eighty'], /--port must be a whole number/],
+    [['up', '--bogus'], /Unknown option '--bogus'/],
+    [['up', 'github'], /no twin called "github"/],
+    [['fly'], /unknown command "fly"/],
+  ])('rejects %j with a one-line usage error and exit 2', async (args, message) => {
+    const p = run(args);
+    expect(await p.exited).toBe(2);
+    const err = p.err().trim();
+    expect(err.split('\n')).toHaveLength(1);
+    expect(err).toMatch(message);
+    expect(err).toMatch(/twins --help|Choose from/);
+  });
+});
