@@ -1,0 +1,181 @@
+// `npm run bench`: throughput of the Slack twin against bare fastify, `twins up` start time and memory under 100k messages; writes bench/RESULTS.md.
+
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { LOAD, type LoadResult, load, progress, ROOT, startServer } from './lib.ts';
+import { postBody, slackFixture } from './slack-fixture.ts';
+import { measureStartup, type StartupResult } from './startup.ts';
+
+const MESSAGES = 100_000;
+const TARGETS = { ratio: 0.5, startupMs: 1000, rssMb: 300 };
+
+interface MemoryResult {
+  messages: number;
+  stored: number;
+  postMs: number;
+  before: { rss: number; heapUsed: number };
+  after: { rss: number; heapUsed: number };
+}
+
+async function bare(): Promise<{ get: LoadResult; post: LoadResult }> {
+  progress('bare fastify: starting');
+  const server = await startServer('bench/servers/bare.ts');
+  try {
+    const get = await load('bare GET', { url: `${server.url}/json` });
+    const post = await load('bare POST', {
+      url: `${server.url}/json`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ channel: 'C0BENCH01', text: 'hello from the benchmark' }),
+    });
+    return { get, post };
+  } finally {
+    await server.stop();
+  }
+}
+
+async function slack(): Promise<{ history: LoadResult; post: LoadResult }> {
+  progress('slack twin: starting');
+  const server = await startServer('bench/servers/slack.ts');
+  try {
+    const { token, channel } = await slackFixture(fetch, server.url);
+    const auth = { authorization: `Bearer ${token}` };
+    const form = { ...auth, 'content-type': 'application/x-www-form-urlencoded' };
+    // A full page for history to return: at least `limit` messages in the channel.
+    for (let i = 0; i < 50; i++) {
+      await expectOk(fetch(`${server.url}/api/chat.postMessage`, { method: 'POST', headers: form, body: postBody(channel, `seed ${i}`) }));
+    }
+    const historyUrl = `${server.url}/api/conversations.history?channel=${channel}&limit=20`;
+    const page = await expectOk(fetch(historyUrl, { headers: auth }));
+    if ((page.messages as unknown[]).length !== 20) throw new Error('conversations.history did not return a full page of 20');
+    const history = await load('conversations.history', { url: historyUrl, headers: auth });
+    await expectOk(fetch(historyUrl, { headers: auth }));
+
+    const postUrl = `${server.url}/api/chat.postMessage`;
+    const post = await load('chat.postMessage', {
+      url: postUrl,
+      method: 'POST',
+      headers: form,
+      body: postBody(channel, 'bench message [<id>]'),
+      idReplacement: true,
+    });
+    await expectOk(fetch(postUrl, { method: 'POST', headers: form, body: postBody(channel, 'after the load') }));
+    return { history, post };
+  } finally {
+    await server.stop();
+  }
+}
+
+/** Slack answers errors with 200 too, so load runs are bracketed by calls that must say ok:true. */
+async function expectOk(res: Promise<Response>): Promise<Record<string, unknown>> {
+  const body = (await (await res).json()) as Record<string, unknown>;
+  if (body.ok !== true) throw new Error(`Slack twin answered ${JSON.stringify(body)}`);
+  return body;
+}
+
+function memory(): MemoryResult {
+  progress(`memory: posting ${MESSAGES.toLocaleString('en')} messages in a child process`);
+  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/memory.ts', String(MESSAGES)], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  if (r.status !== 0) throw new Error(`bench/memory.ts failed with ${r.status ?? r.signal}`);
+  return JSON.parse(r.stdout) as MemoryResult;
+}
+
+// ---------------------------------------------------------------------------------------------
+// RESULTS.md
+
+const mb = (bytes: number) => bytes / 1024 / 1024;
+const fmt = (n: number, digits = 0) => n.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const verdict = (ok: boolean) => (ok ? '**PASS**' : '**MISS**');
+
+function report(r: {
+  bare: { get: LoadResult; post: LoadResult };
+  slack: { history: LoadResult; post: LoadResult };
+  startup: StartupResult;
+  mem: MemoryResult;
+  seconds: number;
+}): string {
+  const historyRatio = r.slack.history.rps / r.bare.get.rps;
+  const postRatio = r.slack.post.rps / r.bare.post.rps;
+  const rssMb = mb(r.mem.after.rss);
+  const row = (name: string, x: LoadResult) => `| ${name} | ${fmt(x.rps)} | ${x.p50} | ${x.p99} | ${fmt(x.total)} |`;
+  const phaseRows = (p: Record<string, number>) =>
+    Object.entries(p)
+      .filter(([k]) => k !== 'total')
+      .map(([k, v]) => `| ${k} | ${fmt(v)} |`);
+  const cpus = os.cpus();
+  return `# Benchmark results
+
+Written by \`npm run bench\` (bench/run.ts) on ${new Date().toISOString().slice(0, 10)}; every run overwrites it.
+Method and how to read these figures: [docs/benchmarks.md](../docs/benchmarks.md).
+
+Machine: ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${cpus.length} cores, ${fmt(mb(os.totalmem()) / 1024, 1)} GB RAM, ${os.platform()} ${os.release()}, Node ${process.version}.
+Load: autocannon, ${LOAD.connections} connections, ${LOAD.duration} s measured after a ${LOAD.warmup} s warm-up, each server alone in its own process on 127.0.0.1. Whole run: ${fmt(r.seconds)} s.
+
+## Targets
+
+| Measure | Result | Target | Verdict |
+| --- | --- | --- | --- |
+| conversations.history req/s ÷ bare fastify GET req/s | ${fmt(historyRatio, 2)} | ≥ ${TARGETS.ratio} | ${verdict(historyRatio >= TARGETS.ratio)} |
+| chat.postMessage req/s ÷ bare fastify POST req/s | ${fmt(postRatio, 2)} | ≥ ${TARGETS.ratio} | ${verdict(postRatio >= TARGETS.ratio)} |
+| \`twins up slack\` start to healthy (median of ${r.startup.runs.length}) | ${fmt(r.startup.median)} ms | ≤ ${TARGETS.startupMs} ms | ${verdict(r.startup.median <= TARGETS.startupMs)} |
+| Resident memory after ${fmt(r.mem.messages)} messages | ${fmt(rssMb)} MB | ≤ ${TARGETS.rssMb} MB | ${verdict(rssMb <= TARGETS.rssMb)} |
+
+## Throughput and latency
+
+| Server and call | req/s (mean) | p50 ms | p99 ms | requests |
+| --- | ---: | ---: | ---: | ---: |
+${row('bare fastify: GET small JSON', r.bare.get)}
+${row('bare fastify: POST JSON, schema-validated', r.bare.post)}
+${row('Slack twin: GET conversations.history (limit 20)', r.slack.history)}
+${row('Slack twin: POST chat.postMessage (form)', r.slack.post)}
+
+The Slack twin runs with rate limits off. History reads a channel of 50+ messages; postMessage appends to one channel, so its state grows during the run.
+
+## \`twins up\` start-up
+
+Runs (ms): ${r.startup.runs.map((x) => fmt(x)).join(', ')}; median ${fmt(r.startup.median)} ms, from spawning \`node bin/twins.js up slack --port 0 --json\` to its JSON line on stdout and a 200 from \`/_twin/health\`; each run then gets SIGTERM and must exit 0.
+With tsx's transform cache disabled (\`TSX_DISABLE_CACHE=1\`, like a first start in a fresh container): ${fmt(r.startup.coldCache)} ms.
+For scale: \`node -e 0\` takes ${fmt(r.startup.bareNode)} ms and \`node --import tsx -e 0\` ${fmt(r.startup.nodeWithTsx)} ms (median of 3).
+
+Where the time goes, in one fresh process (\`node --import tsx bench/phases.ts\`, warm tsx cache):
+
+| Step | ms |
+| --- | ---: |
+${phaseRows(r.startup.phases).join('\n')}
+| **total (from process start)** | **${fmt(r.startup.phases.total)}** |
+
+createKernel's parts, each timed cold in another fresh process (\`bench/phases.ts pieces\`):
+
+| Step | ms |
+| --- | ---: |
+${phaseRows(r.startup.pieces).join('\n')}
+
+## Memory
+
+One kernel in one process (\`node --expose-gc\`), ${fmt(r.mem.messages)} form-encoded chat.postMessage calls to one channel through \`kernel.handle\` (the pipeline the HTTP adapter uses, minus the socket), then two forced GCs.
+
+| | RSS MB | heap used MB |
+| --- | ---: | ---: |
+| after start-up and seeding | ${fmt(mb(r.mem.before.rss))} | ${fmt(mb(r.mem.before.heapUsed))} |
+| after ${fmt(r.mem.messages)} messages | ${fmt(rssMb)} | ${fmt(mb(r.mem.after.heapUsed))} |
+
+The ${fmt(r.mem.messages)} posts took ${fmt(r.mem.postMs / 1000, 1)} s (${fmt(r.mem.messages / (r.mem.postMs / 1000))} posts/s in-process); the channel then held ${fmt(r.mem.stored)} messages.
+`;
+}
+
+const started = performance.now();
+const bareResult = await bare();
+const slackResult = await slack();
+const startup = await measureStartup(5);
+const mem = memory();
+const seconds = (performance.now() - started) / 1000;
+const text = report({ bare: bareResult, slack: slackResult, startup, mem, seconds });
+writeFileSync(new URL('RESULTS.md', import.meta.url), text);
+progress(`done in ${Math.round(seconds)} s; wrote bench/RESULTS.md`);
+process.stdout.write(text);
