@@ -829,7 +829,7 @@ export interface paths {
         put?: never;
         /**
          * Exchange an OAuth authorization code (or a refresh token) for tokens.
-         * @description The client authenticates with client_id and client_secret, either as arguments or as HTTP Basic credentials. Completes the install started at `GET /oauth/v2/authorize`: the bot token goes in `access_token`, a user token (when user scopes were asked for) in `authed_user`.
+         * @description Takes no Slack token (`security: []`): the app authenticates with its client_id and client_secret, either as arguments or as HTTP Basic credentials (`Authorization: Basic base64(client_id:client_secret)`). Completes the install started at `GET /oauth/v2/authorize`: the bot token goes in `access_token`, a user token (when user scopes were asked for) in `authed_user`.
          */
         post: operations["oauth.v2.access"];
         delete?: never;
@@ -4578,7 +4578,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/plain": string;
+                    "text/html": string;
                 };
             };
         };
@@ -4612,7 +4612,7 @@ export interface operations {
                     "application/json": components["schemas"]["ResponseUrlAck"];
                 };
             };
-            /** @description Unknown or expired response_url. */
+            /** @description Unknown or expired response_url: `{"ok": false, "error": "expired_url"}`. */
             404: {
                 headers: {
                     [name: string]: unknown;
