@@ -1,0 +1,300 @@
+// How Slack reads a request: arguments from query, form or JSON, tokens and scopes, and the principal a token names.
+
+import type { OpenApiDocument, OperationSpec, JsonSchema } from '../../src/kernel/openapi.ts';
+import type { AuthContext, AuthResult, NormalisedRequest, OperationContext, OperationInput, Tenant } from '../../src/kernel/types.ts';
+import { TwinError } from '../../src/kernel/types.ts';
+import {
+  accountInactive,
+  invalidAuth,
+  invalidClientId,
+  missingScope,
+  notAllowedTokenType,
+  notAuthed,
+  slackErrorResponse,
+  tokenRevoked,
+} from './errors.ts';
+import type { SlackState } from './store.ts';
+
+/** Who is calling: the token's identity, or `none` for operations that authenticate otherwise. */
+export interface SlackPrincipal {
+  token: string;
+  tokenType: 'bot' | 'user' | 'none';
+  /** The token's user (the bot user for bot tokens); empty for `none`. */
+  userId: string;
+  botId?: string;
+  appId: string;
+  scopes: string[];
+}
+
+export interface SlackScopes {
+  bot?: string[];
+  user?: string[];
+}
+
+/** The scopes an operation accepts, from its `x-slack-scopes` extension. */
+export function operationScopes(op: OperationSpec): SlackScopes | undefined {
+  const ext = op.extensions['x-slack-scopes'];
+  return ext && typeof ext === 'object' ? (ext as SlackScopes) : undefined;
+}
+
+const NONE = (appId: string): SlackPrincipal => ({ token: '', tokenType: 'none', userId: '', appId, scopes: [] });
+
+// ---------------------------------------------------------------------------------------------
+// Input
+
+function firstValue(v: unknown): unknown {
+  return Array.isArray(v) ? v[v.length - 1] : v;
+}
+
+function flatten(record: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(record)) out[k] = firstValue(v);
+  return out;
+}
+
+/** The request's own fields as an object, whatever the encoding. */
+function bodyFields(body: unknown): Record<string, unknown> {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return {};
+  const b = body as Record<string, unknown>;
+  // Multipart arrives as { fields, files }.
+  if (b.fields && typeof b.fields === 'object' && Array.isArray(b.files)) return flatten(b.fields as Record<string, unknown>);
+  return b;
+}
+
+function resolveSchema(doc: OpenApiDocument | undefined, schema: unknown, depth = 0): JsonSchema | undefined {
+  if (!schema || typeof schema !== 'object' || depth > 8) return undefined;
+  const s = schema as JsonSchema;
+  if (typeof s.$ref === 'string' && doc) {
+    let node: unknown = doc;
+    for (const part of s.$ref.replace(/^#\//, '').split('/')) node = (node as Record<string, unknown>)?.[part];
+    return resolveSchema(doc, node, depth + 1);
+  }
+  return s;
+}
+
+/** Every JSON type a schema admits, looking through oneOf/anyOf/allOf. */
+function schemaTypes(doc: OpenApiDocument | undefined, schema: unknown, depth = 0): Set<string> {
+  const types = new Set<string>();
+  const s = resolveSchema(doc, schema, depth);
+  if (!s) return types;
+  if (typeof s.type === 'string') types.add(s.type);
+  if (Array.isArray(s.type)) for (const t of s.type) types.add(String(t));
+  for (const key of ['oneOf', 'anyOf', 'allOf']) {
+    const list = s[key];
+    if (Array.isArray(list)) for (const sub of list) for (const t of schemaTypes(doc, sub, depth + 1)) types.add(t);
+  }
+  return types;
+}
+
+function bodyProperties(doc: OpenApiDocument | undefined, op: OperationSpec): Record<string, unknown> {
+  const schema = resolveSchema(doc, op.bodySchema);
+  if (!schema) return {};
+  const props: Record<string, unknown> = { ...((schema.properties as Record<string, unknown>) ?? {}) };
+  for (const key of ['allOf', 'oneOf', 'anyOf']) {
+    const list = schema[key];
+    if (Array.isArray(list)) {
+      for (const sub of list) Object.assign(props, (resolveSchema(doc, sub)?.properties as Record<string, unknown>) ?? {});
+    }
+  }
+  return props;
+}
+
+/** Coerce one form value to what its schema wants; leaves what it cannot read for validation to reject. */
+function coerce(value: unknown, types: Set<string>): unknown {
+  if (typeof value !== 'string') return value;
+  const structured = types.has('array') || types.has('object');
+  if (structured) {
+    const trimmed = value.trim();
+    const looksJson = trimmed.startsWith('[') || trimmed.startsWith('{');
+    if (!types.has('string') || looksJson) {
+      try {
+        const parsed = JSON.parse(trimmed) as unknown;
+        if (parsed !== null && typeof parsed === 'object') {
+          if (Array.isArray(parsed) ? types.has('array') : types.has('object')) return parsed;
+        }
+      } catch {
+        // Left as a string: validation answers invalid_arguments / invalid_blocks_format.
+      }
+    }
+    return value;
+  }
+  if (types.has('boolean') && !types.has('string')) {
+    const v = value.trim().toLowerCase();
+    if (v === '1' || v === 'true') return true;
+    if (v === '0' || v === 'false' || v === '') return false;
+    return value;
+  }
+  if ((types.has('integer') || types.has('number')) && !types.has('string')) {
+    const v = value.trim();
+    if (v !== '' && Number.isFinite(Number(v))) return Number(v);
+  }
+  return value;
+}
+
+/**
+ * Slack's arguments may come as query string, form fields, JSON, or a mix: merge them into one
+ * object (body wins), decode JSON-encoded structured values, and read "1"/"0" booleans. The
+ * `token` argument is dropped here so it never reaches handlers or stored data; `authenticate`
+ * reads it from the raw request.
+ */
+export function createParseInput(doc?: OpenApiDocument) {
+  return function parseInput(req: NormalisedRequest, op: OperationSpec, params: Record<string, string>): OperationInput {
+    if (!op.path.startsWith('/api/')) {
+      // Upload, response_url and OAuth pages keep the kernel's default shape.
+      return { params, query: flatten(req.query), body: req.body };
+    }
+    const merged: Record<string, unknown> = { ...flatten(req.query), ...bodyFields(req.body) };
+    delete merged.token;
+    const props = bodyProperties(doc, op);
+    for (const [name, value] of Object.entries(merged)) {
+      if (props[name] !== undefined) merged[name] = coerce(value, schemaTypes(doc, props[name]));
+    }
+    return { params, query: {}, body: merged };
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Authentication
+
+/** The token a request carries: `Authorization: Bearer`, else a `token` body field, else the query string. */
+export function requestToken(req: NormalisedRequest): string | undefined {
+  const header = req.headers.authorization;
+  if (header) {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (m) return m[1];
+  }
+  const fromBody = bodyFields(req.body).token;
+  if (typeof fromBody === 'string' && fromBody) return fromBody;
+  const fromQuery = firstValue(req.query.token);
+  if (typeof fromQuery === 'string' && fromQuery) return fromQuery;
+  return undefined;
+}
+
+/** `client_id`/`client_secret` from HTTP Basic auth or the arguments, as oauth.v2.access accepts them. */
+export function clientCredentials(req: NormalisedRequest, args: Record<string, unknown>): { clientId?: string; clientSecret?: string } {
+  const header = req.headers.authorization;
+  const m = header ? /^Basic\s+(\S+)\s*$/i.exec(header) : null;
+  if (m) {
+    const decoded = Buffer.from(m[1], 'base64').toString('utf8');
+    const sep = decoded.indexOf(':');
+    if (sep > 0) return { clientId: decoded.slice(0, sep), clientSecret: decoded.slice(sep + 1) };
+  }
+  const clientId = args.client_id;
+  const clientSecret = args.client_secret;
+  return {
+    clientId: typeof clientId === 'string' ? clientId : undefined,
+    clientSecret: typeof clientSecret === 'string' ? clientSecret : undefined,
+  };
+}
+
+function html404(message: string): TwinError {
+  return new TwinError(
+    { status: 404, headers: { 'content-type': 'text/html; charset=utf-8' }, body: `<!doctype html><title>Not found</title><p>${message}</p>` },
+    message,
+  );
+}
+
+/** Operations with `security: []` prove who they are by their own means. */
+function authenticateOwnWay(ctx: AuthContext<SlackState>): AuthResult<SlackState, SlackPrincipal> {
+  const { op, req, input } = ctx;
+  const args = {
+    ...flatten(req.query),
+    ...bodyFields(req.body),
+    ...(input.body && typeof input.body === 'object' ? bodyFields(input.body) : {}),
+  };
+  const found = (tenant: Tenant<SlackState> | undefined): AuthResult<SlackState, SlackPrincipal> | undefined =>
+    tenant ? { tenant, principal: NONE(tenant.state.app.app_id) } : undefined;
+  switch (op.operationId) {
+    case 'oauth.v2.access':
+    case 'oauth.access':
+    case 'oauth.v2.exchange': {
+      const { clientId } = clientCredentials(req, args);
+      if (!clientId) throw invalidClientId();
+      const result = found(ctx.tenantFor(clientId));
+      if (!result) throw invalidClientId();
+      return result;
+    }
+    case 'oauthAuthorizePage':
+    case 'oauthAuthorizeApprove': {
+      const clientId = typeof args.client_id === 'string' ? args.client_id : '';
+      const result = clientId ? found(ctx.tenantFor(clientId)) : undefined;
+      if (!result) {
+        throw new TwinError(
+          {
+            status: 400,
+            headers: { 'content-type': 'text/html; charset=utf-8' },
+            body: '<!doctype html><title>Slack</title><h1>Invalid client_id parameter</h1>',
+          },
+          'invalid_client_id',
+        );
+      }
+      return result;
+    }
+    case 'responseUrlPost': {
+      const result = found(ctx.tenantFor(input.params.team_id ?? ''));
+      if (!result) throw new TwinError(slackErrorResponse('expired_url', {}, 404), 'expired_url');
+      return result;
+    }
+    case 'filesUploadBytes': {
+      const result = found(ctx.tenantFor(input.params.file_id ?? ''));
+      if (!result) throw html404('No such upload');
+      return result;
+    }
+    default: {
+      const tenant = ctx.defaultTenant();
+      return { tenant, principal: NONE(tenant.state.app.app_id) };
+    }
+  }
+}
+
+/**
+ * Slack's authentication: the token names the workspace; a missing, unknown, revoked or
+ * deactivated token fails with Slack's code; then the token needs any one of the scopes the
+ * operation's `x-slack-scopes` lists for its type (an empty list needs none).
+ *
+ * Limitations: tokens in the query string are always accepted (Slack refuses them for apps
+ * created after 2021-02-24).
+ */
+export function authenticateSlack(ctx: AuthContext<SlackState>): AuthResult<SlackState, SlackPrincipal> {
+  const { op, req } = ctx;
+  if (Array.isArray(op.security) && op.security.length === 0) return authenticateOwnWay(ctx);
+  const token = requestToken(req);
+  if (!token) throw notAuthed();
+  const tenant = ctx.tenantFor(token);
+  const record = tenant?.state.tokens[token];
+  if (!tenant || !record) throw invalidAuth();
+  if (record.revoked) throw tokenRevoked();
+  const user = tenant.state.users[record.user_id];
+  if (!user || user.deleted) throw accountInactive();
+  const scopes = operationScopes(op);
+  if (scopes) {
+    const accepted = scopes[record.type];
+    if (!accepted) throw notAllowedTokenType();
+    if (accepted.length > 0 && !accepted.some((s) => record.scopes.includes(s))) throw missingScope(accepted, record.scopes);
+  }
+  const app = tenant.state.app;
+  return {
+    tenant,
+    principal: {
+      token,
+      tokenType: record.type,
+      userId: record.user_id,
+      botId: record.type === 'bot' ? app.bot_id : undefined,
+      appId: app.app_id,
+      scopes: [...record.scopes],
+    },
+  };
+}
+
+/** Real Slack's scope headers; the Node SDK copies them into `response_metadata.scopes` / `acceptedScopes`. */
+export function slackResponseHeaders(ctx: OperationContext<SlackState, SlackPrincipal>): Record<string, string> {
+  const p = ctx.principal;
+  if (!p || p.tokenType === 'none') return {};
+  const accepted = operationScopes(ctx.op)?.[p.tokenType] ?? [];
+  return { 'x-oauth-scopes': p.scopes.join(','), 'x-accepted-oauth-scopes': accepted.join(',') };
+}
+
+/** Whether the caller holds a scope. */
+export function hasScope(p: SlackPrincipal, scope: string): boolean {
+  return p.scopes.includes(scope);
+}

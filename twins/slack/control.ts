@@ -1,0 +1,355 @@
+// The Slack twin's own control-plane routes: configure the app, make people act (with the events Slack would send), and observe.
+
+import { type ControlContext, type ControlRoute, TwinError } from '../../src/kernel/types.ts';
+import { emitEvent, type SlackEnv, verifyRequestUrl } from './events.ts';
+import { controlError, openAppHome, runBlockAction, runSlashCommand, runViewSubmission } from './interactivity.ts';
+import { addReaction, eventTs, joinConversation, leaveConversation, postMessage, reactionName, removeReaction } from './messaging.ts';
+import { archiveChannel, createChannel } from './operations/conversations.ts';
+import { renderConversation, renderUser, renderView } from './render.ts';
+import { buildUser } from './seed.ts';
+import {
+  channelNameError,
+  type Conversation,
+  ensureIm,
+  findMessage,
+  newId,
+  resolveConversation,
+  resolveUser,
+  type SlackState,
+  type SlackUser,
+  seconds,
+} from './store.ts';
+
+type Ctx = ControlContext<SlackState>;
+
+const FULL_ACCESS = { token: '', tokenType: 'none' as const, userId: '', appId: '', scopes: ['users:read.email'] };
+
+function s(v: unknown): string | undefined {
+  if (typeof v === 'number') return String(v);
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+function bool(v: unknown): boolean {
+  return v === true || v === 'true' || v === '1' || v === 1;
+}
+
+function strings(v: unknown): string[] | undefined {
+  if (Array.isArray(v)) return v.map(String);
+  if (typeof v === 'string') return v.split(',').map((x) => x.trim()).filter(Boolean);
+  return undefined;
+}
+
+/** A person (or the app's bot, as `bot`) by id, name, display name or email. */
+export function personRef(state: SlackState, ref: unknown, field = 'user'): SlackUser {
+  const r = s(ref);
+  if (!r) throw controlError(400, 'invalid_argument', `"${field}" is required: a user id, name or email`);
+  if (['bot', '@bot', 'app', '@app'].includes(r.toLowerCase())) return state.users[state.app.bot_user_id];
+  const user = resolveUser(state, r);
+  if (!user) throw controlError(404, 'user_not_found', `no user "${r}" in workspace ${state.team.id}`);
+  return user;
+}
+
+/** A conversation by id or `#name`, or a DM when the reference names a person (the DM between `actor` and them). */
+export function conversationRef(state: SlackState, ref: unknown, actor?: SlackUser, nowMs = 0): Conversation {
+  const r = s(ref);
+  if (!r) throw controlError(400, 'invalid_argument', '"channel" is required: an id or #name');
+  const conv = resolveConversation(state, r);
+  if (conv) return conv;
+  if (actor) {
+    const lowered = r.toLowerCase();
+    const other = ['bot', '@bot', 'app', '@app'].includes(lowered) ? state.users[state.app.bot_user_id] : resolveUser(state, r);
+    if (other) return ensureIm(state, actor.id, other.id, seconds(nowMs)).conv;
+  }
+  throw controlError(404, 'channel_not_found', `no conversation "${r}" in workspace ${state.team.id}`);
+}
+
+function env(ctx: Ctx): SlackEnv {
+  return { tenant: ctx.tenant, deliver: ctx.deliver, baseUrl: ctx.baseUrl };
+}
+
+/** The app as the control plane shows it, with the tokens an app needs. */
+function appView(state: SlackState) {
+  const tokens = Object.values(state.tokens).filter((t) => !t.revoked);
+  return {
+    ...state.app,
+    team: { id: state.team.id, name: state.team.name, domain: state.team.domain },
+    bot_token: tokens.find((t) => t.type === 'bot')?.token ?? null,
+    user_token: tokens.find((t) => t.type === 'user')?.token ?? null,
+  };
+}
+
+async function configureApp(ctx: Ctx) {
+  const { state } = ctx.tenant;
+  const app = state.app;
+  const b = ctx.body;
+  if (b.interactivity_url !== undefined) app.interactivity_url = s(b.interactivity_url);
+  if (b.slash_commands !== undefined) {
+    if (!b.slash_commands || typeof b.slash_commands !== 'object') throw controlError(400, 'invalid_argument', '"slash_commands" must be an object of "/command": url');
+    const commands: Record<string, string> = {};
+    for (const [name, url] of Object.entries(b.slash_commands as Record<string, unknown>)) {
+      if (typeof url === 'string' && url) commands[name.startsWith('/') ? name : `/${name}`] = url;
+    }
+    app.slash_commands = bool(b.replace_commands) ? commands : { ...app.slash_commands, ...commands };
+  }
+  const subs = strings(b.event_subscriptions);
+  if (subs) app.event_subscriptions = subs;
+  if (b.retry_delays_ms !== undefined) {
+    const delays = strings(b.retry_delays_ms)?.map(Number);
+    if (!delays || delays.some((d) => !Number.isFinite(d) || d < 0)) throw controlError(400, 'invalid_argument', '"retry_delays_ms" must be a list of non-negative numbers');
+    app.retry_delays_ms = delays;
+  }
+  const redirects = strings(b.redirect_urls);
+  if (redirects) app.redirect_urls = redirects;
+  const scopes = strings(b.bot_scopes);
+  if (scopes) {
+    app.bot_scopes = scopes;
+    for (const t of Object.values(state.tokens)) if (t.type === 'bot') t.scopes = [...scopes];
+  }
+  const userScopes = strings(b.user_scopes);
+  if (userScopes) for (const t of Object.values(state.tokens)) if (t.type === 'user') t.scopes = [...userScopes];
+  if (s(b.name)) app.name = String(b.name);
+  let verification: Record<string, unknown> | undefined;
+  if (b.request_url !== undefined) {
+    const url = s(b.request_url);
+    app.request_url = url;
+    app.url_verified = false;
+    if (url && b.verify !== false && b.verify !== 'false') {
+      const result = await verifyRequestUrl(env(ctx), url);
+      // The state may have been replaced while waiting (restore); write to the live one.
+      ctx.tenant.state.app.url_verified = result.verified && ctx.tenant.state.app.request_url === url;
+      verification = { verified: result.verified, status: result.status ?? null, reason: result.reason ?? null, delivery_id: result.delivery.id };
+    } else if (url) {
+      app.url_verified = true;
+      verification = { verified: true, skipped: true };
+    }
+  }
+  ctx.reindexCredentials();
+  return { app: appView(ctx.tenant.state), ...(verification ? { verification } : {}) };
+}
+
+function createUser(ctx: Ctx) {
+  const { state } = ctx.tenant;
+  const b = ctx.body;
+  let first = s(b.first_name);
+  let last = s(b.last_name);
+  const realName = s(b.real_name) ?? s(b.name);
+  if (!first && realName) [first, last] = [realName.split(' ')[0], realName.split(' ').slice(1).join(' ')];
+  if (!first) throw controlError(400, 'invalid_argument', 'give "real_name" (or "first_name"/"last_name") for the new user');
+  const email = s(b.email);
+  if (email && Object.values(state.users).some((u) => u.profile.email?.toLowerCase() === email.toLowerCase())) {
+    throw controlError(409, 'email_taken', `a user with email ${email} already exists`);
+  }
+  const user = buildUser(state, { id: newId(state, 'U'), first, last: last ?? '', email, title: s(b.title), updated: seconds(ctx.tenant.clock.now()), admin: bool(b.is_admin) });
+  if (s(b.username)) user.name = String(b.username);
+  if (s(b.display_name)) user.profile.display_name = String(b.display_name);
+  state.users[user.id] = user;
+  // Everyone joins #general, as in Slack.
+  const general = Object.values(state.conversations).find((c) => c.is_general);
+  emitEvent(env(ctx), { type: 'team_join', user: renderUser(user, FULL_ACCESS), event_ts: eventTs(env(ctx)) });
+  if (general && !general.is_archived) joinConversation(env(ctx), general, user.id);
+  return { user: renderUser(user, FULL_ACCESS) };
+}
+
+function updateUser(ctx: Ctx) {
+  const { state } = ctx.tenant;
+  const user = personRef(state, ctx.params.user);
+  const b = ctx.body;
+  if (b.deleted !== undefined) user.deleted = bool(b.deleted);
+  if (b.is_admin !== undefined) user.is_admin = bool(b.is_admin);
+  if (s(b.real_name)) user.real_name = user.profile.real_name = String(b.real_name);
+  if (s(b.email)) user.profile.email = String(b.email);
+  for (const key of ['title', 'display_name', 'status_text', 'status_emoji', 'phone']) {
+    if (typeof b[key] === 'string') user.profile[key] = b[key];
+  }
+  user.updated = seconds(ctx.tenant.clock.now());
+  emitEvent(env(ctx), { type: 'user_change', user: renderUser(user, FULL_ACCESS), cache_ts: user.updated, event_ts: eventTs(env(ctx)) });
+  return { user: renderUser(user, FULL_ACCESS) };
+}
+
+function createChannelAct(ctx: Ctx) {
+  const { state } = ctx.tenant;
+  const b = ctx.body;
+  const name = (s(b.name) ?? '').replace(/^#/, '');
+  const error = channelNameError(name);
+  if (error) throw controlError(400, error, `"${name}" is not a valid channel name (lower-case letters, digits, - and _, at most 80)`);
+  if (resolveConversation(state, `#${name}`)) throw controlError(409, 'name_taken', `#${name} already exists`);
+  const owner = Object.values(state.users).find((u) => u.is_primary_owner) as SlackUser;
+  const creator = b.creator !== undefined ? personRef(state, b.creator, 'creator') : owner;
+  const e = env(ctx);
+  const conv = createChannel(e, name, creator.id, { private: bool(b.private) || bool(b.is_private) });
+  for (const ref of strings(b.members) ?? []) joinConversation(e, conv, personRef(state, ref, 'members').id, creator.id);
+  if (s(b.topic)) conv.topic = { value: String(b.topic), creator: creator.id, last_set: seconds(ctx.tenant.clock.now()) };
+  if (s(b.purpose)) conv.purpose = { value: String(b.purpose), creator: creator.id, last_set: seconds(ctx.tenant.clock.now()) };
+  if (bool(b.archived)) archiveChannel(e, conv, creator.id);
+  return { channel: { ...renderConversation(state, conv, creator.id, { numMembers: true }), members: [...conv.members] } };
+}
+
+/** A person posts a message; in a public channel they are not in, they join first (with its events). */
+function actMessage(ctx: Ctx) {
+  const { state } = ctx.tenant;
+  const b = ctx.body;
+  const user = personRef(state, b.user);
+  const conv = conversationRef(state, b.channel, user, ctx.tenant.clock.now());
+  if (conv.is_archived) throw controlError(409, 'is_archived', `${conv.name || conv.id} is archived`);
+  const e = env(ctx);
+  if (!conv.members.includes(user.id)) {
+    if (conv.is_private || conv.is_im || conv.is_mpim) throw controlError(409, 'not_in_channel', `${user.name} is not a member of ${conv.name || conv.id}`);
+    joinConversation(e, conv, user.id);
+  }
+  const blocks = typeof b.blocks === 'string' ? (JSON.parse(b.blocks) as unknown) : b.blocks;
+  const { message } = postMessage(e, conv, { userId: user.id, asBot: user.id === state.app.bot_user_id }, { text: b.text, blocks }, { thread_ts: s(b.thread_ts), reply_broadcast: bool(b.reply_broadcast) });
+  return { channel: conv.id, ts: message.ts, message };
+}
+
+function messageIn(state: SlackState, conv: Conversation, ts: unknown) {
+  const message = findMessage(state, conv.id, s(ts) ?? '');
+  if (!message) throw controlError(404, 'message_not_found', `no message ${String(ts)} in ${conv.name || conv.id}`);
+  return message;
+}
+
+function actReaction(ctx: Ctx) {
+  const { state } = ctx.tenant;
+  const b = ctx.body;
+  const user = personRef(state, b.user);
+  const conv = conversationRef(state, b.channel, user, ctx.tenant.clock.now());
+  const message = messageIn(state, conv, b.ts ?? b.timestamp);
+  const name = reactionName(b.name ?? b.reaction);
+  if (!name) throw controlError(400, 'invalid_name', `"${String(b.name)}" is not an emoji name`);
+  if (bool(b.remove)) removeReaction(env(ctx), conv, message, user.id, name);
+  else addReaction(env(ctx), conv, message, user.id, name);
+  return { channel: conv.id, ts: message.ts, reactions: message.reactions ?? [] };
+}
+
+function actJoin(ctx: Ctx) {
+  const { state } = ctx.tenant;
+  const user = personRef(state, ctx.body.user);
+  const conv = conversationRef(state, ctx.body.channel);
+  if (conv.is_im) throw controlError(400, 'invalid_argument', 'cannot join a DM');
+  const joined = joinConversation(env(ctx), conv, user.id, s(ctx.body.inviter) ? personRef(state, ctx.body.inviter, 'inviter').id : undefined);
+  return { channel: conv.id, joined };
+}
+
+function actLeave(ctx: Ctx) {
+  const { state } = ctx.tenant;
+  const user = personRef(state, ctx.body.user);
+  const conv = conversationRef(state, ctx.body.channel);
+  return { channel: conv.id, left: leaveConversation(env(ctx), conv, user.id) };
+}
+
+async function actSlashCommand(ctx: Ctx) {
+  const { state } = ctx.tenant;
+  const b = ctx.body;
+  const user = personRef(state, b.user);
+  const conv = conversationRef(state, b.channel, user, ctx.tenant.clock.now());
+  const command = s(b.command);
+  if (!command) throw controlError(400, 'invalid_argument', '"command" is required, e.g. "/incident"');
+  return runSlashCommand(env(ctx), user, conv, command, typeof b.text === 'string' ? b.text : '');
+}
+
+async function actBlockAction(ctx: Ctx) {
+  const { state } = ctx.tenant;
+  const b = ctx.body;
+  const user = personRef(state, b.user);
+  const actionId = s(b.action_id);
+  if (!actionId) throw controlError(400, 'invalid_argument', '"action_id" is required');
+  const viewId = s(b.view_id);
+  if (viewId) {
+    const view = state.views[viewId];
+    if (!view) throw controlError(404, 'view_not_found', `no view ${viewId}`);
+    return runBlockAction(env(ctx), { user, action_id: actionId, value: b.value, block_id: s(b.block_id), view, selected_option: b.selected_option });
+  }
+  const conv = conversationRef(state, b.channel, user, ctx.tenant.clock.now());
+  return runBlockAction(env(ctx), { user, action_id: actionId, value: b.value, block_id: s(b.block_id), conv, message_ts: s(b.message_ts ?? b.ts), selected_option: b.selected_option });
+}
+
+async function actViewSubmission(ctx: Ctx) {
+  const { state } = ctx.tenant;
+  const b = ctx.body;
+  const user = personRef(state, b.user);
+  let view = s(b.view_id) ? state.views[String(b.view_id)] : undefined;
+  const open = (state.modals[user.id] ?? []).map((id) => state.views[id]).filter(Boolean);
+  if (!view && s(b.external_id)) view = Object.values(state.views).find((v) => v.external_id === b.external_id && !v.closed);
+  if (!view && s(b.callback_id)) view = [...open].reverse().find((v) => v.callback_id === b.callback_id);
+  view ??= open[open.length - 1];
+  if (!view || view.closed) throw controlError(404, 'view_not_found', `${user.name} has no open modal to submit`);
+  return runViewSubmission(env(ctx), user, view, b.values ?? b.state);
+}
+
+function actAppHome(ctx: Ctx) {
+  const { state } = ctx.tenant;
+  const user = personRef(state, ctx.body.user);
+  const tab = ctx.body.tab === 'messages' ? 'messages' : 'home';
+  return openAppHome(env(ctx), user, tab);
+}
+
+function observeMessages(ctx: Ctx) {
+  const { state } = ctx.tenant;
+  const conv = conversationRef(state, ctx.query.channel);
+  const log = state.messages[conv.id] ?? { order: [], byTs: {}, threads: {} };
+  const limit = Math.max(1, Number(ctx.query.limit ?? 1000) || 1000);
+  const threadTs = s(ctx.query.thread_ts);
+  let messages;
+  if (threadTs) {
+    const parent = log.byTs[threadTs];
+    messages = [...(parent ? [parent] : []), ...(log.threads[threadTs] ?? []).map((ts) => log.byTs[ts])];
+  } else {
+    messages = log.order.slice(-limit).map((ts) => log.byTs[ts]);
+  }
+  return { channel: conv.id, name: conv.name, messages: structuredClone(messages.slice(-limit)) };
+}
+
+function observeEphemeral(ctx: Ctx) {
+  const { state } = ctx.tenant;
+  const conv = s(ctx.query.channel) ? conversationRef(state, ctx.query.channel) : undefined;
+  const user = s(ctx.query.user) ? personRef(state, ctx.query.user) : undefined;
+  const messages = state.ephemeral.filter((e) => (!conv || e.channel === conv.id) && (!user || e.user === user.id));
+  return { messages: structuredClone(messages) };
+}
+
+function observeViews(ctx: Ctx) {
+  const { state } = ctx.tenant;
+  const user = s(ctx.query.user) ? personRef(state, ctx.query.user) : undefined;
+  const views = Object.values(state.views)
+    .filter((v) => (!user || v.user_id === user.id) && (!s(ctx.query.type) || v.type === ctx.query.type))
+    .map((v) => ({ ...renderView(v), user_id: v.user_id, closed: v.closed, errors: v.errors ?? null }));
+  return { views, modals: structuredClone(state.modals), home: structuredClone(state.home) };
+}
+
+/**
+ * Acts reuse the Web API's behaviour, whose failures are Slack-shaped (HTTP 200, ok:false); a
+ * control call that fails must not look like success, so those become 409s in the control
+ * plane's shape.
+ */
+function guard(handler: (ctx: Ctx) => unknown): (ctx: Ctx) => Promise<unknown> {
+  return async (ctx) => {
+    try {
+      return await handler(ctx);
+    } catch (err) {
+      if (err instanceof TwinError && err.response.status === 200 && typeof err.response.body === 'string') {
+        const body = JSON.parse(err.response.body) as { error?: string };
+        throw controlError(409, body.error ?? 'slack_error', `Slack would answer ${body.error}`);
+      }
+      throw err;
+    }
+  };
+}
+
+/** Every Slack-specific control route, mounted under /_twin/. */
+export const slackControlRoutes: ControlRoute<SlackState>[] = [
+  { method: 'GET', path: 'slack/app', handler: (ctx) => ({ app: appView(ctx.tenant.state) }) },
+  { method: 'POST', path: 'slack/app', handler: guard(configureApp) },
+  { method: 'POST', path: 'slack/users', handler: guard(createUser) },
+  { method: 'POST', path: 'slack/users/:user', handler: guard(updateUser) },
+  { method: 'POST', path: 'slack/channels', handler: guard(createChannelAct) },
+  { method: 'POST', path: 'slack/act/message', handler: guard(actMessage) },
+  { method: 'POST', path: 'slack/act/reaction', handler: guard(actReaction) },
+  { method: 'POST', path: 'slack/act/join', handler: guard(actJoin) },
+  { method: 'POST', path: 'slack/act/leave', handler: guard(actLeave) },
+  { method: 'POST', path: 'slack/act/slash-command', handler: guard(actSlashCommand) },
+  { method: 'POST', path: 'slack/act/block-action', handler: guard(actBlockAction) },
+  { method: 'POST', path: 'slack/act/view-submission', handler: guard(actViewSubmission) },
+  { method: 'POST', path: 'slack/act/app-home-opened', handler: guard(actAppHome) },
+  { method: 'GET', path: 'slack/messages', handler: observeMessages },
+  { method: 'GET', path: 'slack/ephemeral', handler: observeEphemeral },
+  { method: 'GET', path: 'slack/views', handler: observeViews },
+];

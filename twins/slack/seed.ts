@@ -1,0 +1,399 @@
+// A fresh Slack workspace for a tenant: people, channels, a few messages and the app's tokens, all from the seed.
+
+import { base, en, Faker } from '@faker-js/faker';
+import {
+  addMember,
+  blankConversation,
+  derive,
+  derivedDigits,
+  derivedHex,
+  derivedMixed,
+  mintBotToken,
+  mintUserToken,
+  newId,
+  nextTs,
+  storeMessage,
+  userMessage,
+  type Conversation,
+  type SlackState,
+  type SlackUser,
+} from './store.ts';
+
+/** Every seeded date is relative to this instant, so one seed always gives the same bytes. */
+export const SEED_EPOCH_MS = Date.UTC(2025, 0, 1, 0, 0, 0);
+
+/** The bot scopes a seeded install grants. */
+export const DEFAULT_BOT_SCOPES = [
+  'chat:write',
+  'chat:write.public',
+  'channels:read',
+  'channels:history',
+  'channels:join',
+  'channels:manage',
+  'groups:read',
+  'groups:history',
+  'groups:write',
+  'im:read',
+  'im:write',
+  'im:history',
+  'mpim:read',
+  'mpim:write',
+  'mpim:history',
+  'users:read',
+  'users:read.email',
+  'reactions:read',
+  'reactions:write',
+  'files:read',
+  'files:write',
+  'team:read',
+  'pins:read',
+  'pins:write',
+  'commands',
+];
+
+/** The seeded user token's scopes (the first person's). */
+export const DEFAULT_USER_SCOPES = [
+  'chat:write',
+  'channels:read',
+  'channels:history',
+  'channels:write',
+  'groups:read',
+  'groups:history',
+  'groups:write',
+  'im:read',
+  'im:write',
+  'im:history',
+  'mpim:read',
+  'mpim:write',
+  'mpim:history',
+  'users:read',
+  'users:read.email',
+  'reactions:read',
+  'reactions:write',
+  'files:read',
+  'files:write',
+  'team:read',
+  'pins:read',
+  'pins:write',
+];
+
+/** Event types an app receives by default: everything the twin emits. */
+export const DEFAULT_EVENT_SUBSCRIPTIONS = [
+  'message',
+  'app_mention',
+  'reaction_added',
+  'reaction_removed',
+  'member_joined_channel',
+  'member_left_channel',
+  'channel_created',
+  'channel_archive',
+  'channel_unarchive',
+  'channel_rename',
+  'team_join',
+  'user_change',
+  'app_home_opened',
+];
+
+/** Real Slack retries "nearly immediately", after about a minute and after about five. */
+export const DEFAULT_RETRY_DELAYS_MS = [1000, 60_000, 300_000];
+
+const TIME_ZONES: [string, string, number][] = [
+  ['America/Los_Angeles', 'Pacific Standard Time', -28800],
+  ['America/New_York', 'Eastern Standard Time', -18000],
+  ['Europe/London', 'Greenwich Mean Time', 0],
+  ['Europe/Berlin', 'Central European Time', 3600],
+  ['Asia/Kolkata', 'India Standard Time', 19800],
+  ['Asia/Tokyo', 'Japan Standard Time', 32400],
+];
+
+export interface SeedOptions {
+  seed: number;
+  tenantId: string;
+  ordinal: number;
+  /** How many people besides the bot; default 8. */
+  people?: number;
+}
+
+function avatar(hash: string, size: number): string {
+  return `https://secure.gravatar.com/avatar/${hash}.jpg?s=${size}&d=mp`;
+}
+
+/** A person in the shape users.info returns. */
+export function buildUser(
+  state: SlackState,
+  fields: {
+    id: string;
+    first: string;
+    last: string;
+    email?: string;
+    title?: string;
+    phone?: string;
+    tz?: [string, string, number];
+    color?: string;
+    updated: number;
+    admin?: boolean;
+    owner?: boolean;
+  },
+): SlackUser {
+  const realName = `${fields.first} ${fields.last}`.trim();
+  const name = realName
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[^a-z0-9]+/g, '.')
+    .replace(/^\.|\.$/g, '');
+  const hash = derivedHex([state.team.id, fields.id, 'avatar'], 12);
+  const [tz, tzLabel, tzOffset] = fields.tz ?? TIME_ZONES[0];
+  return {
+    id: fields.id,
+    team_id: state.team.id,
+    name,
+    deleted: false,
+    color: fields.color ?? '9f69e7',
+    real_name: realName,
+    tz,
+    tz_label: tzLabel,
+    tz_offset: tzOffset,
+    profile: {
+      title: fields.title ?? '',
+      phone: fields.phone ?? '',
+      skype: '',
+      real_name: realName,
+      real_name_normalized: realName.normalize('NFKD').replace(/[\u0300-\u036f]/g, ''),
+      display_name: fields.first,
+      display_name_normalized: fields.first.normalize('NFKD').replace(/[\u0300-\u036f]/g, ''),
+      fields: null,
+      status_text: '',
+      status_emoji: '',
+      status_emoji_display_info: [],
+      status_expiration: 0,
+      avatar_hash: hash,
+      email: fields.email ?? `${name}@${state.team.email_domain}`,
+      first_name: fields.first,
+      last_name: fields.last,
+      image_24: avatar(hash, 24),
+      image_32: avatar(hash, 32),
+      image_48: avatar(hash, 48),
+      image_72: avatar(hash, 72),
+      image_192: avatar(hash, 192),
+      image_512: avatar(hash, 512),
+      status_text_canonical: '',
+      team: state.team.id,
+    },
+    is_admin: fields.admin ?? false,
+    is_owner: fields.owner ?? false,
+    is_primary_owner: fields.owner ?? false,
+    is_restricted: false,
+    is_ultra_restricted: false,
+    is_bot: false,
+    is_app_user: false,
+    updated: fields.updated,
+    is_email_confirmed: true,
+    who_can_share_contact_card: 'EVERYONE',
+  };
+}
+
+/** The app's bot user, as users.info shows it. */
+function buildBotUser(state: SlackState, updated: number): SlackUser {
+  const app = state.app;
+  const user = buildUser(state, { id: app.bot_user_id, first: app.name, last: '', updated });
+  user.name = app.name.toLowerCase().replace(/[^a-z0-9]+/g, '');
+  user.is_bot = true;
+  user.is_email_confirmed = false;
+  user.profile.display_name = '';
+  user.profile.display_name_normalized = '';
+  user.profile.first_name = app.name;
+  user.profile.last_name = '';
+  user.profile.bot_id = app.bot_id;
+  user.profile.api_app_id = app.app_id;
+  user.profile.always_active = true;
+  delete user.profile.email;
+  return user;
+}
+
+/** Slackbot, which every workspace lists. */
+function buildSlackbot(state: SlackState, updated: number): SlackUser {
+  const user = buildUser(state, { id: 'USLACKBOT', first: 'Slackbot', last: '', updated, color: '757575' });
+  user.name = 'slackbot';
+  user.profile.display_name = 'Slackbot';
+  user.profile.display_name_normalized = 'Slackbot';
+  user.profile.always_active = true;
+  delete user.profile.email;
+  user.is_email_confirmed = false;
+  return user;
+}
+
+function channel(
+  state: SlackState,
+  name: string,
+  creator: string,
+  created: number,
+  opts: { private?: boolean; general?: boolean; archived?: boolean; topic?: string; purpose?: string },
+): Conversation {
+  const conv = blankConversation(newId(state, 'C'), name, creator, created);
+  conv.is_channel = true;
+  conv.is_private = opts.private ?? false;
+  conv.is_general = opts.general ?? false;
+  conv.is_archived = opts.archived ?? false;
+  if (opts.topic) conv.topic = { value: opts.topic, creator, last_set: created };
+  if (opts.purpose) conv.purpose = { value: opts.purpose, creator, last_set: created };
+  state.conversations[conv.id] = conv;
+  state.messages[conv.id] = { order: [], byTs: {}, threads: {} };
+  return conv;
+}
+
+/**
+ * Fresh workspace state. Names and texts come from faker seeded with `seed`; ids, tokens and
+ * secrets are hashes of (seed, ordinal), so two tenants in one process never share a token while
+ * the same (seed, ordinal) always gives byte-identical state.
+ *
+ * @example
+ *   const a = seedSlackState({ seed: 42, tenantId: 't1', ordinal: 1 });
+ *   JSON.stringify(a) === JSON.stringify(seedSlackState({ seed: 42, tenantId: 't1', ordinal: 1 })); // true
+ */
+export function seedSlackState(opts: SeedOptions): SlackState {
+  const { seed, ordinal } = opts;
+  const faker = new Faker({ locale: [en, base] });
+  faker.seed(seed);
+  faker.setDefaultRefDate(new Date(SEED_EPOCH_MS));
+  const key = ['slack', seed, ordinal];
+  const epochSec = Math.floor(SEED_EPOCH_MS / 1000);
+  const teamCreated = epochSec - 400 * 86400;
+
+  const company = faker.company.name();
+  const slug = faker.helpers
+    .slugify(company.toLowerCase())
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 21);
+  const teamId = `T${derive([...key, 'team'], 10)}`;
+  const appName = 'Twin App';
+
+  const state: SlackState = {
+    version: 1,
+    tenantId: opts.tenantId,
+    idTag: derive([...key, 'tag'], 3),
+    team: { id: teamId, name: company, domain: slug || 'twin-workspace', email_domain: `${slug || 'twin'}.test`, created: teamCreated },
+    app: {
+      app_id: `A${derive([...key, 'app'], 10)}`,
+      name: appName,
+      client_id: `${derivedDigits([...key, 'client1'], 13)}.${derivedDigits([...key, 'client2'], 13)}`,
+      client_secret: derivedHex([...key, 'client_secret'], 32),
+      signing_secret: derivedHex([...key, 'signing_secret'], 32),
+      verification_token: derivedMixed([...key, 'verification_token'], 24),
+      bot_user_id: '',
+      bot_id: `B${derive([...key, 'bot'], 10)}`,
+      url_verified: false,
+      slash_commands: {},
+      event_subscriptions: [...DEFAULT_EVENT_SUBSCRIPTIONS],
+      retry_delays_ms: [...DEFAULT_RETRY_DELAYS_MS],
+      bot_scopes: [...DEFAULT_BOT_SCOPES],
+      redirect_urls: [],
+      updated: teamCreated + 86400,
+    },
+    users: {},
+    tokens: {},
+    conversations: {},
+    messages: {},
+    ephemeral: [],
+    scheduled: {},
+    files: {},
+    views: {},
+    home: {},
+    modals: {},
+    oauthCodes: {},
+    triggers: {},
+    responseUrls: {},
+    pins: {},
+    counters: { id: 0, tsMicros: 0, event: 0, mint: 0 },
+  };
+
+  // People: the first is the workspace's primary owner and admin.
+  const people: SlackUser[] = [];
+  const count = opts.people ?? 8;
+  for (let i = 0; i < count; i++) {
+    const first = faker.person.firstName();
+    const last = faker.person.lastName();
+    const id = newId(state, 'U');
+    const user = buildUser(state, {
+      id,
+      first,
+      last,
+      title: faker.person.jobTitle(),
+      phone: faker.phone.number({ style: 'national' }),
+      tz: faker.helpers.arrayElement(TIME_ZONES),
+      color: faker.color.rgb({ format: 'hex', casing: 'lower' }).replace('#', ''),
+      updated: teamCreated + 3600 * (i + 1),
+      admin: i === 0,
+      owner: i === 0,
+    });
+    // Two people with the same name would share a username and an email; Slack keeps both unique.
+    if (people.some((p) => p.name === user.name)) {
+      user.name = `${user.name}${i}`;
+      user.profile.email = `${user.name}@${state.team.email_domain}`;
+    }
+    state.users[id] = user;
+    people.push(user);
+  }
+  state.app.bot_user_id = newId(state, 'U');
+  state.users[state.app.bot_user_id] = buildBotUser(state, teamCreated + 86400);
+  state.users.USLACKBOT = buildSlackbot(state, teamCreated);
+
+  const bot = state.app.bot_user_id;
+  const owner = people[0].id;
+  const everyone = people.map((p) => p.id);
+
+  const botToken = mintBotToken(state, key);
+  state.tokens[botToken] = { token: botToken, type: 'bot', user_id: bot, scopes: [...DEFAULT_BOT_SCOPES], revoked: false, created: teamCreated + 86400 };
+  const userToken = mintUserToken(state, key);
+  state.tokens[userToken] = { token: userToken, type: 'user', user_id: owner, scopes: [...DEFAULT_USER_SCOPES], revoked: false, created: teamCreated + 86400 };
+
+  const general = channel(state, 'general', owner, teamCreated, {
+    general: true,
+    purpose: 'The one channel that always includes everyone: announcements and work-wide conversations.',
+  });
+  const random = channel(state, 'random', owner, teamCreated, { purpose: 'Non-work banter and water-cooler conversation.' });
+  const ops = channel(state, 'ops', owner, teamCreated + 600, { topic: 'Deploys and on-call', purpose: 'Operations chatter.' });
+  const incidents = channel(state, 'incidents', owner, teamCreated + 1200, { topic: 'No open incidents', purpose: 'Declare and track incidents.' });
+  const leadership = channel(state, 'leadership', owner, teamCreated + 1800, { private: true, purpose: 'Private planning.' });
+  const archived = channel(state, 'old-announcements', owner, teamCreated + 2400, { archived: true, purpose: 'Retired.' });
+
+  for (const id of everyone) {
+    addMember(general, id);
+    addMember(random, id);
+  }
+  for (const id of everyone.slice(0, 5)) addMember(ops, id);
+  for (const id of [everyone[0], ...everyone.slice(3, 7)]) addMember(incidents, id);
+  for (const id of everyone.slice(0, 3)) addMember(leadership, id);
+  for (const id of everyone.slice(0, 4)) addMember(archived, id);
+  // The app is in the channels a chat-ops bot usually lives in, and deliberately not in #random.
+  addMember(general, bot);
+  addMember(ops, bot);
+  addMember(incidents, bot);
+
+  // A little history, two days before the epoch, in order.
+  let at = SEED_EPOCH_MS - 2 * 86400_000;
+  const post = (conv: Conversation, user: SlackUser, text: string, threadTs?: string): string => {
+    at += faker.number.int({ min: 60_000, max: 3_600_000 });
+    const ts = nextTs(state, at);
+    const message = userMessage(state, user.id, text, ts);
+    if (threadTs) {
+      message.thread_ts = threadTs;
+      message.parent_user_id = state.messages[conv.id].byTs[threadTs]?.user;
+    }
+    storeMessage(state, conv.id, message);
+    return ts;
+  };
+  const say = (): string => faker.hacker.phrase();
+  post(general, people[0], `Welcome to ${company}! ${say()}`);
+  post(general, people[1], say());
+  post(random, people[2], say());
+  const parent = post(ops, people[1], `Deploying ${faker.hacker.noun()} to production. ${say()}`);
+  post(ops, people[2], say(), parent);
+  post(ops, people[0], say(), parent);
+  post(general, people[3], say());
+  post(incidents, people[4], `Resolved: ${faker.hacker.phrase()}`);
+  post(archived, people[0], 'This channel is retired.');
+
+  return state;
+}
