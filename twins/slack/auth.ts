@@ -143,6 +143,9 @@ export function createParseInput(doc?: OpenApiDocument) {
       // Upload, response_url and OAuth pages keep the kernel's default shape.
       return { params, query: flatten(req.query), body: req.body };
     }
+    if (req.contentType.includes('json') && req.body !== undefined && (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body))) {
+      throw new TwinError(slackErrorResponse('json_not_object'), 'json_not_object');
+    }
     const merged: Record<string, unknown> = { ...flatten(req.query), ...bodyFields(req.body) };
     delete merged.token;
     const props = bodyProperties(doc, op);
@@ -257,7 +260,9 @@ function authenticateOwnWay(ctx: AuthContext<SlackState>): AuthResult<SlackState
  */
 export function authenticateSlack(ctx: AuthContext<SlackState>): AuthResult<SlackState, SlackPrincipal> {
   const { op, req } = ctx;
-  if (Array.isArray(op.security) && op.security.length === 0) return authenticateOwnWay(ctx);
+  // Operations that do not take a Slack token (OAuth, upload and response URLs) prove themselves otherwise.
+  const takesToken = !Array.isArray(op.security) || op.security.some((s) => 'slackToken' in s);
+  if (!takesToken || (Array.isArray(op.security) && op.security.length === 0)) return authenticateOwnWay(ctx);
   const token = requestToken(req);
   if (!token) throw notAuthed();
   const tenant = ctx.tenantFor(token);

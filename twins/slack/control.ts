@@ -177,7 +177,9 @@ function createChannelAct(ctx: Ctx) {
   const creator = b.creator !== undefined ? personRef(state, b.creator, 'creator') : owner;
   const e = env(ctx);
   const conv = createChannel(e, name, creator.id, { private: bool(b.private) || bool(b.is_private) });
-  for (const ref of strings(b.members) ?? []) joinConversation(e, conv, personRef(state, ref, 'members').id, creator.id);
+  const members = strings(b.members) ?? [];
+  if (bool(b.bot)) members.push('bot');
+  for (const ref of members) joinConversation(e, conv, personRef(state, ref, 'members').id, creator.id);
   if (s(b.topic)) conv.topic = { value: String(b.topic), creator: creator.id, last_set: seconds(ctx.tenant.clock.now()) };
   if (s(b.purpose)) conv.purpose = { value: String(b.purpose), creator: creator.id, last_set: seconds(ctx.tenant.clock.now()) };
   if (bool(b.archived)) archiveChannel(e, conv, creator.id);
@@ -302,8 +304,11 @@ function observeEphemeral(ctx: Ctx) {
   const { state } = ctx.tenant;
   const conv = s(ctx.query.channel) ? conversationRef(state, ctx.query.channel) : undefined;
   const user = s(ctx.query.user) ? personRef(state, ctx.query.user) : undefined;
-  const messages = state.ephemeral.filter((e) => (!conv || e.channel === conv.id) && (!user || e.user === user.id));
-  return { messages: structuredClone(messages) };
+  // Each entry is the message itself plus where it showed and to whom (`recipient`); `user` stays its author.
+  const messages = state.ephemeral
+    .filter((e) => (!conv || e.channel === conv.id) && (!user || e.user === user.id))
+    .map((e) => ({ ...structuredClone(e.message), channel: e.channel, recipient: e.user, ...(e.thread_ts ? { thread_ts: e.thread_ts } : {}) }));
+  return { messages };
 }
 
 function observeViews(ctx: Ctx) {

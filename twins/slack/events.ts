@@ -97,6 +97,8 @@ export function buildEnvelope(state: SlackState, event: Record<string, unknown>,
     event_id: eventId,
     event_time: eventTime,
     authorizations: [{ enterprise_id: null, team_id: team, user_id: state.app.bot_user_id, is_bot: true, is_enterprise_install: false }],
+    // Legacy, truncated to one entry since 2021 but still in the published wrapper schema.
+    authed_users: [state.app.bot_user_id],
     is_ext_shared_channel: false,
     event_context: eventContext(state, event),
   };

@@ -253,16 +253,19 @@ export function deleteMessage(env: SlackEnv, conv: Conversation, message: SlackM
 }
 
 /**
- * A person or the bot joins: membership, the `channel_join` message and `member_joined_channel`.
+ * A person or the bot joins: membership, the `channel_join` message (unless `silent`) and
+ * `member_joined_channel`.
  *
  * @returns false when the user was already a member (nothing happens).
  */
-export function joinConversation(env: SlackEnv, conv: Conversation, userId: string, inviter?: string): boolean {
+export function joinConversation(env: SlackEnv, conv: Conversation, userId: string, inviter?: string, opts: { silent?: boolean } = {}): boolean {
   if (!addMember(conv, userId)) return false;
   const state = env.tenant.state;
-  const extra: Record<string, unknown> = { subtype: 'channel_join' };
-  if (inviter && inviter !== userId) extra.inviter = inviter;
-  postSystemMessage(env, conv, userId, `<@${userId}> has joined the channel`, extra);
+  if (!opts.silent) {
+    const extra: Record<string, unknown> = { subtype: 'channel_join' };
+    if (inviter && inviter !== userId) extra.inviter = inviter;
+    postSystemMessage(env, conv, userId, `<@${userId}> has joined the channel`, extra);
+  }
   const event: Record<string, unknown> = {
     type: 'member_joined_channel',
     user: userId,

@@ -106,6 +106,12 @@ const TIME_ZONES: [string, string, number][] = [
   ['Asia/Tokyo', 'Japan Standard Time', 32400],
 ];
 
+/**
+ * The first people have well-known first names so scenarios can say "alice" or "bob"; their
+ * surnames, titles and the rest come from faker.
+ */
+export const CAST = ['Alice', 'Bob', 'Carol', 'Dave', 'Erin', 'Frank', 'Grace', 'Heidi'];
+
 export interface SeedOptions {
   seed: number;
   tenantId: string;
@@ -125,6 +131,8 @@ export function buildUser(
     id: string;
     first: string;
     last: string;
+    /** Default: first.last, lower case. */
+    username?: string;
     email?: string;
     title?: string;
     phone?: string;
@@ -136,11 +144,13 @@ export function buildUser(
   },
 ): SlackUser {
   const realName = `${fields.first} ${fields.last}`.trim();
-  const name = realName
-    .toLowerCase()
-    .normalize('NFKD')
-    .replace(/[^a-z0-9]+/g, '.')
-    .replace(/^\.|\.$/g, '');
+  const name =
+    fields.username ??
+    realName
+      .toLowerCase()
+      .normalize('NFKD')
+      .replace(/[^a-z0-9]+/g, '.')
+      .replace(/^\.|\.$/g, '');
   const hash = derivedHex([state.team.id, fields.id, 'avatar'], 12);
   const [tz, tzLabel, tzOffset] = fields.tz ?? TIME_ZONES[0];
   return {
@@ -312,13 +322,14 @@ export function seedSlackState(opts: SeedOptions): SlackState {
   const people: SlackUser[] = [];
   const count = opts.people ?? 8;
   for (let i = 0; i < count; i++) {
-    const first = faker.person.firstName();
+    const first = CAST[i] ?? faker.person.firstName();
     const last = faker.person.lastName();
     const id = newId(state, 'U');
     const user = buildUser(state, {
       id,
       first,
       last,
+      username: i < CAST.length ? first.toLowerCase() : undefined,
       title: faker.person.jobTitle(),
       phone: faker.phone.number({ style: 'national' }),
       tz: faker.helpers.arrayElement(TIME_ZONES),

@@ -184,8 +184,10 @@ export function scheduleMessage(ctx: SlackCtx<PostArgs & { post_at?: unknown }>)
   };
   const env: SlackEnv = { tenant: ctx.tenant, deliver: ctx.deliver, baseUrl: ctx.baseUrl };
   ctx.schedule(Math.floor(postAt) * 1000, () => fireScheduled(env, id));
-  const preview = buildMessage(state, principalAuthor(principal), args, '');
-  delete (preview as Partial<SlackMessage>).ts;
+  // Slack answers with the message as it will be posted, typed `delayed_message` and without a ts.
+  const preview: Record<string, unknown> = { ...buildMessage(state, principalAuthor(principal), args, ''), type: 'delayed_message' };
+  delete preview.ts;
+  delete preview.client_msg_id;
   return { channel: conv.id, scheduled_message_id: id, post_at: Math.floor(postAt), message: preview };
 }
 

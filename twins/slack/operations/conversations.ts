@@ -200,7 +200,13 @@ function eventChannel(state: SlackState, conv: Conversation): Record<string, unk
   };
 }
 
-/** Create a channel as `creator` and emit what Slack emits (channel_created for public channels, then the creator's join). */
+/**
+ * Create a channel as `creator` and emit what Slack emits: channel_created for public channels,
+ * then member_joined_channel for the creator.
+ *
+ * Limitations: no `channel_join` message is written for the creator, so a new channel's history
+ * starts empty.
+ */
 export function createChannel(env: SlackEnv, name: string, creator: string, opts: { private?: boolean } = {}): Conversation {
   const state = env.tenant.state;
   const now = env.tenant.clock.now();
@@ -212,7 +218,7 @@ export function createChannel(env: SlackEnv, name: string, creator: string, opts
   if (!conv.is_private) {
     emitEvent(env, { type: 'channel_created', channel: eventChannel(state, conv), event_ts: eventTs(env) });
   }
-  joinConversation(env, conv, creator);
+  joinConversation(env, conv, creator, undefined, { silent: true });
   return conv;
 }
 

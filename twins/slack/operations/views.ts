@@ -54,9 +54,11 @@ function checkExternalId(state: SlackState, externalId: string, except?: string)
 /** Apply a view payload to a stored view (new or replaced). */
 function applyView(state: SlackState, target: SlackView, view: Record<string, unknown>, nowMs: number): SlackView {
   target.type = String(view.type);
-  target.title = view.title ?? null;
-  target.close = view.close ?? null;
-  target.submit = view.submit ?? null;
+  // Absent parts are left out rather than null, as the contract's View schema wants objects.
+  for (const key of ['title', 'close', 'submit'] as const) {
+    if (view[key] && typeof view[key] === 'object') target[key] = structuredClone(view[key]);
+    else delete target[key];
+  }
   target.blocks = structuredClone(view.blocks as unknown[]);
   target.private_metadata = typeof view.private_metadata === 'string' ? view.private_metadata : '';
   target.callback_id = typeof view.callback_id === 'string' ? view.callback_id : '';
