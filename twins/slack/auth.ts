@@ -1,6 +1,6 @@
 // How Slack reads a request: arguments from query, form or JSON, tokens and scopes, and the principal a token names.
 
-import type { OpenApiDocument, OperationSpec, JsonSchema } from '../../src/kernel/openapi.ts';
+import type { JsonSchema, OpenApiDocument, OperationSpec } from '../../src/kernel/openapi.ts';
 import type { AuthContext, AuthResult, NormalisedRequest, OperationContext, OperationInput, Tenant } from '../../src/kernel/types.ts';
 import { TwinError } from '../../src/kernel/types.ts';
 import {
@@ -143,7 +143,11 @@ export function createParseInput(doc?: OpenApiDocument) {
       // Upload, response_url and OAuth pages keep the kernel's default shape.
       return { params, query: flatten(req.query), body: req.body };
     }
-    if (req.contentType.includes('json') && req.body !== undefined && (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body))) {
+    if (
+      req.contentType.includes('json') &&
+      req.body !== undefined &&
+      (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body))
+    ) {
       throw new TwinError(slackErrorResponse('json_not_object'), 'json_not_object');
     }
     const merged: Record<string, unknown> = { ...flatten(req.query), ...bodyFields(req.body) };
@@ -192,7 +196,11 @@ export function clientCredentials(req: NormalisedRequest, args: Record<string, u
 
 function html404(message: string): TwinError {
   return new TwinError(
-    { status: 404, headers: { 'content-type': 'text/html; charset=utf-8' }, body: `<!doctype html><title>Not found</title><p>${message}</p>` },
+    {
+      status: 404,
+      headers: { 'content-type': 'text/html; charset=utf-8' },
+      body: `<!doctype html><title>Not found</title><p>${message}</p>`,
+    },
     message,
   );
 }

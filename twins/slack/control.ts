@@ -8,13 +8,14 @@ import { archiveChannel, createChannel } from './operations/conversations.ts';
 import { renderConversation, renderUser, renderView } from './render.ts';
 import { buildUser } from './seed.ts';
 import {
-  channelNameError,
   type Conversation,
+  channelNameError,
   ensureIm,
   findMessage,
   newId,
   resolveConversation,
   resolveUser,
+  type SlackMessage,
   type SlackState,
   type SlackUser,
   seconds,
@@ -35,7 +36,11 @@ function bool(v: unknown): boolean {
 
 function strings(v: unknown): string[] | undefined {
   if (Array.isArray(v)) return v.map(String);
-  if (typeof v === 'string') return v.split(',').map((x) => x.trim()).filter(Boolean);
+  if (typeof v === 'string')
+    return v
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean);
   return undefined;
 }
 
@@ -84,7 +89,8 @@ async function configureApp(ctx: Ctx) {
   const b = ctx.body;
   if (b.interactivity_url !== undefined) app.interactivity_url = s(b.interactivity_url);
   if (b.slash_commands !== undefined) {
-    if (!b.slash_commands || typeof b.slash_commands !== 'object') throw controlError(400, 'invalid_argument', '"slash_commands" must be an object of "/command": url');
+    if (!b.slash_commands || typeof b.slash_commands !== 'object')
+      throw controlError(400, 'invalid_argument', '"slash_commands" must be an object of "/command": url');
     const commands: Record<string, string> = {};
     for (const [name, url] of Object.entries(b.slash_commands as Record<string, unknown>)) {
       if (typeof url === 'string' && url) commands[name.startsWith('/') ? name : `/${name}`] = url;
@@ -95,7 +101,8 @@ async function configureApp(ctx: Ctx) {
   if (subs) app.event_subscriptions = subs;
   if (b.retry_delays_ms !== undefined) {
     const delays = strings(b.retry_delays_ms)?.map(Number);
-    if (!delays || delays.some((d) => !Number.isFinite(d) || d < 0)) throw controlError(400, 'invalid_argument', '"retry_delays_ms" must be a list of non-negative numbers');
+    if (!delays || delays.some((d) => !Number.isFinite(d) || d < 0))
+      throw controlError(400, 'invalid_argument', '"retry_delays_ms" must be a list of non-negative numbers');
     app.retry_delays_ms = delays;
   }
   const redirects = strings(b.redirect_urls);
@@ -117,7 +124,12 @@ async function configureApp(ctx: Ctx) {
       const result = await verifyRequestUrl(env(ctx), url);
       // The state may have been replaced while waiting (restore); write to the live one.
       ctx.tenant.state.app.url_verified = result.verified && ctx.tenant.state.app.request_url === url;
-      verification = { verified: result.verified, status: result.status ?? null, reason: result.reason ?? null, delivery_id: result.delivery.id };
+      verification = {
+        verified: result.verified,
+        status: result.status ?? null,
+        reason: result.reason ?? null,
+        delivery_id: result.delivery.id,
+      };
     } else if (url) {
       app.url_verified = true;
       verification = { verified: true, skipped: true };
@@ -139,7 +151,15 @@ function createUser(ctx: Ctx) {
   if (email && Object.values(state.users).some((u) => u.profile.email?.toLowerCase() === email.toLowerCase())) {
     throw controlError(409, 'email_taken', `a user with email ${email} already exists`);
   }
-  const user = buildUser(state, { id: newId(state, 'U'), first, last: last ?? '', email, title: s(b.title), updated: seconds(ctx.tenant.clock.now()), admin: bool(b.is_admin) });
+  const user = buildUser(state, {
+    id: newId(state, 'U'),
+    first,
+    last: last ?? '',
+    email,
+    title: s(b.title),
+    updated: seconds(ctx.tenant.clock.now()),
+    admin: bool(b.is_admin),
+  });
   if (s(b.username)) user.name = String(b.username);
   if (s(b.display_name)) user.profile.display_name = String(b.display_name);
   state.users[user.id] = user;
@@ -195,11 +215,18 @@ function actMessage(ctx: Ctx) {
   if (conv.is_archived) throw controlError(409, 'is_archived', `${conv.name || conv.id} is archived`);
   const e = env(ctx);
   if (!conv.members.includes(user.id)) {
-    if (conv.is_private || conv.is_im || conv.is_mpim) throw controlError(409, 'not_in_channel', `${user.name} is not a member of ${conv.name || conv.id}`);
+    if (conv.is_private || conv.is_im || conv.is_mpim)
+      throw controlError(409, 'not_in_channel', `${user.name} is not a member of ${conv.name || conv.id}`);
     joinConversation(e, conv, user.id);
   }
   const blocks = typeof b.blocks === 'string' ? (JSON.parse(b.blocks) as unknown) : b.blocks;
-  const { message } = postMessage(e, conv, { userId: user.id, asBot: user.id === state.app.bot_user_id }, { text: b.text, blocks }, { thread_ts: s(b.thread_ts), reply_broadcast: bool(b.reply_broadcast) });
+  const { message } = postMessage(
+    e,
+    conv,
+    { userId: user.id, asBot: user.id === state.app.bot_user_id },
+    { text: b.text, blocks },
+    { thread_ts: s(b.thread_ts), reply_broadcast: bool(b.reply_broadcast) },
+  );
   return { channel: conv.id, ts: message.ts, message };
 }
 
@@ -227,7 +254,12 @@ function actJoin(ctx: Ctx) {
   const user = personRef(state, ctx.body.user);
   const conv = conversationRef(state, ctx.body.channel);
   if (conv.is_im) throw controlError(400, 'invalid_argument', 'cannot join a DM');
-  const joined = joinConversation(env(ctx), conv, user.id, s(ctx.body.inviter) ? personRef(state, ctx.body.inviter, 'inviter').id : undefined);
+  const joined = joinConversation(
+    env(ctx),
+    conv,
+    user.id,
+    s(ctx.body.inviter) ? personRef(state, ctx.body.inviter, 'inviter').id : undefined,
+  );
   return { channel: conv.id, joined };
 }
 
@@ -258,10 +290,25 @@ async function actBlockAction(ctx: Ctx) {
   if (viewId) {
     const view = state.views[viewId];
     if (!view) throw controlError(404, 'view_not_found', `no view ${viewId}`);
-    return runBlockAction(env(ctx), { user, action_id: actionId, value: b.value, block_id: s(b.block_id), view, selected_option: b.selected_option });
+    return runBlockAction(env(ctx), {
+      user,
+      action_id: actionId,
+      value: b.value,
+      block_id: s(b.block_id),
+      view,
+      selected_option: b.selected_option,
+    });
   }
   const conv = conversationRef(state, b.channel, user, ctx.tenant.clock.now());
-  return runBlockAction(env(ctx), { user, action_id: actionId, value: b.value, block_id: s(b.block_id), conv, message_ts: s(b.message_ts ?? b.ts), selected_option: b.selected_option });
+  return runBlockAction(env(ctx), {
+    user,
+    action_id: actionId,
+    value: b.value,
+    block_id: s(b.block_id),
+    conv,
+    message_ts: s(b.message_ts ?? b.ts),
+    selected_option: b.selected_option,
+  });
 }
 
 async function actViewSubmission(ctx: Ctx) {
@@ -290,7 +337,7 @@ function observeMessages(ctx: Ctx) {
   const log = state.messages[conv.id] ?? { order: [], byTs: {}, threads: {} };
   const limit = Math.max(1, Number(ctx.query.limit ?? 1000) || 1000);
   const threadTs = s(ctx.query.thread_ts);
-  let messages;
+  let messages: SlackMessage[];
   if (threadTs) {
     const parent = log.byTs[threadTs];
     messages = [...(parent ? [parent] : []), ...(log.threads[threadTs] ?? []).map((ts) => log.byTs[ts])];
@@ -307,7 +354,12 @@ function observeEphemeral(ctx: Ctx) {
   // Each entry is the message itself plus where it showed and to whom (`recipient`); `user` stays its author.
   const messages = state.ephemeral
     .filter((e) => (!conv || e.channel === conv.id) && (!user || e.user === user.id))
-    .map((e) => ({ ...structuredClone(e.message), channel: e.channel, recipient: e.user, ...(e.thread_ts ? { thread_ts: e.thread_ts } : {}) }));
+    .map((e) => ({
+      ...structuredClone(e.message),
+      channel: e.channel,
+      recipient: e.user,
+      ...(e.thread_ts ? { thread_ts: e.thread_ts } : {}),
+    }));
   return { messages };
 }
 

@@ -1,9 +1,22 @@
 // Slack's error envelope: vendor errors named by condition, and the renderer for the kernel's own failures.
 
-import { json, TwinError, type KernelErrorDetail, type KernelErrorKind, type NormalisedRequest, type TwinResponse, type ValidationIssue } from '../../src/kernel/types.ts';
+import {
+  json,
+  type KernelErrorDetail,
+  type KernelErrorKind,
+  type NormalisedRequest,
+  TwinError,
+  type TwinResponse,
+  type ValidationIssue,
+} from '../../src/kernel/types.ts';
 
 /** `HTTP 200 {ok:false, error}`: how Slack answers nearly every failure. */
-export function slackErrorResponse(error: string, extra: Record<string, unknown> = {}, status = 200, headers: Record<string, string> = {}): TwinResponse {
+export function slackErrorResponse(
+  error: string,
+  extra: Record<string, unknown> = {},
+  status = 200,
+  headers: Record<string, string> = {},
+): TwinResponse {
   return json(status, { ok: false, error, ...extra }, headers);
 }
 
@@ -114,11 +127,15 @@ export const invalidGrantType = (): TwinError => slackError('invalid_grant_type'
 function validationError(issues: ValidationIssue[]): TwinResponse {
   const named = issues.map((issue) => ({ issue, name: issueName(issue) }));
   for (const { issue, name } of named) {
-    if (name === 'channel' && (issue.keyword === 'required' || issue.keyword === 'minLength')) return slackErrorResponse('channel_not_found');
+    if (name === 'channel' && (issue.keyword === 'required' || issue.keyword === 'minLength'))
+      return slackErrorResponse('channel_not_found');
     if ((name === 'user' || name === 'users') && (issue.keyword === 'required' || issue.keyword === 'minLength')) {
       return slackErrorResponse('user_not_found');
     }
-    if (name === 'blocks') return slackErrorResponse(issue.keyword === 'type' ? 'invalid_blocks_format' : 'invalid_blocks', { response_metadata: { messages: [issueMessage(issue, name)] } });
+    if (name === 'blocks')
+      return slackErrorResponse(issue.keyword === 'type' ? 'invalid_blocks_format' : 'invalid_blocks', {
+        response_metadata: { messages: [issueMessage(issue, name)] },
+      });
     if (name === 'attachments') return slackErrorResponse('invalid_attachments');
     if (name === 'cursor') return slackErrorResponse('invalid_cursor');
   }

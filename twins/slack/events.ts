@@ -31,7 +31,12 @@ export function signature(signingSecret: string, timestampSec: number, body: str
  * Signature headers for one attempt. The timestamp is real wall-clock time even when the tenant's
  * clock is virtual: receivers reject timestamps more than five minutes from their own clock.
  */
-export function signedHeaders(signingSecret: string, body: string, contentType: string, nowSec = Math.floor(Date.now() / 1000)): Record<string, string> {
+export function signedHeaders(
+  signingSecret: string,
+  body: string,
+  contentType: string,
+  nowSec = Math.floor(Date.now() / 1000),
+): Record<string, string> {
   return {
     'content-type': contentType,
     'user-agent': USER_AGENT,
@@ -53,7 +58,14 @@ export function classifyEventAnswer(answer: ReceiverAnswer): { outcome: 'deliver
 // Events API
 
 /** Event types that Slack only sends from conversations the app's bot is in. */
-const MEMBER_ONLY = new Set(['message', 'app_mention', 'reaction_added', 'reaction_removed', 'member_joined_channel', 'member_left_channel']);
+const MEMBER_ONLY = new Set([
+  'message',
+  'app_mention',
+  'reaction_added',
+  'reaction_removed',
+  'member_joined_channel',
+  'member_left_channel',
+]);
 
 const MESSAGE_SUBSCRIPTION: Record<string, string> = {
   channel: 'message.channels',
@@ -84,7 +96,12 @@ export interface EmitOptions {
 }
 
 /** The Events API envelope around an inner event. */
-export function buildEnvelope(state: SlackState, event: Record<string, unknown>, eventId: string, eventTime: number): Record<string, unknown> {
+export function buildEnvelope(
+  state: SlackState,
+  event: Record<string, unknown>,
+  eventId: string,
+  eventTime: number,
+): Record<string, unknown> {
   const team = state.team.id;
   return {
     token: state.app.verification_token,
@@ -119,7 +136,7 @@ export function emitEvent(env: SlackEnv, event: Record<string, unknown>, opts: E
   const conv = opts.channel ? state.conversations[opts.channel] : undefined;
   if (!app.request_url || !app.url_verified) return undefined;
   if (!isSubscribed(state, type, conv)) return undefined;
-  if (MEMBER_ONLY.has(type) && !opts.ignoreMembership && (!conv || !conv.members.includes(app.bot_user_id))) return undefined;
+  if (MEMBER_ONLY.has(type) && !opts.ignoreMembership && !conv?.members.includes(app.bot_user_id)) return undefined;
   const nowMs = env.tenant.clock.now();
   const eventId = `Ev${state.idTag}${(++state.counters.event).toString(36).toUpperCase().padStart(7, '0')}`;
   const body = JSON.stringify(buildEnvelope(state, event, eventId, seconds(nowMs)));
@@ -159,9 +176,7 @@ export interface FirstAnswer {
  * A delivery spec whose first answer can be awaited: `classify` hands the full answer over,
  * and a look at the public record catches attempts that never got an answer.
  */
-export function withFirstAnswer(
-  spec: DeliverySpec,
-): { spec: DeliverySpec; first(delivery: OutboundDelivery): Promise<FirstAnswer> } {
+export function withFirstAnswer(spec: DeliverySpec): { spec: DeliverySpec; first(delivery: OutboundDelivery): Promise<FirstAnswer> } {
   let resolve!: (a: FirstAnswer) => void;
   const answered = new Promise<FirstAnswer>((r) => {
     resolve = r;
@@ -171,7 +186,11 @@ export function withFirstAnswer(
     ...spec,
     classify: (answer) => {
       resolve({ answer });
-      return classify ? classify(answer) : answer.status >= 200 && answer.status < 300 ? { outcome: 'delivered' } : { outcome: 'failed', reason: 'http_error' };
+      return classify
+        ? classify(answer)
+        : answer.status >= 200 && answer.status < 300
+          ? { outcome: 'delivered' }
+          : { outcome: 'failed', reason: 'http_error' };
     },
   };
   const first = async (delivery: OutboundDelivery): Promise<FirstAnswer> => {
@@ -235,7 +254,9 @@ export async function verifyRequestUrl(env: SlackEnv, url: string): Promise<Veri
     clock: env.tenant.clock,
     meta: { challenge },
     classify: (answer) =>
-      answer.status === 200 && echoesChallenge(answer.body, challenge) ? { outcome: 'delivered' } : { outcome: 'failed', reason: 'challenge_failed' },
+      answer.status === 200 && echoesChallenge(answer.body, challenge)
+        ? { outcome: 'delivered' }
+        : { outcome: 'failed', reason: 'challenge_failed' },
     build: () => ({ method: 'POST', headers: signedHeaders(secret, body, 'application/json'), body }),
   });
   const delivery = env.deliver(spec);

@@ -1,19 +1,18 @@
 // Slash commands, block actions and view submissions: what Slack sends the app when a person acts, and what it does with the app's answers.
 
-import { TwinError, json } from '../../src/kernel/types.ts';
-import { emitEvent, postForm, postInteraction, type FirstAnswer, type SlackEnv } from './events.ts';
+import { json, TwinError } from '../../src/kernel/types.ts';
+import { emitEvent, type FirstAnswer, postForm, postInteraction, type SlackEnv } from './events.ts';
 import { buildMessage, deleteMessage, eventTs, postMessage, updateMessage } from './messaging.ts';
 import { closeModals, createView } from './operations/views.ts';
 import { renderView } from './render.ts';
 import {
   type Conversation,
-  ensureIm,
   type EphemeralMessage,
+  ensureIm,
   findMessage,
   mintResponseUrl,
   mintTrigger,
   nextTs,
-  type ResponseUrlRecord,
   type SlackMessage,
   type SlackState,
   type SlackUser,
@@ -45,7 +44,7 @@ export interface AppMessage {
 const yes = (v: unknown): boolean => v === true || v === 'true' || v === 1 || v === '1';
 
 /** Add an ephemeral message only `user` sees. */
-export function addEphemeral(state: SlackState, nowMs: number, channel: string, user: string, message: SlackMessage, threadTs?: string): EphemeralMessage {
+export function addEphemeral(state: SlackState, channel: string, user: string, message: SlackMessage, threadTs?: string): EphemeralMessage {
   const entry: EphemeralMessage = { channel, user, ts: message.ts, message };
   if (threadTs) entry.thread_ts = threadTs;
   state.ephemeral.push(entry);
@@ -62,7 +61,11 @@ export interface AppliedMessage {
  * ephemeral to the user by default, `in_channel` as the bot, or replacing/deleting the message
  * the interaction came from.
  */
-export function applyAppMessage(env: SlackEnv, target: { channel: string; user: string; message_ts?: string; ephemeral?: boolean }, body: AppMessage): AppliedMessage {
+export function applyAppMessage(
+  env: SlackEnv,
+  target: { channel: string; user: string; message_ts?: string; ephemeral?: boolean },
+  body: AppMessage,
+): AppliedMessage {
   const state = env.tenant.state;
   const now = env.tenant.clock.now();
   const conv = state.conversations[target.channel];
@@ -91,11 +94,14 @@ export function applyAppMessage(env: SlackEnv, target: { channel: string; user: 
   }
   const threadTs = typeof body.thread_ts === 'string' ? body.thread_ts : undefined;
   if (body.response_type === 'in_channel') {
-    const { message } = postMessage(env, conv, { userId: state.app.bot_user_id, asBot: true }, body, { thread_ts: threadTs, trusted: true });
+    const { message } = postMessage(env, conv, { userId: state.app.bot_user_id, asBot: true }, body, {
+      thread_ts: threadTs,
+      trusted: true,
+    });
     return { kind: 'in_channel', ts: message.ts };
   }
   const message = buildMessage(state, { userId: state.app.bot_user_id, asBot: true }, body, nextTs(state, now));
-  addEphemeral(state, now, conv.id, target.user, message, threadTs);
+  addEphemeral(state, conv.id, target.user, message, threadTs);
   return { kind: 'ephemeral', ts: message.ts };
 }
 
@@ -137,11 +143,22 @@ export interface SlashCommandResult {
  * retries); the app's immediate answer becomes an ephemeral message (or an in_channel one,
  * shown together with the command as typed). A failed call leaves Slackbot's error message.
  */
-export async function runSlashCommand(env: SlackEnv, user: SlackUser, conv: Conversation, command: string, text: string): Promise<SlashCommandResult> {
+export async function runSlashCommand(
+  env: SlackEnv,
+  user: SlackUser,
+  conv: Conversation,
+  command: string,
+  text: string,
+): Promise<SlashCommandResult> {
   const state = env.tenant.state;
   const name = command.startsWith('/') ? command : `/${command}`;
   const url = state.app.slash_commands[name];
-  if (!url) throw controlError(404, 'command_not_found', `the app has no slash command ${name}; configure it with POST /_twin/slack/app {"slash_commands": {"${name}": "<url>"}}`);
+  if (!url)
+    throw controlError(
+      404,
+      'command_not_found',
+      `the app has no slash command ${name}; configure it with POST /_twin/slack/app {"slash_commands": {"${name}": "<url>"}}`,
+    );
   const now = env.tenant.clock.now();
   const responseUrl = mintResponseUrl(state, env.baseUrl ?? '', { channel: conv.id, user: user.id }, now);
   const triggerId = mintTrigger(state, user.id, now);
@@ -161,12 +178,25 @@ export async function runSlashCommand(env: SlackEnv, user: SlackUser, conv: Conv
     trigger_id: triggerId,
   };
   const res = await postForm(env, 'slash_command', url, form, { command: name, user: user.id, channel: conv.id });
-  const result: SlashCommandResult = { delivery: res.delivery, status: res.answer?.status, reason: res.reason, error: res.error, response_url: responseUrl, trigger_id: triggerId, answer: { kind: 'none' } };
+  const result: SlashCommandResult = {
+    delivery: res.delivery,
+    status: res.answer?.status,
+    reason: res.reason,
+    error: res.error,
+    response_url: responseUrl,
+    trigger_id: triggerId,
+    answer: { kind: 'none' },
+  };
   const ok = res.answer && res.answer.status >= 200 && res.answer.status < 300;
   if (!ok) {
     const code = res.reason === 'http_timeout' ? 'operation_timeout' : res.answer ? 'http_service_error' : 'dispatch_failed';
-    const message = buildMessage(state, { userId: 'USLACKBOT', asBot: false }, { text: `${name} failed with the error "${code}"` }, nextTs(state, env.tenant.clock.now()));
-    addEphemeral(state, now, conv.id, user.id, message);
+    const message = buildMessage(
+      state,
+      { userId: 'USLACKBOT', asBot: false },
+      { text: `${name} failed with the error "${code}"` },
+      nextTs(state, env.tenant.clock.now()),
+    );
+    addEphemeral(state, conv.id, user.id, message);
     result.answer = { kind: 'ephemeral', ts: message.ts, body: { error: code } };
     return result;
   }
@@ -183,12 +213,20 @@ export async function runSlashCommand(env: SlackEnv, user: SlackUser, conv: Conv
 
 function requireInteractivity(state: SlackState): string {
   const url = state.app.interactivity_url;
-  if (!url) throw controlError(409, 'interactivity_not_configured', 'the app has no interactivity URL; set it with POST /_twin/slack/app {"interactivity_url": "<url>"}');
+  if (!url)
+    throw controlError(
+      409,
+      'interactivity_not_configured',
+      'the app has no interactivity URL; set it with POST /_twin/slack/app {"interactivity_url": "<url>"}',
+    );
   return url;
 }
 
 /** Find an interactive element by action_id in blocks: its block_id, type and text. */
-export function findAction(blocks: unknown, actionId: string): { block_id?: string; type?: string; text?: unknown; value?: unknown } | undefined {
+export function findAction(
+  blocks: unknown,
+  actionId: string,
+): { block_id?: string; type?: string; text?: unknown; value?: unknown } | undefined {
   if (!Array.isArray(blocks)) return undefined;
   for (const block of blocks as Record<string, unknown>[]) {
     const candidates: unknown[] = [];
@@ -196,7 +234,8 @@ export function findAction(blocks: unknown, actionId: string): { block_id?: stri
     if (block.accessory) candidates.push(block.accessory);
     if (block.element) candidates.push(block.element);
     for (const el of candidates as Record<string, unknown>[]) {
-      if (el && el.action_id === actionId) return { block_id: block.block_id as string | undefined, type: el.type as string, text: el.text, value: el.value };
+      if (el && el.action_id === actionId)
+        return { block_id: block.block_id as string | undefined, type: el.type as string, text: el.text, value: el.value };
     }
   }
   return undefined;
@@ -244,7 +283,12 @@ export async function runBlockAction(env: SlackEnv, input: BlockActionInput) {
     const message = eph?.message ?? findMessage(state, conv.id, input.message_ts);
     if (!message) throw controlError(404, 'message_not_found', `no message ${input.message_ts} in ${conv.id}`);
     blocks = message.blocks;
-    responseUrl = mintResponseUrl(state, env.baseUrl ?? '', { channel: conv.id, user: user.id, message_ts: message.ts, ephemeral: !!eph }, now);
+    responseUrl = mintResponseUrl(
+      state,
+      env.baseUrl ?? '',
+      { channel: conv.id, user: user.id, message_ts: message.ts, ephemeral: !!eph },
+      now,
+    );
     payload.container = { type: 'message', message_ts: message.ts, channel_id: conv.id, is_ephemeral: !!eph };
     payload.trigger_id = mintTrigger(state, user.id, now);
     payload.channel = { id: conv.id, name: channelName(conv) };
@@ -267,7 +311,14 @@ export async function runBlockAction(env: SlackEnv, input: BlockActionInput) {
   else if (value !== undefined) action.value = value;
   payload.actions = [action];
   const res = await postInteraction(env, url, payload);
-  return { delivery: res.delivery, status: res.answer?.status, reason: res.reason, trigger_id: payload.trigger_id, response_url: responseUrl ?? null, payload };
+  return {
+    delivery: res.delivery,
+    status: res.answer?.status,
+    reason: res.reason,
+    trigger_id: payload.trigger_id,
+    response_url: responseUrl ?? null,
+    payload,
+  };
 }
 
 /** Values for a view submission: `{block_id: {action_id: {type, value}}}`, also accepting plain strings or `{action_id: value}`. */
@@ -279,7 +330,8 @@ export function submissionValues(view: SlackView, values: unknown): Record<strin
     const block = (view.blocks as Record<string, unknown>[]).find((b) => b.block_id === key);
     if (block && v && typeof v === 'object') {
       out[key] = {};
-      for (const [actionId, av] of Object.entries(v as Record<string, unknown>)) out[key][actionId] = wrap(av, (block.element as Record<string, unknown>)?.type as string);
+      for (const [actionId, av] of Object.entries(v as Record<string, unknown>))
+        out[key][actionId] = wrap(av, (block.element as Record<string, unknown>)?.type as string);
       continue;
     }
     const found = findAction(view.blocks, key);
@@ -356,7 +408,14 @@ export async function runViewSubmission(env: SlackEnv, user: SlackUser, view: Sl
       }
     }
   }
-  return { delivery: res.delivery, status: res.answer?.status, reason: res.reason, outcome, view: renderView(view), errors: view.errors ?? null };
+  return {
+    delivery: res.delivery,
+    status: res.answer?.status,
+    reason: res.reason,
+    outcome,
+    view: renderView(view),
+    errors: view.errors ?? null,
+  };
 }
 
 /** A person opens the app's Home or Messages tab: `app_home_opened`. */

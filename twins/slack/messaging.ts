@@ -6,9 +6,9 @@ import { emitEvent, type SlackEnv } from './events.ts';
 import {
   addMember,
   botAuthorFields,
+  type Conversation,
   channelLog,
   channelType,
-  type Conversation,
   findMessage,
   nextTs,
   refreshThread,
@@ -144,7 +144,13 @@ export interface PostOptions {
  * no message and stores the reply where no history shows it; a malformed one is
  * `invalid_thread_ts`.
  */
-export function postMessage(env: SlackEnv, conv: Conversation, author: Author, content: MessageContent, opts: PostOptions = {}): { message: SlackMessage; parent?: SlackMessage } {
+export function postMessage(
+  env: SlackEnv,
+  conv: Conversation,
+  author: Author,
+  content: MessageContent,
+  opts: PostOptions = {},
+): { message: SlackMessage; parent?: SlackMessage } {
   const state = env.tenant.state;
   if (!opts.trusted) checkContent(content);
   let threadTs: string | undefined;
@@ -159,7 +165,8 @@ export function postMessage(env: SlackEnv, conv: Conversation, author: Author, c
   const ts = nextTs(state, env.tenant.clock.now());
   const message = buildMessage(state, author, content, ts);
   if (opts.extra) Object.assign(message, opts.extra);
-  const broadcast = threadTs !== undefined && (opts.reply_broadcast === true || opts.reply_broadcast === 'true' || opts.reply_broadcast === '1');
+  const broadcast =
+    threadTs !== undefined && (opts.reply_broadcast === true || opts.reply_broadcast === 'true' || opts.reply_broadcast === '1');
   let parent: SlackMessage | undefined;
   if (threadTs !== undefined) {
     parent = findMessage(state, conv.id, threadTs);
@@ -182,7 +189,13 @@ function rootSummary(parent: SlackMessage): Record<string, unknown> {
 }
 
 /** Replace a message's content, mark it edited, and emit `message_changed`. */
-export function updateMessage(env: SlackEnv, conv: Conversation, message: SlackMessage, editor: string, content: MessageContent): SlackMessage {
+export function updateMessage(
+  env: SlackEnv,
+  conv: Conversation,
+  message: SlackMessage,
+  editor: string,
+  content: MessageContent,
+): SlackMessage {
   const state = env.tenant.state;
   const previous = structuredClone(message);
   const eventTs = nextTs(state, env.tenant.clock.now());
@@ -224,7 +237,11 @@ export function deleteMessage(env: SlackEnv, conv: Conversation, message: SlackM
   const eventTs = nextTs(state, env.tenant.clock.now());
   if (hasReplies) {
     for (const key of Object.keys(message)) {
-      if (!['type', 'ts', 'thread_ts', 'reply_count', 'reply_users', 'reply_users_count', 'latest_reply', 'is_locked', 'subscribed'].includes(key)) {
+      if (
+        !['type', 'ts', 'thread_ts', 'reply_count', 'reply_users', 'reply_users_count', 'latest_reply', 'is_locked', 'subscribed'].includes(
+          key,
+        )
+      ) {
         delete message[key];
       }
     }
@@ -258,7 +275,13 @@ export function deleteMessage(env: SlackEnv, conv: Conversation, message: SlackM
  *
  * @returns false when the user was already a member (nothing happens).
  */
-export function joinConversation(env: SlackEnv, conv: Conversation, userId: string, inviter?: string, opts: { silent?: boolean } = {}): boolean {
+export function joinConversation(
+  env: SlackEnv,
+  conv: Conversation,
+  userId: string,
+  inviter?: string,
+  opts: { silent?: boolean } = {},
+): boolean {
   if (!addMember(conv, userId)) return false;
   const state = env.tenant.state;
   if (!opts.silent) {
@@ -308,7 +331,13 @@ export function eventTs(env: SlackEnv): string {
 }
 
 /** A message Slack itself writes into a conversation (joins, leaves, topic changes). */
-export function postSystemMessage(env: SlackEnv, conv: Conversation, userId: string, text: string, extra: Record<string, unknown>): SlackMessage {
+export function postSystemMessage(
+  env: SlackEnv,
+  conv: Conversation,
+  userId: string,
+  text: string,
+  extra: Record<string, unknown>,
+): SlackMessage {
   const state = env.tenant.state;
   const ts = nextTs(state, env.tenant.clock.now());
   const message: SlackMessage = { type: 'message', subtype: String(extra.subtype), ts, user: userId, text, ...extra };
@@ -330,7 +359,8 @@ export function reactionName(raw: unknown): string | undefined {
 
 /** Add a reaction and emit `reaction_added`; throws already_reacted / too_many_reactions. */
 export function addReaction(env: SlackEnv, conv: Conversation, message: SlackMessage, userId: string, name: string): void {
-  const reactions = (message.reactions ??= []);
+  if (!message.reactions) message.reactions = [];
+  const reactions = message.reactions;
   let reaction = reactions.find((r) => r.name === name);
   if (reaction?.users.includes(userId)) throw slackError('already_reacted');
   if (!reaction) {
@@ -347,7 +377,7 @@ export function addReaction(env: SlackEnv, conv: Conversation, message: SlackMes
 export function removeReaction(env: SlackEnv, conv: Conversation, message: SlackMessage, userId: string, name: string): void {
   const reactions = message.reactions ?? [];
   const reaction = reactions.find((r) => r.name === name);
-  if (!reaction || !reaction.users.includes(userId)) throw slackError('no_reaction');
+  if (!reaction?.users.includes(userId)) throw slackError('no_reaction');
   reaction.users = reaction.users.filter((u) => u !== userId);
   reaction.count = reaction.users.length;
   if (reaction.count === 0) message.reactions = reactions.filter((r) => r !== reaction);

@@ -8,7 +8,12 @@ import { type Conversation, type ListPage, paginate, type SlackFile, type SlackS
 export type SlackCtx<A = Record<string, unknown>> = OperationContext<SlackState, SlackPrincipal, A>;
 
 /** A conversation as Slack shows it to `viewer`. */
-export function renderConversation(state: SlackState, conv: Conversation, viewer: string, opts: { numMembers?: boolean } = {}): Record<string, unknown> {
+export function renderConversation(
+  state: SlackState,
+  conv: Conversation,
+  viewer: string,
+  opts: { numMembers?: boolean } = {},
+): Record<string, unknown> {
   if (conv.is_im) {
     const other = state.users[conv.user ?? ''];
     return {
@@ -123,7 +128,11 @@ export function str(value: unknown): string | undefined {
 
 /** A comma-separated list argument (`users`, `types`, `channels`). */
 export function list(value: unknown): string[] {
-  if (Array.isArray(value)) return value.map(String).map((s) => s.trim()).filter(Boolean);
+  if (Array.isArray(value))
+    return value
+      .map(String)
+      .map((s) => s.trim())
+      .filter(Boolean);
   if (typeof value !== 'string') return [];
   return value
     .split(',')

@@ -4,6 +4,7 @@ import { base, en, Faker } from '@faker-js/faker';
 import {
   addMember,
   blankConversation,
+  type Conversation,
   derive,
   derivedDigits,
   derivedHex,
@@ -12,11 +13,10 @@ import {
   mintUserToken,
   newId,
   nextTs,
-  storeMessage,
-  userMessage,
-  type Conversation,
   type SlackState,
   type SlackUser,
+  storeMessage,
+  userMessage,
 } from './store.ts';
 
 /** Every seeded date is relative to this instant, so one seed always gives the same bytes. */
@@ -354,10 +354,24 @@ export function seedSlackState(opts: SeedOptions): SlackState {
   const owner = people[0].id;
   const everyone = people.map((p) => p.id);
 
-  const botToken = mintBotToken(state, key);
-  state.tokens[botToken] = { token: botToken, type: 'bot', user_id: bot, scopes: [...DEFAULT_BOT_SCOPES], revoked: false, created: teamCreated + 86400 };
-  const userToken = mintUserToken(state, key);
-  state.tokens[userToken] = { token: userToken, type: 'user', user_id: owner, scopes: [...DEFAULT_USER_SCOPES], revoked: false, created: teamCreated + 86400 };
+  const botToken = mintBotToken(key);
+  state.tokens[botToken] = {
+    token: botToken,
+    type: 'bot',
+    user_id: bot,
+    scopes: [...DEFAULT_BOT_SCOPES],
+    revoked: false,
+    created: teamCreated + 86400,
+  };
+  const userToken = mintUserToken(key);
+  state.tokens[userToken] = {
+    token: userToken,
+    type: 'user',
+    user_id: owner,
+    scopes: [...DEFAULT_USER_SCOPES],
+    revoked: false,
+    created: teamCreated + 86400,
+  };
 
   const general = channel(state, 'general', owner, teamCreated, {
     general: true,
@@ -365,7 +379,10 @@ export function seedSlackState(opts: SeedOptions): SlackState {
   });
   const random = channel(state, 'random', owner, teamCreated, { purpose: 'Non-work banter and water-cooler conversation.' });
   const ops = channel(state, 'ops', owner, teamCreated + 600, { topic: 'Deploys and on-call', purpose: 'Operations chatter.' });
-  const incidents = channel(state, 'incidents', owner, teamCreated + 1200, { topic: 'No open incidents', purpose: 'Declare and track incidents.' });
+  const incidents = channel(state, 'incidents', owner, teamCreated + 1200, {
+    topic: 'No open incidents',
+    purpose: 'Declare and track incidents.',
+  });
   const leadership = channel(state, 'leadership', owner, teamCreated + 1800, { private: true, purpose: 'Private planning.' });
   const archived = channel(state, 'old-announcements', owner, teamCreated + 2400, { archived: true, purpose: 'Retired.' });
 

@@ -345,7 +345,9 @@ export function derive(parts: (string | number)[], length: number, alphabet: str
   let out = '';
   let round = 0;
   while (out.length < length) {
-    const bytes = createHash('sha256').update(`${parts.join(':')}#${round++}`).digest();
+    const bytes = createHash('sha256')
+      .update(`${parts.join(':')}#${round++}`)
+      .digest();
     for (const b of bytes) {
       out += alphabet[b % alphabet.length];
       if (out.length === length) break;
@@ -354,10 +356,8 @@ export function derive(parts: (string | number)[], length: number, alphabet: str
   return out;
 }
 
-export const derivedDigits = (parts: (string | number)[], length: number): string =>
-  derive(parts, length, '0123456789').replace(/^0/, '1');
-export const derivedHex = (parts: (string | number)[], length: number): string =>
-  derive(parts, length, '0123456789abcdef');
+export const derivedDigits = (parts: (string | number)[], length: number): string => derive(parts, length, '0123456789').replace(/^0/, '1');
+export const derivedHex = (parts: (string | number)[], length: number): string => derive(parts, length, '0123456789abcdef');
 export const derivedMixed = (parts: (string | number)[], length: number): string => derive(parts, length, MIXED_ALNUM);
 
 /** A new workspace-unique id such as `C4K7Q00001F`; ids sort in creation order. */
@@ -372,11 +372,11 @@ export function mint(state: SlackState, kind: string, length: number, alphabet?:
   return derive([state.team.id, kind, n], length, alphabet);
 }
 
-export function mintBotToken(state: SlackState, parts: (string | number)[]): string {
+export function mintBotToken(parts: (string | number)[]): string {
   return `xoxb-${derivedDigits([...parts, 'b1'], 13)}-${derivedDigits([...parts, 'b2'], 13)}-${derivedMixed([...parts, 'b3'], 24)}`;
 }
 
-export function mintUserToken(state: SlackState, parts: (string | number)[]): string {
+export function mintUserToken(parts: (string | number)[]): string {
   return `xoxp-${derivedDigits([...parts, 'u1'], 13)}-${derivedDigits([...parts, 'u2'], 13)}-${derivedDigits([...parts, 'u3'], 13)}-${derivedHex([...parts, 'u4'], 32)}`;
 }
 
@@ -597,11 +597,7 @@ export function pageDescending(order: string[], byTs: Record<string, SlackMessag
 }
 
 /** Oldest-first messages of a sorted ts list (thread replies), with an exclusive lower bound from a cursor. */
-export function pageAscending(
-  order: string[],
-  byTs: Record<string, SlackMessage>,
-  q: HistoryQuery & { after?: string },
-): HistoryPage {
+export function pageAscending(order: string[], byTs: Record<string, SlackMessage>, q: HistoryQuery & { after?: string }): HistoryPage {
   let start = 0;
   if (q.oldest !== undefined) start = q.inclusive ? lowerBound(order, q.oldest) : upperBound(order, q.oldest);
   if (q.after !== undefined) start = Math.max(start, upperBound(order, q.after));

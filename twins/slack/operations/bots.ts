@@ -1,8 +1,8 @@
 // bots.*: the app's bot identity.
 
 import { botNotFound } from '../errors.ts';
-import { botProfile } from '../store.ts';
 import { type SlackCtx, str } from '../render.ts';
+import { botProfile } from '../store.ts';
 
 /**
  * bots.info: the bot named by `bot` (the app's own bot when omitted).

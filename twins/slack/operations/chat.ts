@@ -18,9 +18,30 @@ import {
   userNotInChannel,
 } from '../errors.ts';
 import type { SlackEnv } from '../events.ts';
-import { type Author, buildMessage, checkContent, deleteMessage, isUserId, type MessageContent, postMessage as post, principalAuthor, updateMessage } from '../messaging.ts';
+import {
+  type Author,
+  buildMessage,
+  checkContent,
+  deleteMessage,
+  isUserId,
+  type MessageContent,
+  postMessage as post,
+  principalAuthor,
+  updateMessage,
+} from '../messaging.ts';
 import { canSee, limitArg, page, type SlackCtx, str } from '../render.ts';
-import { canonicalTs, type Conversation, conversationByName, ensureIm, findMessage, newId, nextTs, type SlackMessage, type SlackState, seconds } from '../store.ts';
+import {
+  type Conversation,
+  canonicalTs,
+  conversationByName,
+  ensureIm,
+  findMessage,
+  newId,
+  nextTs,
+  type SlackMessage,
+  type SlackState,
+  seconds,
+} from '../store.ts';
 
 type PostArgs = MessageContent & {
   channel?: string;
@@ -69,7 +90,10 @@ export function postMessage(ctx: SlackCtx<PostArgs>) {
   const { state, principal, args } = ctx;
   const conv = postTarget(state, args.channel, principal, ctx.now());
   checkCanPost(conv, principal);
-  const { message } = post(ctx, conv, principalAuthor(principal), args, { thread_ts: args.thread_ts, reply_broadcast: args.reply_broadcast });
+  const { message } = post(ctx, conv, principalAuthor(principal), args, {
+    thread_ts: args.thread_ts,
+    reply_broadcast: args.reply_broadcast,
+  });
   return { channel: conv.id, ts: message.ts, message: answerMessage(message) };
 }
 
@@ -195,7 +219,7 @@ export function scheduleMessage(ctx: SlackCtx<PostArgs & { post_at?: unknown }>)
 export function fireScheduled(env: SlackEnv, id: string): void {
   const state = env.tenant.state;
   const s = state.scheduled[id];
-  if (!s || s.status !== 'pending') return;
+  if (s?.status !== 'pending') return;
   const conv = state.conversations[s.channel];
   if (!conv || conv.is_archived) {
     s.status = 'failed';
@@ -227,13 +251,15 @@ export function deleteScheduledMessage(ctx: SlackCtx<{ channel?: string; schedul
   const conv = state.conversations[args.channel ?? ''];
   if (!conv || !canSee(conv, principal.userId)) throw channelNotFound();
   const s = state.scheduled[args.scheduled_message_id ?? ''];
-  if (!s || s.status !== 'pending' || s.channel !== conv.id) throw invalidScheduledMessageId();
+  if (s?.status !== 'pending' || s.channel !== conv.id) throw invalidScheduledMessageId();
   s.status = 'deleted';
   return {};
 }
 
 /** chat.scheduledMessages.list: pending scheduled messages, soonest first, cursor-paginated. */
-export function scheduledMessagesList(ctx: SlackCtx<{ channel?: string; latest?: unknown; oldest?: unknown; limit?: unknown; cursor?: string }>) {
+export function scheduledMessagesList(
+  ctx: SlackCtx<{ channel?: string; latest?: unknown; oldest?: unknown; limit?: unknown; cursor?: string }>,
+) {
   const { state, principal, args } = ctx;
   const channel = str(args.channel);
   if (channel) {
@@ -248,7 +274,13 @@ export function scheduledMessagesList(ctx: SlackCtx<{ channel?: string; latest?:
     .sort((a, b) => a.post_at - b.post_at || (a.id < b.id ? -1 : 1));
   const p = page(items, (s) => s.id, 'scheduled', limitArg(args.limit, 100, 1000), args.cursor);
   return {
-    scheduled_messages: p.items.map((s) => ({ id: s.id, channel_id: s.channel, post_at: s.post_at, date_created: s.date_created, text: s.text })),
+    scheduled_messages: p.items.map((s) => ({
+      id: s.id,
+      channel_id: s.channel,
+      post_at: s.post_at,
+      date_created: s.date_created,
+      text: s.text,
+    })),
     response_metadata: { next_cursor: p.next_cursor },
   };
 }

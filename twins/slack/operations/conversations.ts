@@ -28,10 +28,10 @@ import { eventTs, joinConversation, leaveConversation, postSystemMessage } from 
 import { canSee, flag, limitArg, list, page, renderConversation, type SlackCtx, str, visibleConversation } from '../render.ts';
 import {
   blankConversation,
+  type Conversation,
   canonicalTs,
   channelLog,
   channelNameError,
-  type Conversation,
   conversationKind,
   decodeCursor,
   encodeCursor,
@@ -134,7 +134,15 @@ export function history(
  * thread. The parent comes on the first page only and counts toward `limit`.
  */
 export function replies(
-  ctx: SlackCtx<{ channel?: string; ts?: string; latest?: unknown; oldest?: unknown; inclusive?: boolean; limit?: unknown; cursor?: string }>,
+  ctx: SlackCtx<{
+    channel?: string;
+    ts?: string;
+    latest?: unknown;
+    oldest?: unknown;
+    inclusive?: boolean;
+    limit?: unknown;
+    cursor?: string;
+  }>,
 ) {
   const { state, principal, args } = ctx;
   const conv = visibleConversation(state, args.channel, principal);
@@ -280,7 +288,14 @@ export function invite(ctx: SlackCtx<{ channel?: string; users?: string; force?:
   const toAdd: string[] = [];
   for (const id of ids) {
     const user = state.users[id];
-    const error = !user || user.deleted ? 'user_not_found' : id === principal.userId ? 'cant_invite_self' : conv.members.includes(id) ? 'already_in_channel' : undefined;
+    const error =
+      !user || user.deleted
+        ? 'user_not_found'
+        : id === principal.userId
+          ? 'cant_invite_self'
+          : conv.members.includes(id)
+            ? 'already_in_channel'
+            : undefined;
     if (error) errors.push({ user: id, ok: false, error });
     else if (!toAdd.includes(id)) toAdd.push(id);
   }
@@ -346,7 +361,8 @@ export function open(ctx: SlackCtx<{ users?: string; channel?: string; return_im
   if (others.length <= 1) {
     const other = others[0] ?? me;
     const existing = Object.values(state.conversations).find(
-      (c) => c.is_im && (other === me ? c.members.length === 1 && c.members[0] === me : c.members.includes(me) && c.members.includes(other)),
+      (c) =>
+        c.is_im && (other === me ? c.members.length === 1 && c.members[0] === me : c.members.includes(me) && c.members.includes(other)),
     );
     if (existing) return render(existing, { no_op: true, already_open: true });
     if (flag(args.prevent_creation)) return { no_op: true, channel: {} };
@@ -417,9 +433,17 @@ export function rename(ctx: SlackCtx<{ channel?: string; name?: string }>) {
     conv.previous_names = [old, ...conv.previous_names.filter((n) => n !== old)];
     conv.name = name;
     conv.updated = ctx.now();
-    postSystemMessage(ctx, conv, principal.userId, `renamed the channel from "${old}" to "${name}"`, { subtype: 'channel_name', old_name: old, name });
+    postSystemMessage(ctx, conv, principal.userId, `renamed the channel from "${old}" to "${name}"`, {
+      subtype: 'channel_name',
+      old_name: old,
+      name,
+    });
     if (!conv.is_private) {
-      emitEvent(ctx, { type: 'channel_rename', channel: { id: conv.id, name, name_normalized: name, created: conv.created, is_channel: true, is_mpim: false }, event_ts: eventTs(ctx) });
+      emitEvent(ctx, {
+        type: 'channel_rename',
+        channel: { id: conv.id, name, name_normalized: name, created: conv.created, is_channel: true, is_mpim: false },
+        event_ts: eventTs(ctx),
+      });
     }
   }
   return { channel: renderConversation(state, conv, principal.userId) };
@@ -438,7 +462,10 @@ function setTopicOrPurpose(ctx: SlackCtx<Record<string, unknown>>, field: 'topic
   conv[field] = { value, creator: principal.userId, last_set: seconds(ctx.now()) };
   conv.updated = ctx.now();
   const text = field === 'topic' ? `set the channel topic: ${value}` : `set the channel description: ${value}`;
-  postSystemMessage(ctx, conv, principal.userId, text, { subtype: field === 'topic' ? 'channel_topic' : 'channel_purpose', [field]: value });
+  postSystemMessage(ctx, conv, principal.userId, text, {
+    subtype: field === 'topic' ? 'channel_topic' : 'channel_purpose',
+    [field]: value,
+  });
   return { channel: renderConversation(state, conv, principal.userId) };
 }
 

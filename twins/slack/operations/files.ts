@@ -32,7 +32,9 @@ function fileType(name: string): [string, string, string] {
  *
  * Limitations: `url_private` and `permalink` point at slack.com and are not served by the twin.
  */
-export function getUploadURLExternal(ctx: SlackCtx<{ filename?: string; length?: unknown; alt_text?: string; alt_txt?: string; snippet_type?: string }>) {
+export function getUploadURLExternal(
+  ctx: SlackCtx<{ filename?: string; length?: unknown; alt_text?: string; alt_txt?: string; snippet_type?: string }>,
+) {
   const { state, principal, args } = ctx;
   const filename = String(args.filename ?? '');
   if (!filename) throw invalidArguments(['[ERROR] missing required field: filename']);
@@ -136,11 +138,23 @@ function recordShare(state: SlackState, file: SlackFile, channel: string, ts: st
   const bucket = conv?.is_im || conv?.is_mpim ? 'ims' : conv?.is_private ? 'groups' : 'channels';
   if (!file[bucket].includes(channel)) file[bucket].push(channel);
   const visibility = conv?.is_private || conv?.is_im || conv?.is_mpim ? 'private' : 'public';
-  const shares = (file.shares ??= {}) as Record<string, Record<string, unknown[]>>;
-  const byChannel = (shares[visibility] ??= {});
-  const entry: Record<string, unknown> = { reply_users: [], reply_users_count: 0, reply_count: 0, ts, channel_name: conv?.name ?? '', team_id: state.team.id, share_user_id: file.user, source: 'UNKNOWN' };
+  if (!file.shares) file.shares = {};
+  const shares = file.shares as Record<string, Record<string, unknown[]>>;
+  if (!shares[visibility]) shares[visibility] = {};
+  const byChannel = shares[visibility];
+  const entry: Record<string, unknown> = {
+    reply_users: [],
+    reply_users_count: 0,
+    reply_count: 0,
+    ts,
+    channel_name: conv?.name ?? '',
+    team_id: state.team.id,
+    share_user_id: file.user,
+    source: 'UNKNOWN',
+  };
   if (threadTs) entry.thread_ts = threadTs;
-  (byChannel[channel] ??= []).push(entry);
+  if (!byChannel[channel]) byChannel[channel] = [];
+  byChannel[channel].push(entry);
   file.is_public = file.is_public || visibility === 'public';
 }
 
@@ -152,7 +166,14 @@ function recordShare(state: SlackState, file: SlackFile, channel: string, ts: st
  * may not list the share yet).
  */
 export function completeUploadExternal(
-  ctx: SlackCtx<{ files?: unknown; channel_id?: string; channels?: string; initial_comment?: string; thread_ts?: string; blocks?: unknown }>,
+  ctx: SlackCtx<{
+    files?: unknown;
+    channel_id?: string;
+    channels?: string;
+    initial_comment?: string;
+    thread_ts?: string;
+    blocks?: unknown;
+  }>,
 ) {
   const { state, principal, args } = ctx;
   const wanted = filesArg(args.files);
@@ -171,7 +192,10 @@ export function completeUploadExternal(
   });
   for (const file of files) file.completed = true;
   for (const conv of targets) {
-    const content = { text: typeof args.initial_comment === 'string' ? args.initial_comment : '', blocks: Array.isArray(args.blocks) ? args.blocks : undefined };
+    const content = {
+      text: typeof args.initial_comment === 'string' ? args.initial_comment : '',
+      blocks: Array.isArray(args.blocks) ? args.blocks : undefined,
+    };
     const { message } = post(ctx, conv, principalAuthor(principal), content, {
       thread_ts: args.thread_ts,
       trusted: true,
@@ -195,13 +219,15 @@ function canSeeFile(state: SlackState, file: SlackFile, userId: string): boolean
 export function info(ctx: SlackCtx<{ file?: string }>) {
   const { state, principal, args } = ctx;
   const file = state.files[args.file ?? ''];
-  if (!file || !file.completed || !canSeeFile(state, file, principal.userId)) throw fileNotFound();
+  if (!file?.completed || !canSeeFile(state, file, principal.userId)) throw fileNotFound();
   if (file.deleted) throw fileDeleted();
   return { file: renderFile(file), comments: [], response_metadata: { next_cursor: '' } };
 }
 
 /** files.list: files the caller can see, newest first, with legacy `paging` (count ≤ 1000, page from 1). */
-export function list_(ctx: SlackCtx<{ channel?: string; user?: string; types?: string; ts_from?: unknown; ts_to?: unknown; count?: unknown; page?: unknown }>) {
+export function list_(
+  ctx: SlackCtx<{ channel?: string; user?: string; types?: string; ts_from?: unknown; ts_to?: unknown; count?: unknown; page?: unknown }>,
+) {
   const { state, principal, args } = ctx;
   const channel = str(args.channel);
   const user = str(args.user);

@@ -49,7 +49,8 @@ function fieldsOf(ctx: SlackCtx): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(ctx.query ?? {})) out[k] = text(v);
   const body = ctx.req.body;
-  if (body && typeof body === 'object' && !Array.isArray(body)) for (const [k, v] of Object.entries(body as Record<string, unknown>)) out[k] = text(v);
+  if (body && typeof body === 'object' && !Array.isArray(body))
+    for (const [k, v] of Object.entries(body as Record<string, unknown>)) out[k] = text(v);
   return out;
 }
 
@@ -71,9 +72,11 @@ export function oauthAuthorizePage(ctx: SlackCtx) {
   const { state } = ctx;
   const f = fieldsOf(ctx);
   const app = state.app;
-  if (f.client_id !== app.client_id) return errorPage('Invalid client_id parameter', 'No app with this client_id is installed on the twin.');
+  if (f.client_id !== app.client_id)
+    return errorPage('Invalid client_id parameter', 'No app with this client_id is installed on the twin.');
   const redirect = resolveRedirect(app, f.redirect_uri);
-  if (!redirect) return errorPage('Invalid redirect_uri', 'The redirect_uri is missing or does not match the app\'s configured redirect URLs.');
+  if (!redirect)
+    return errorPage('Invalid redirect_uri', "The redirect_uri is missing or does not match the app's configured redirect URLs.");
   const scopes = list(f.scope);
   const userScopes = list(f.user_scope);
   const hidden = (name: string, value: string) => `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`;
@@ -107,9 +110,11 @@ export function oauthAuthorizeApprove(ctx: SlackCtx) {
   const { state } = ctx;
   const f = fieldsOf(ctx);
   const app = state.app;
-  if (f.client_id !== app.client_id) return errorPage('Invalid client_id parameter', 'No app with this client_id is installed on the twin.');
+  if (f.client_id !== app.client_id)
+    return errorPage('Invalid client_id parameter', 'No app with this client_id is installed on the twin.');
   const redirect = resolveRedirect(app, f.redirect_uri);
-  if (!redirect) return errorPage('Invalid redirect_uri', 'The redirect_uri is missing or does not match the app\'s configured redirect URLs.');
+  if (!redirect)
+    return errorPage('Invalid redirect_uri', "The redirect_uri is missing or does not match the app's configured redirect URLs.");
   const location = new URL(redirect);
   const allow = ['allow', 'approve', 'true', '1'].includes((f.decision ?? '').toLowerCase());
   if (!allow) {
@@ -158,13 +163,13 @@ export function v2Access(ctx: SlackCtx<{ code?: string; redirect_uri?: string; g
   const result: Record<string, unknown> = { app_id: app.app_id };
   const authedUser: Record<string, unknown> = { id: code.user_id };
   if (code.user_scopes.length > 0) {
-    const token = mintUserToken(state, [state.team.id, 'oauth-user', ++state.counters.mint]);
+    const token = mintUserToken([state.team.id, 'oauth-user', ++state.counters.mint]);
     state.tokens[token] = { token, type: 'user', user_id: code.user_id, scopes: [...code.user_scopes], revoked: false, created: now };
     Object.assign(authedUser, { scope: code.user_scopes.join(','), access_token: token, token_type: 'user' });
   }
   result.authed_user = authedUser;
   if (code.scopes.length > 0) {
-    const token = mintBotToken(state, [state.team.id, 'oauth-bot', ++state.counters.mint]);
+    const token = mintBotToken([state.team.id, 'oauth-bot', ++state.counters.mint]);
     state.tokens[token] = { token, type: 'bot', user_id: app.bot_user_id, scopes: [...code.scopes], revoked: false, created: now };
     Object.assign(result, { scope: code.scopes.join(','), token_type: 'bot', access_token: token, bot_user_id: app.bot_user_id });
   }

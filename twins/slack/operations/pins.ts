@@ -15,7 +15,8 @@ export function add(ctx: SlackCtx<{ channel?: string; timestamp?: string }>) {
   if (!str(args.timestamp)) throw noItemSpecified();
   const message = findMessage(state, conv.id, String(args.timestamp));
   if (!message) throw messageNotFound();
-  const pins = (state.pins[conv.id] ??= []);
+  if (!state.pins[conv.id]) state.pins[conv.id] = [];
+  const pins = state.pins[conv.id];
   if (pins.some((p) => p.ts === message.ts)) throw alreadyPinned();
   pins.push({ ts: message.ts, created: seconds(ctx.now()), created_by: principal.userId });
   message.pinned_to = [...new Set([...(message.pinned_to ?? []), conv.id])];

@@ -1,8 +1,7 @@
 // users.*: the people of the workspace, with emails shown only to tokens holding users:read.email.
 
 import { usersNotFound } from '../errors.ts';
-import { flag, knownUser, limitArg, page, renderConversation, renderUser, type SlackCtx, str } from '../render.ts';
-import { canSee } from '../render.ts';
+import { canSee, flag, knownUser, limitArg, page, renderConversation, renderUser, type SlackCtx, str } from '../render.ts';
 import { conversationKind, seconds, userByEmail } from '../store.ts';
 import { typesArg } from './conversations.ts';
 
@@ -36,7 +35,9 @@ export function lookupByEmail(ctx: SlackCtx<{ email?: string }>) {
 }
 
 /** users.conversations: conversations a user is in that the caller can also see. */
-export function conversations(ctx: SlackCtx<{ user?: string; types?: string; exclude_archived?: boolean; limit?: unknown; cursor?: string }>) {
+export function conversations(
+  ctx: SlackCtx<{ user?: string; types?: string; exclude_archived?: boolean; limit?: unknown; cursor?: string }>,
+) {
   const { state, principal, args } = ctx;
   const userId = str(args.user) ?? principal.userId;
   knownUser(state, userId);

@@ -1,6 +1,16 @@
 // views.*: modals opened from a trigger_id, stacked and updated, and each user's App Home tab.
 
-import { exchangedTriggerId, expiredTriggerId, hashConflict, invalidArguments, invalidTriggerId, pushLimitReached, slackError, userNotFound, viewNotFound } from '../errors.ts';
+import {
+  exchangedTriggerId,
+  expiredTriggerId,
+  hashConflict,
+  invalidArguments,
+  invalidTriggerId,
+  pushLimitReached,
+  slackError,
+  userNotFound,
+  viewNotFound,
+} from '../errors.ts';
 import { renderView, type SlackCtx, str } from '../render.ts';
 import { mint, newId, type SlackState, type SlackView, seconds } from '../store.ts';
 
@@ -34,7 +44,8 @@ export function viewArg(value: unknown, allowed: string[]): Record<string, unkno
   else if (!allowed.includes(view.type)) messages.push(`[ERROR] must be one of ${allowed.join(', ')} [json-pointer:/view/type]`);
   if (view.type === 'modal' && !view.title) messages.push('[ERROR] missing required field: title [json-pointer:/view]');
   if (!Array.isArray(view.blocks)) messages.push('[ERROR] missing required field: blocks [json-pointer:/view]');
-  else if (view.blocks.length > MAX_VIEW_BLOCKS) messages.push(`[ERROR] no more than ${MAX_VIEW_BLOCKS} items allowed [json-pointer:/view/blocks]`);
+  else if (view.blocks.length > MAX_VIEW_BLOCKS)
+    messages.push(`[ERROR] no more than ${MAX_VIEW_BLOCKS} items allowed [json-pointer:/view/blocks]`);
   if (typeof view.private_metadata === 'string' && view.private_metadata.length > 3000) {
     messages.push('[ERROR] must be less than 3001 characters [json-pointer:/view/private_metadata]');
   }
@@ -48,7 +59,8 @@ function newHash(state: SlackState, nowMs: number): string {
 
 function checkExternalId(state: SlackState, externalId: string, except?: string): void {
   if (!externalId) return;
-  if (Object.values(state.views).some((v) => v.id !== except && !v.closed && v.external_id === externalId)) throw slackError('duplicate_external_id');
+  if (Object.values(state.views).some((v) => v.id !== except && !v.closed && v.external_id === externalId))
+    throw slackError('duplicate_external_id');
 }
 
 /** Apply a view payload to a stored view (new or replaced). */
@@ -141,7 +153,8 @@ export function push(ctx: SlackCtx<{ trigger_id?: string; view?: unknown }>) {
 /** The view `view_id` or `external_id` names. */
 function findView(state: SlackState, viewId: unknown, externalId: unknown): SlackView {
   const byId = str(viewId) ? state.views[String(viewId)] : undefined;
-  const byExternal = !byId && str(externalId) ? Object.values(state.views).find((v) => v.external_id === externalId && !v.closed) : undefined;
+  const byExternal =
+    !byId && str(externalId) ? Object.values(state.views).find((v) => v.external_id === externalId && !v.closed) : undefined;
   const view = byId ?? byExternal;
   if (!view) throw viewNotFound();
   return view;
