@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { paramsToObject } from '../kernel/body.ts';
-import type { ClockMode } from '../kernel/clock.ts';
+import type { ClockMode, ClockSnapshot } from '../kernel/clock.ts';
 import { parseDuration } from '../kernel/duration.ts';
 import type { FaultSpec } from '../kernel/faults.ts';
 import type { Kernel } from '../kernel/kernel.ts';
@@ -79,6 +79,11 @@ function namedTenant(call: Call): Tenant<unknown> | undefined {
 
 function tenantView(call: Call, t: Tenant<unknown>) {
   return { id: t.id, seed: t.seed, clock: t.clock.state(), env: call.kernel.env(t, call.baseUrl) };
+}
+
+function isClockSnapshot(c: unknown): c is ClockSnapshot {
+  const x = c as Record<string, unknown>;
+  return (x?.mode === 'virtual' && Number.isFinite(x.now)) || (x?.mode === 'real' && Number.isFinite(x.offsetMs));
 }
 
 function toMs(v: unknown, what: string): number | undefined {
@@ -171,7 +176,7 @@ const generic: [string, string, Handler][] = [
       return {
         twin: call.kernel.name,
         version: SNAPSHOT_VERSION,
-        tenants: list.map((t) => ({ id: t.id, seed: t.seed, clock: { mode: t.clock.mode, now: t.clock.now() }, state: t.state })),
+        tenants: list.map((t) => ({ id: t.id, seed: t.seed, clock: t.clock.snapshot(), state: t.state })),
       };
     },
   ],
@@ -196,9 +201,11 @@ const generic: [string, string, Handler][] = [
           throw new ControlError(400, 'invalid_snapshot', 'each snapshot tenant needs an id and a state');
         const state = kernel.def.restoreState ? kernel.def.restoreState(entry.state) : entry.state;
         const t = kernel.tenants.get(id) ?? kernel.createTenant({ id, seed: Number(entry.seed ?? kernel.options.seed) });
-        const clock = entry.clock as { mode?: ClockMode; now?: number } | undefined;
+        const clock = entry.clock as ClockSnapshot | undefined;
+        if (clock && !isClockSnapshot(clock))
+          throw new ControlError(400, 'invalid_snapshot', 'clock must be {"mode":"virtual","now":ms} or {"mode":"real","offsetMs":ms}');
+        if (clock) t.clock.restore(clock);
         kernel.restoreTenant(t, state);
-        if (clock?.mode) t.clock.set(clock.mode, clock.now);
         restored.push(id);
       }
       return { restored };

@@ -2,6 +2,12 @@
 
 export type ClockMode = 'real' | 'virtual';
 
+/**
+ * A clock as a snapshot keeps it: a virtual clock by the time it shows, a real clock by how far
+ * it was advanced past the wall clock (so the same seed snapshots byte-identically).
+ */
+export type ClockSnapshot = { mode: 'virtual'; now: number } | { mode: 'real'; offsetMs: number };
+
 export interface ClockState {
   mode: ClockMode;
   now: number;
@@ -53,6 +59,18 @@ export class Clock {
   state(): ClockState {
     const now = this.now();
     return { mode: this.modeValue, now, iso: new Date(now).toISOString(), pending: this.timers.length };
+  }
+
+  snapshot(): ClockSnapshot {
+    return this.modeValue === 'virtual' ? { mode: 'virtual', now: this.frozenAt } : { mode: 'real', offsetMs: this.offset };
+  }
+
+  /** Take the time of a snapshot (timers are kept; the owner re-arms what the state needs). */
+  restore(snap: ClockSnapshot): void {
+    this.modeValue = snap.mode;
+    if (snap.mode === 'virtual') this.frozenAt = snap.now;
+    else this.offset = snap.offsetMs;
+    this.arm();
   }
 
   /** Switch mode, keeping the current time; optionally jump to `to` (never backwards). */

@@ -301,10 +301,15 @@ export interface components {
             tenants: {
                 id: string;
                 seed?: number;
+                /** @description A virtual clock by its time, a real clock by how far it was advanced past the wall clock. */
                 clock?: {
-                    /** @enum {string} */
-                    mode?: "real" | "virtual";
-                    now?: number;
+                    /** @constant */
+                    mode: "virtual";
+                    now: number;
+                } | {
+                    /** @constant */
+                    mode: "real";
+                    offsetMs: number;
                 };
                 /** @description The twin's state for the tenant */
                 state: unknown;

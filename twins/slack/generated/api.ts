@@ -1823,7 +1823,17 @@ export interface components {
             scheduled_message_id: string;
             /** @description When it will be posted, in Unix seconds. */
             post_at: number;
-            message?: components["schemas"]["Message"];
+            /** @description The message as it will be posted. It has no `ts` yet; Slack gives it one when it posts. */
+            message?: {
+                type?: string;
+                text?: string;
+                user?: string;
+                bot_id?: string;
+                team?: string;
+                blocks?: Record<string, unknown>[];
+            } & {
+                [key: string]: unknown;
+            };
             response_metadata?: components["schemas"]["ResponseMetadata"];
             /** @description Comma-separated warning codes, when there are any. */
             warning?: string;
