@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { WebClient } from '@slack/web-api';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type SlackFixture, startSlack } from '../support/slack.ts';
 import { browserUnavailable, launchChromium } from '../support/browser.ts';
+import { type SlackFixture, startSlack } from '../support/slack.ts';
 
 const unavailable = browserUnavailable();
 if (unavailable) console.warn(`browser tests skipped: ${unavailable}`);
@@ -23,7 +23,8 @@ describe.skipIf(unavailable)('Slack OAuth v2 install in Chromium', () => {
     browser = await launchChromium();
     // The "app": its redirect URL records what the twin sent back and shows a page.
     app = createServer((req, res) => {
-      received.push(new URL(req.url ?? '/', 'http://app.test'));
+      const url = new URL(req.url ?? '/', 'http://app.test');
+      if (url.pathname === '/slack/oauth_redirect') received.push(url);
       res.writeHead(200, { 'content-type': 'text/html' }).end('<h1>Installed</h1>');
     });
     await new Promise<void>((r) => app.listen(0, '127.0.0.1', r));
@@ -55,7 +56,12 @@ describe.skipIf(unavailable)('Slack OAuth v2 install in Chromium', () => {
     expect(code).toBeTruthy();
 
     const anon = new WebClient(undefined, { slackApiUrl: s.env.SLACK_API_URL });
-    const access = await anon.oauth.v2.access({ client_id: s.env.SLACK_CLIENT_ID, client_secret: s.env.SLACK_CLIENT_SECRET, code, redirect_uri: redirectUri });
+    const access = await anon.oauth.v2.access({
+      client_id: s.env.SLACK_CLIENT_ID,
+      client_secret: s.env.SLACK_CLIENT_SECRET,
+      code,
+      redirect_uri: redirectUri,
+    });
     expect(access).toMatchObject({ ok: true, token_type: 'bot', team: { id: s.env.SLACK_TEAM_ID } });
     expect(access.access_token).toMatch(/^xoxb-/);
     expect(access.scope?.split(',').sort()).toEqual(['channels:read', 'chat:write']);
@@ -66,15 +72,21 @@ describe.skipIf(unavailable)('Slack OAuth v2 install in Chromium', () => {
     const denied = await installed.users.list({}).catch((e) => e.data);
     expect(denied).toMatchObject({ ok: false, error: 'missing_scope', provided: 'channels:read,chat:write' });
 
-    const reused = await anon.oauth.v2.access({ client_id: s.env.SLACK_CLIENT_ID, client_secret: s.env.SLACK_CLIENT_SECRET, code, redirect_uri: redirectUri }).catch((e) => e.data);
+    const reused = await anon.oauth.v2
+      .access({ client_id: s.env.SLACK_CLIENT_ID, client_secret: s.env.SLACK_CLIENT_SECRET, code, redirect_uri: redirectUri })
+      .catch((e) => e.data);
     expect(reused).toMatchObject({ ok: false, error: 'invalid_code' });
-    const badSecret = await anon.oauth.v2.access({ client_id: s.env.SLACK_CLIENT_ID, client_secret: 'wrong', code: 'x' }).catch((e) => e.data);
+    const badSecret = await anon.oauth.v2
+      .access({ client_id: s.env.SLACK_CLIENT_ID, client_secret: 'wrong', code: 'x' })
+      .catch((e) => e.data);
     expect(badSecret).toMatchObject({ ok: false, error: 'bad_client_secret' });
   });
 
   it('Cancel redirects with error=access_denied', async () => {
     const page = await browser.newPage();
-    await page.goto(`${s.url}/oauth/v2/authorize?client_id=${s.env.SLACK_CLIENT_ID}&scope=chat:write&redirect_uri=${encodeURIComponent(redirectUri)}&state=s2`);
+    await page.goto(
+      `${s.url}/oauth/v2/authorize?client_id=${s.env.SLACK_CLIENT_ID}&scope=chat:write&redirect_uri=${encodeURIComponent(redirectUri)}&state=s2`,
+    );
     await page.getByRole('button', { name: /cancel/i }).click();
     await page.waitForURL(/slack\/oauth_redirect/);
     const back = received.at(-1) as URL;
