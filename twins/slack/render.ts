@@ -15,7 +15,9 @@ export function renderConversation(
   opts: { numMembers?: boolean } = {},
 ): Record<string, unknown> {
   if (conv.is_im) {
-    const other = state.users[conv.user ?? ''];
+    // A DM's `user` is the other party as the viewer sees it.
+    const otherId = conv.members.find((m) => m !== viewer) ?? conv.user ?? viewer;
+    const other = state.users[otherId];
     return {
       id: conv.id,
       created: conv.created,
@@ -24,7 +26,7 @@ export function renderConversation(
       is_org_shared: false,
       context_team_id: state.team.id,
       updated: conv.updated,
-      user: conv.user,
+      user: otherId,
       is_user_deleted: other?.deleted ?? false,
       priority: 0,
     };
