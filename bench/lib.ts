@@ -1,6 +1,7 @@
 // Shared helpers for the benchmarks: start a server in its own process, put load on it, print progress.
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
 
@@ -61,6 +62,8 @@ export interface LoadResult {
   p50: number;
   p99: number;
   total: number;
+  /** Server CPU time (user + system) per answered request, in µs; undefined off Linux. */
+  cpuUs?: number;
 }
 
 export interface LoadSpec {
@@ -74,18 +77,41 @@ export interface LoadSpec {
 export const LOAD = { connections: 10, duration: 8, warmup: 2 };
 
 /** A short unmeasured warm-up (so the server's JIT has settled), then the measured run; any error or non-2xx fails the bench. */
-export async function load(name: string, spec: LoadSpec): Promise<LoadResult> {
+export async function load(name: string, spec: LoadSpec, serverPid?: number): Promise<LoadResult> {
   const opts = { ...spec, connections: LOAD.connections };
   progress(`${name}: warm-up ${LOAD.warmup} s`);
   await autocannon({ ...opts, duration: LOAD.warmup });
   progress(`${name}: measuring ${LOAD.duration} s with ${LOAD.connections} connections`);
+  const cpuBefore = cpuSeconds(serverPid);
   const r = await autocannon({ ...opts, duration: LOAD.duration });
+  const cpuAfter = cpuSeconds(serverPid);
   if (r.errors > 0 || r.timeouts > 0 || r.non2xx > 0) {
     throw new Error(`${name}: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx answers`);
   }
-  const result = { rps: r.requests.mean, p50: r.latency.p50, p99: r.latency.p99, total: r.requests.total };
-  progress(`${name}: ${Math.round(result.rps)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms`);
+  const cpuUs = cpuBefore !== undefined && cpuAfter !== undefined ? ((cpuAfter - cpuBefore) * 1e6) / r.requests.total : undefined;
+  const result = { rps: r.requests.mean, p50: r.latency.p50, p99: r.latency.p99, total: r.requests.total, cpuUs };
+  progress(
+    `${name}: ${Math.round(result.rps)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, ${Math.round(cpuUs ?? 0)} µs CPU/request`,
+  );
   return result;
+}
+
+let ticksPerSecond: number | undefined;
+
+/**
+ * CPU seconds a process has used, from /proc (Linux). Unlike req/s, CPU per request does not
+ * move when something else on the machine competes for the cores.
+ */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    // Fields after the parenthesised command name; utime and stime are the 14th and 15th of the line.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100;
+    return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+  } catch {
+    return undefined;
+  }
 }
 
 export function median(values: number[]): number {

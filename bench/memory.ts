@@ -15,7 +15,7 @@ const settle = () => {
   gc();
   gc();
   const m = process.memoryUsage();
-  return { rss: m.rss, heapUsed: m.heapUsed };
+  return { rss: m.rss, heapTotal: m.heapTotal, heapUsed: m.heapUsed };
 };
 
 const kernel = createKernel(slackTwin, { rateLimits: false });

@@ -17,18 +17,24 @@ const step = async <T>(name: string, fn: () => T | Promise<T>): Promise<T> => {
 
 const { serve } = await step('import fastify + adapter', () => import('../src/adapters/fastify.ts'));
 const kernelMod = await step('import kernel (ajv, yaml)', () => import('../src/kernel/kernel.ts'));
-const { slackTwin } = await step('import Slack twin (faker, contract)', () => import('../twins/slack/index.ts'));
 
 if (process.argv[2] === 'pieces') {
-  // The parts of createKernel, each cold, in the order the constructor runs them.
-  const { collectOperations } = await import('../src/kernel/openapi.ts');
+  // The big parts of importing the twin and creating its kernel, each cold, in the order they happen.
+  const { collectOperations, loadOpenApi } = await import('../src/kernel/openapi.ts');
   const { Validators } = await import('../src/kernel/validation.ts');
   phases = {};
   mark = performance.now();
-  const ops = await step('collect operations', () => collectOperations(slackTwin.openapi));
-  await step('compile validators (ajv)', () => new Validators(slackTwin.openapi, ops, slackTwin.coerceBody ?? false));
+  await step('import @faker-js/faker (the package root: every locale)', () => import('@faker-js/faker'));
+  const contract = await step('parse the contract, twins/slack/openapi.yaml', () =>
+    loadOpenApi(new URL('../twins/slack/openapi.yaml', import.meta.url)),
+  );
+  const { slackTwin } = await import('../twins/slack/index.ts');
+  mark = performance.now();
+  const ops = await step('collect operations', () => collectOperations(contract));
+  await step('compile validators (ajv)', () => new Validators(contract, ops, slackTwin.coerceBody ?? false));
   await step('seed default tenant state', () => slackTwin.createState({ seed: 1, tenantId: 'default', ordinal: 0 }));
 } else {
+  const { slackTwin } = await step('import Slack twin (faker, contract)', () => import('../twins/slack/index.ts'));
   const kernel = await step('createKernel', () => kernelMod.createKernel(slackTwin, { rateLimits: false }));
   const twin = await step('listen', () => serve(kernel as never, { port: 0 }));
   await step('first health answer', async () => (await fetch(`${twin.url}/_twin/health`)).ok || process.exit(1));

@@ -15,28 +15,41 @@ interface MemoryResult {
   messages: number;
   stored: number;
   postMs: number;
-  before: { rss: number; heapUsed: number };
-  after: { rss: number; heapUsed: number };
+  before: MemorySample;
+  after: MemorySample;
 }
 
-async function bare(): Promise<{ get: LoadResult; post: LoadResult }> {
+interface MemorySample {
+  rss: number;
+  heapTotal: number;
+  heapUsed: number;
+}
+
+async function bare(): Promise<{ get: LoadResult; post: LoadResult; page: LoadResult; pageBytes: number }> {
   progress('bare fastify: starting');
   const server = await startServer('bench/servers/bare.ts');
+  const pid = server.child.pid;
   try {
-    const get = await load('bare GET', { url: `${server.url}/json` });
-    const post = await load('bare POST', {
-      url: `${server.url}/json`,
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ channel: 'C0BENCH01', text: 'hello from the benchmark' }),
-    });
-    return { get, post };
+    const get = await load('bare GET', { url: `${server.url}/json` }, pid);
+    const post = await load(
+      'bare POST',
+      {
+        url: `${server.url}/json`,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ channel: 'C0BENCH01', text: 'hello from the benchmark' }),
+      },
+      pid,
+    );
+    const pageBytes = (await (await fetch(`${server.url}/page`)).text()).length;
+    const page = await load('bare GET 20-message page', { url: `${server.url}/page` }, pid);
+    return { get, post, page, pageBytes };
   } finally {
     await server.stop();
   }
 }
 
-async function slack(): Promise<{ history: LoadResult; post: LoadResult }> {
+async function slack(): Promise<{ history: LoadResult; post: LoadResult; pageBytes: number }> {
   progress('slack twin: starting');
   const server = await startServer('bench/servers/slack.ts');
   try {
@@ -50,19 +63,24 @@ async function slack(): Promise<{ history: LoadResult; post: LoadResult }> {
     const historyUrl = `${server.url}/api/conversations.history?channel=${channel}&limit=20`;
     const page = await expectOk(fetch(historyUrl, { headers: auth }));
     if ((page.messages as unknown[]).length !== 20) throw new Error('conversations.history did not return a full page of 20');
-    const history = await load('conversations.history', { url: historyUrl, headers: auth });
+    const pageBytes = JSON.stringify(page).length;
+    const history = await load('conversations.history', { url: historyUrl, headers: auth }, server.child.pid);
     await expectOk(fetch(historyUrl, { headers: auth }));
 
     const postUrl = `${server.url}/api/chat.postMessage`;
-    const post = await load('chat.postMessage', {
-      url: postUrl,
-      method: 'POST',
-      headers: form,
-      body: postBody(channel, 'bench message [<id>]'),
-      idReplacement: true,
-    });
+    const post = await load(
+      'chat.postMessage',
+      {
+        url: postUrl,
+        method: 'POST',
+        headers: form,
+        body: postBody(channel, 'bench message [<id>]'),
+        idReplacement: true,
+      },
+      server.child.pid,
+    );
     await expectOk(fetch(postUrl, { method: 'POST', headers: form, body: postBody(channel, 'after the load') }));
-    return { history, post };
+    return { history, post, pageBytes };
   } finally {
     await server.stop();
   }
@@ -93,28 +111,37 @@ const mb = (bytes: number) => bytes / 1024 / 1024;
 const fmt = (n: number, digits = 0) => n.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const verdict = (ok: boolean) => (ok ? '**PASS**' : '**MISS**');
 
-function report(r: {
-  bare: { get: LoadResult; post: LoadResult };
-  slack: { history: LoadResult; post: LoadResult };
+interface Results {
+  bare: Awaited<ReturnType<typeof bare>>;
+  slack: Awaited<ReturnType<typeof slack>>;
   startup: StartupResult;
   mem: MemoryResult;
   seconds: number;
-}): string {
+  load: { before: number[]; after: number[] };
+}
+
+function report(r: Results): string {
   const historyRatio = r.slack.history.rps / r.bare.get.rps;
   const postRatio = r.slack.post.rps / r.bare.post.rps;
   const rssMb = mb(r.mem.after.rss);
-  const row = (name: string, x: LoadResult) => `| ${name} | ${fmt(x.rps)} | ${x.p50} | ${x.p99} | ${fmt(x.total)} |`;
+  const cpu = (x: LoadResult) => (x.cpuUs === undefined ? 'n/a' : fmt(x.cpuUs));
+  const row = (name: string, x: LoadResult) => `| ${name} | ${fmt(x.rps)} | ${x.p50} | ${x.p99} | ${cpu(x)} | ${fmt(x.total)} |`;
+  const cpuRatio = (twin: LoadResult, base: LoadResult) =>
+    twin.cpuUs && base.cpuUs ? `; server CPU per request ${fmt(twin.cpuUs / base.cpuUs, 1)}× the baseline's` : '';
   const phaseRows = (p: Record<string, number>) =>
     Object.entries(p)
       .filter(([k]) => k !== 'total')
       .map(([k, v]) => `| ${k} | ${fmt(v)} |`);
+  const memRow = (label: string, m: MemorySample) => `| ${label} | ${fmt(mb(m.rss))} | ${fmt(mb(m.heapTotal))} | ${fmt(mb(m.heapUsed))} |`;
   const cpus = os.cpus();
+  const loads = (l: number[]) => l.map((x) => fmt(x, 2)).join(' / ');
   return `# Benchmark results
 
 Written by \`npm run bench\` (bench/run.ts) on ${new Date().toISOString().slice(0, 10)}; every run overwrites it.
 Method and how to read these figures: [docs/benchmarks.md](../docs/benchmarks.md).
 
 Machine: ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${cpus.length} cores, ${fmt(mb(os.totalmem()) / 1024, 1)} GB RAM, ${os.platform()} ${os.release()}, Node ${process.version}.
+Load average (1/5/15 min) at the start ${loads(r.load.before)}, at the end ${loads(r.load.after)}: much above 1 means something else shared the cores.
 Load: autocannon, ${LOAD.connections} connections, ${LOAD.duration} s measured after a ${LOAD.warmup} s warm-up, each server alone in its own process on 127.0.0.1. Whole run: ${fmt(r.seconds)} s.
 
 ## Targets
@@ -128,14 +155,18 @@ Load: autocannon, ${LOAD.connections} connections, ${LOAD.duration} s measured a
 
 ## Throughput and latency
 
-| Server and call | req/s (mean) | p50 ms | p99 ms | requests |
-| --- | ---: | ---: | ---: | ---: |
+| Server and call | req/s (mean) | p50 ms | p99 ms | server CPU µs/request | requests |
+| --- | ---: | ---: | ---: | ---: | ---: |
 ${row('bare fastify: GET small JSON', r.bare.get)}
 ${row('bare fastify: POST JSON, schema-validated', r.bare.post)}
 ${row('Slack twin: GET conversations.history (limit 20)', r.slack.history)}
 ${row('Slack twin: POST chat.postMessage (form)', r.slack.post)}
+${row('bare fastify: GET a 20-message page (not a target: payload cost)', r.bare.page)}
 
-The Slack twin runs with rate limits off. History reads a channel of 50+ messages; postMessage appends to one channel, so its state grows during the run.
+- History vs bare GET: ${fmt(historyRatio, 2)} of the req/s${cpuRatio(r.slack.history, r.bare.get)}. A history page is ${fmt(r.slack.pageBytes)} bytes against the bare GET's few dozen; bare fastify serving a page of the same shape (${fmt(r.bare.pageBytes)} bytes) manages ${fmt(r.bare.page.rps)} req/s, so that much of the gap is the payload, the rest is the twin.
+- postMessage vs bare POST: ${fmt(postRatio, 2)} of the req/s${cpuRatio(r.slack.post, r.bare.post)}.
+- The Slack twin runs with rate limits off. History reads a channel of 50+ messages; postMessage appends to one channel, so its state grows during the run.
+- Server CPU per request comes from /proc and does not move when other processes compete for the cores; req/s does.
 
 ## \`twins up\` start-up
 
@@ -150,7 +181,7 @@ Where the time goes, in one fresh process (\`node --import tsx bench/phases.ts\`
 ${phaseRows(r.startup.phases).join('\n')}
 | **total (from process start)** | **${fmt(r.startup.phases.total)}** |
 
-createKernel's parts, each timed cold in another fresh process (\`bench/phases.ts pieces\`):
+The big parts of importing the twin and of createKernel, each timed cold in another fresh process (\`bench/phases.ts pieces\`):
 
 | Step | ms |
 | --- | ---: |
@@ -160,22 +191,23 @@ ${phaseRows(r.startup.pieces).join('\n')}
 
 One kernel in one process (\`node --expose-gc\`), ${fmt(r.mem.messages)} form-encoded chat.postMessage calls to one channel through \`kernel.handle\` (the pipeline the HTTP adapter uses, minus the socket), then two forced GCs.
 
-| | RSS MB | heap used MB |
-| --- | ---: | ---: |
-| after start-up and seeding | ${fmt(mb(r.mem.before.rss))} | ${fmt(mb(r.mem.before.heapUsed))} |
-| after ${fmt(r.mem.messages)} messages | ${fmt(rssMb)} | ${fmt(mb(r.mem.after.heapUsed))} |
+| | RSS MB | V8 heap committed MB | V8 heap used MB |
+| --- | ---: | ---: | ---: |
+${memRow('after start-up and seeding', r.mem.before)}
+${memRow(`after ${fmt(r.mem.messages)} messages`, r.mem.after)}
 
 The ${fmt(r.mem.messages)} posts took ${fmt(r.mem.postMs / 1000, 1)} s (${fmt(r.mem.messages / (r.mem.postMs / 1000))} posts/s in-process); the channel then held ${fmt(r.mem.stored)} messages.
 `;
 }
 
 const started = performance.now();
+const loadBefore = os.loadavg();
 const bareResult = await bare();
 const slackResult = await slack();
 const startup = await measureStartup(5);
 const mem = memory();
 const seconds = (performance.now() - started) / 1000;
-const text = report({ bare: bareResult, slack: slackResult, startup, mem, seconds });
+const text = report({ bare: bareResult, slack: slackResult, startup, mem, seconds, load: { before: loadBefore, after: os.loadavg() } });
 writeFileSync(new URL('RESULTS.md', import.meta.url), text);
 progress(`done in ${Math.round(seconds)} s; wrote bench/RESULTS.md`);
 process.stdout.write(text);
