@@ -68,6 +68,7 @@ export const DEFAULT_USER_SCOPES = [
   'mpim:history',
   'users:read',
   'users:read.email',
+  'users.profile:read',
   'reactions:read',
   'reactions:write',
   'files:read',
