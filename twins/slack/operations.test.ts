@@ -166,7 +166,7 @@ describe('conversation lifecycle', () => {
     const group = await bot.conversations.open({ users: `${person('dave')},${person('erin')}` });
     expect(group.channel?.id).toMatch(/^G/);
     expect((await bot.conversations.info({ channel: group.channel?.id as string })).channel).toMatchObject({ is_mpim: true });
-    expect(await err(bot.conversations.open({}))).toBe('users_list_not_supplied');
+    expect(await err(bot.conversations.open({} as never))).toBe('users_list_not_supplied');
     const dm = await bot.chat.postMessage({ channel: person('dave'), text: 'psst' });
     expect(dm.channel).toBe(first.channel?.id);
   });
@@ -225,7 +225,7 @@ describe('chat extras', () => {
     await bot.chat.postMessage({ channel: ops, text: 'reply', thread_ts: parent });
     await user.chat.delete({ channel: ops, ts: parent });
     const replies = await bot.conversations.replies({ channel: ops, ts: parent });
-    expect(replies.messages?.map((m) => m.subtype ?? m.text)).toEqual(['tombstone', 'reply']);
+    expect(replies.messages?.map((m) => (m as { subtype?: string }).subtype ?? m.text)).toEqual(['tombstone', 'reply']);
     expect(await err(bot.chat.delete({ channel: ops, ts: parent }))).toBe('message_not_found');
     expect(await err(bot.chat.postMessage({ channel: ops, text: 'x', thread_ts: '0' }))).toBe('invalid_thread_ts');
   });
