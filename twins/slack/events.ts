@@ -128,6 +128,9 @@ export function buildEnvelope(
  * `X-Slack-Retry-Num` and `X-Slack-Retry-Reason`.
  *
  * @returns the delivery, or `undefined` when Slack would not send this event to the app.
+ *
+ * Limitations: Slack disables an app's subscriptions after sustained failures; the twin keeps
+ * delivering (and logging) every event.
  */
 export function emitEvent(env: SlackEnv, event: Record<string, unknown>, opts: EmitOptions = {}): OutboundDelivery | undefined {
   const state = env.tenant.state;

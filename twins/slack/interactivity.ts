@@ -3,7 +3,7 @@
 import { json, TwinError } from '../../src/kernel/types.ts';
 import { emitEvent, type FirstAnswer, postForm, postInteraction, type SlackEnv } from './events.ts';
 import { buildMessage, deleteMessage, eventTs, postMessage, updateMessage } from './messaging.ts';
-import { closeModals, createView } from './operations/views.ts';
+import { applyView, closeModals, createView } from './operations/views.ts';
 import { renderView } from './render.ts';
 import {
   type Conversation,
@@ -142,6 +142,9 @@ export interface SlashCommandResult {
  * A person runs a slash command: Slack POSTs a signed form to the command's URL (3 s, no
  * retries); the app's immediate answer becomes an ephemeral message (or an in_channel one,
  * shown together with the command as typed). A failed call leaves Slackbot's error message.
+ *
+ * Limitations: Slackbot's error text for a failed command (`operation_timeout`,
+ * `http_service_error`, `dispatch_failed`) is the twin's approximation.
  */
 export async function runSlashCommand(
   env: SlackEnv,
@@ -345,6 +348,8 @@ export function submissionValues(view: SlackView, values: unknown): Record<strin
 /**
  * A person submits a modal: Slack POSTs `view_submission`; an empty 2xx answer closes the
  * view, and `response_action` (errors, update, push, clear) is applied as Slack applies it.
+ *
+ * Limitations: `view_closed` is never sent.
  */
 export async function runViewSubmission(env: SlackEnv, user: SlackUser, view: SlackView, values: unknown) {
   const state = env.tenant.state;
@@ -378,11 +383,7 @@ export async function runViewSubmission(env: SlackEnv, user: SlackUser, view: Sl
         break;
       case 'update': {
         const next = action.view as Record<string, unknown> | undefined;
-        if (next) {
-          const replaced = createView(state, user.id, next, now, { root: view.root_view_id, previous: view.previous_view_id ?? undefined });
-          view.closed = true;
-          state.modals[user.id] = stack.map((id) => (id === view.id ? replaced.id : id));
-        }
+        if (next && typeof next === 'object') applyView(state, view, next, now);
         outcome = 'updated';
         break;
       }

@@ -95,8 +95,8 @@ const copy = (m: SlackMessage): SlackMessage => structuredClone(m);
  * conversations.history: newest first between `oldest` and `latest` (exclusive unless
  * `inclusive`), `has_more`, and a cursor. Thread replies are left out unless broadcast.
  *
- * Limitations: with only `oldest` given Slack returns the messages just after it; the twin
- * returns the newest in the range first, as it does for every range.
+ * Limitations: every range pages newest first from `latest` (or now); how Slack pages when only
+ * `oldest` is given is not verified.
  */
 export function history(
   ctx: SlackCtx<{ channel?: string; latest?: unknown; oldest?: unknown; inclusive?: boolean; limit?: unknown; cursor?: string }>,
@@ -341,6 +341,8 @@ const MAX_MPIM = 8;
 /**
  * conversations.open: the DM with one person (D…) or a group DM with several (G…), opened if
  * needed; `channel` resumes an existing one. `return_im` answers the whole conversation.
+ *
+ * Limitations: with `prevent_creation` and nothing open the answer is `{no_op: true, channel: {}}`.
  */
 export function open(ctx: SlackCtx<{ users?: string; channel?: string; return_im?: boolean; prevent_creation?: boolean }>) {
   const { state, principal, args } = ctx;

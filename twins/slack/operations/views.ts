@@ -64,7 +64,7 @@ function checkExternalId(state: SlackState, externalId: string, except?: string)
 }
 
 /** Apply a view payload to a stored view (new or replaced). */
-function applyView(state: SlackState, target: SlackView, view: Record<string, unknown>, nowMs: number): SlackView {
+export function applyView(state: SlackState, target: SlackView, view: Record<string, unknown>, nowMs: number): SlackView {
   target.type = String(view.type);
   // Absent parts are left out rather than null, as the contract's View schema wants objects.
   for (const key of ['title', 'close', 'submit'] as const) {
