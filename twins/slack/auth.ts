@@ -150,7 +150,9 @@ export function createParseInput(doc?: OpenApiDocument) {
     ) {
       throw new TwinError(slackErrorResponse('json_not_object'), 'json_not_object');
     }
-    const merged: Record<string, unknown> = { ...flatten(req.query), ...bodyFields(req.body) };
+    const fields = bodyFields(req.body);
+    // Repeated form fields arrive as arrays; Slack reads the last one. JSON arrays are values.
+    const merged: Record<string, unknown> = { ...flatten(req.query), ...(req.contentType.includes('json') ? fields : flatten(fields)) };
     delete merged.token;
     const props = bodyProperties(doc, op);
     for (const [name, value] of Object.entries(merged)) {

@@ -116,7 +116,7 @@ export interface SlackTwinOptions {
 
 /** Build the Slack twin's definition. */
 export function createSlackTwin(options: SlackTwinOptions = {}): TwinDefinition<SlackState, SlackPrincipal> {
-  const openapi = options.openapi ?? loadOpenApi(new URL('./openapi.yaml', import.meta.url));
+  const openapi = options.openapi ?? loadOpenApi(new URL('./generated/openapi.json', import.meta.url));
   return {
     name: 'slack',
     title: 'Slack',

@@ -1,6 +1,6 @@
 // Vendor-true objects for answers (conversation, user, file, view) and the lookups every operation repeats.
 
-import { json, type OperationContext, type TwinResponse } from '../../src/kernel/types.ts';
+import { json, type NormalisedRequest, type OperationContext, type TwinResponse } from '../../src/kernel/types.ts';
 import type { SlackPrincipal } from './auth.ts';
 import { channelNotFound, invalidArguments, invalidCursor, userNotFound } from './errors.ts';
 import { type Conversation, type ListPage, paginate, type SlackFile, type SlackState, type SlackUser, type SlackView } from './store.ts';
@@ -145,6 +145,19 @@ export function list(value: unknown): string[] {
 // ---------------------------------------------------------------------------------------------
 // Answers
 
+/**
+ * Slack warns about the charset of a POST body: JSON should say `charset=utf-8`
+ * (`missing_charset`), a form should not (`superfluous_charset`).
+ */
+export function charsetWarning(req: NormalisedRequest | undefined): string | undefined {
+  if (req?.method !== 'POST' || !req.path.startsWith('/api/') || !req.rawBody?.length) return undefined;
+  const header = (req.headers['content-type'] ?? '').toLowerCase();
+  const hasCharset = /;\s*charset=/.test(header);
+  if (header.startsWith('application/json') && !hasCharset) return 'missing_charset';
+  if (header.startsWith('application/x-www-form-urlencoded') && hasCharset) return 'superfluous_charset';
+  return undefined;
+}
+
 const RAW = Symbol.for('twins.slack.raw-response');
 
 /** Wrap a non-JSON answer (HTML page, redirect, upload ack) so `respondSlack` passes it through. */
@@ -156,9 +169,11 @@ export function passThrough(response: TwinResponse): Record<string, unknown> {
  * The Web API's success envelope: `ok: true` first, then the result. A `warning` in the result
  * is repeated in `response_metadata.warnings`, as Slack does.
  */
-export function respondSlack(result: unknown, _ctx?: unknown): TwinResponse {
+export function respondSlack(result: unknown, ctx?: { req?: NormalisedRequest }): TwinResponse {
   if (result && typeof result === 'object' && RAW in result) return (result as Record<symbol, TwinResponse>)[RAW];
   const body: Record<string, unknown> = { ok: true, ...((result as Record<string, unknown>) ?? {}) };
+  const charset = charsetWarning(ctx?.req);
+  if (charset) body.warning = typeof body.warning === 'string' && body.warning ? `${body.warning},${charset}` : charset;
   if (typeof body.warning === 'string' && body.warning) {
     const meta = (body.response_metadata as Record<string, unknown> | undefined) ?? {};
     const warnings = body.warning.split(',');

@@ -1,6 +1,7 @@
 // A fresh Slack workspace for a tenant: people, channels, a few messages and the app's tokens, all from the seed.
 
-import { base, en, Faker } from '@faker-js/faker';
+import type { Faker } from '@faker-js/faker';
+import { faker as englishFaker } from '@faker-js/faker/locale/en';
 import {
   addMember,
   blankConversation,
@@ -263,7 +264,8 @@ function channel(
  */
 export function seedSlackState(opts: SeedOptions): SlackState {
   const { seed, ordinal } = opts;
-  const faker = new Faker({ locale: [en, base] });
+  // A private instance with the English locale only: the package root loads every locale (~220 ms at start-up).
+  const faker: Faker = new (englishFaker.constructor as typeof Faker)({ locale: englishFaker.rawDefinitions });
   faker.seed(seed);
   faker.setDefaultRefDate(new Date(SEED_EPOCH_MS));
   const key = ['slack', seed, ordinal];

@@ -67,6 +67,21 @@ describe('chat.postMessage → conversations.history through kernel.fetch', () =
     expect(JSON.stringify(state().messages)).not.toContain(env.SLACK_BOT_TOKEN);
   });
 
+  it('warns about the charset as Slack does', async () => {
+    const post = (contentType: string, body: string) =>
+      kernel.fetch(`${BASE}/api/auth.test`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${env.SLACK_BOT_TOKEN}`, 'content-type': contentType },
+        body,
+      });
+    const json = (await (await post('application/json', '{}')).json()) as Record<string, unknown>;
+    expect(json).toMatchObject({ ok: true, warning: 'missing_charset', response_metadata: { warnings: ['missing_charset'] } });
+    const jsonUtf8 = (await (await post('application/json; charset=utf-8', '{}')).json()) as Record<string, unknown>;
+    expect(jsonUtf8.warning).toBeUndefined();
+    const form = (await (await post('application/x-www-form-urlencoded; charset=utf-8', 'a=1')).json()) as Record<string, unknown>;
+    expect(form.warning).toBe('superfluous_charset');
+  });
+
   it('the official client posts, threads and reads replies parent first', async () => {
     const ch = channelId('incidents');
     const parent = await bot.chat.postMessage({ channel: ch, text: 'incident opened' });
