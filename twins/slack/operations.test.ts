@@ -244,6 +244,8 @@ describe('files', () => {
     expect(png).toMatchObject({ mimetype: 'image/png', filetype: 'png' });
     await bot.files.delete({ file: png?.id as string });
     expect(await err(bot.files.info({ file: png?.id as string }))).toBe('file_deleted');
+    const shared = (await bot.conversations.history({ channel: ch('ops'), limit: 3 })).messages?.flatMap((m) => m.files ?? []);
+    expect(shared?.find((f) => f.id === png?.id)).toEqual({ id: png?.id, mode: 'tombstone' });
     // alice is a workspace admin, so her user token may delete the bot's file.
     expect((await user.files.delete({ file: page1.files?.[1].id as string })).ok).toBe(true);
   });

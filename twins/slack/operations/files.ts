@@ -4,7 +4,7 @@ import type { UploadedFile } from '../../../src/kernel/types.ts';
 import { cantDeleteFile, fileDeleted, fileNotFound, invalidArguments, slackError } from '../errors.ts';
 import { postMessage as post, principalAuthor } from '../messaging.ts';
 import { canSee, limitArg, list, passThrough, renderFile, type SlackCtx, str } from '../render.ts';
-import { newId, type SlackFile, type SlackState, seconds } from '../store.ts';
+import { findMessage, newId, type SlackFile, type SlackState, seconds } from '../store.ts';
 import { checkCanPost, postTarget } from './chat.ts';
 
 const TYPES: Record<string, [mimetype: string, filetype: string, pretty: string]> = {
@@ -259,10 +259,13 @@ export function delete_(ctx: SlackCtx<{ file?: string }>) {
   if (file.user !== principal.userId && !admin) throw cantDeleteFile();
   file.deleted = true;
   delete file.content_base64;
-  for (const log of Object.values(state.messages)) {
-    for (const message of Object.values(log.byTs)) {
-      if (message.files?.some((f) => f.id === file.id)) {
-        message.files = message.files.map((f) => (f.id === file.id ? { id: file.id, mode: 'tombstone' } : f));
+  // The shares say which messages carry the file, so no channel has to be scanned.
+  const shares = (file.shares ?? {}) as Record<string, Record<string, { ts: string }[]>>;
+  for (const byChannel of Object.values(shares)) {
+    for (const [channel, entries] of Object.entries(byChannel)) {
+      for (const { ts } of entries) {
+        const message = findMessage(state, channel, ts);
+        if (message?.files) message.files = message.files.map((f) => (f.id === file.id ? { id: file.id, mode: 'tombstone' } : f));
       }
     }
   }
