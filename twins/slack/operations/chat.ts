@@ -182,7 +182,7 @@ const MAX_SCHEDULE_AHEAD_S = 120 * 86400;
  * emits the same events as chat.postMessage. With a virtual clock, advance it to fire.
  *
  * Limitations: channel access is checked when scheduling and again when posting; a post that
- * fails then is dropped silently (Slack also drops it) and shows as `failed` in the twin's state.
+ * fails then is dropped without telling the app and shows as `failed` in the twin's state.
  */
 export function scheduleMessage(ctx: SlackCtx<PostArgs & { post_at?: unknown }>) {
   const { state, principal, args } = ctx;

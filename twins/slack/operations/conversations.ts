@@ -131,7 +131,10 @@ export function history(
 
 /**
  * conversations.replies: the parent first, then replies oldest to newest; a reply's ts finds its
- * thread. The parent comes on the first page only and counts toward `limit`.
+ * thread.
+ *
+ * Limitations: the parent comes on the first page only and counts toward `limit`; whether Slack
+ * repeats it on later pages is not verified.
  */
 export function replies(
   ctx: SlackCtx<{
@@ -211,9 +214,6 @@ function eventChannel(state: SlackState, conv: Conversation): Record<string, unk
 /**
  * Create a channel as `creator` and emit what Slack emits: channel_created for public channels,
  * then member_joined_channel for the creator.
- *
- * Limitations: no `channel_join` message is written for the creator, so a new channel's history
- * starts empty.
  */
 export function createChannel(env: SlackEnv, name: string, creator: string, opts: { private?: boolean } = {}): Conversation {
   const state = env.tenant.state;
@@ -233,6 +233,9 @@ export function createChannel(env: SlackEnv, name: string, creator: string, opts
 /**
  * conversations.create: a new public or private channel with the caller as its first member.
  * Names: lower-case letters, digits, `-` and `_`, at most 80 characters.
+ *
+ * Limitations: no `channel_join` message is written for the creator, so a new channel's history
+ * starts empty.
  */
 export function create(ctx: SlackCtx<{ name?: string; is_private?: boolean }>) {
   const { state, principal, args } = ctx;
