@@ -19,6 +19,9 @@ twins up     start the twins, wait until healthy, print their URLs and credentia
   --json           print exactly one JSON object on stdout: {"twins":{"slack":{"url","control","env"}}}
   --no-rate-limits answer every call, however fast (rate limits are on by default)
 
+On Node 20 write \`npx -- twins up --env-file PATH\`: npx runs on Node, which takes --env-file from its
+own command line (nodejs/node#54232) unless it comes after \`--\`.
+
 Docs: README.md, docs/control-plane.md`;
 
 function usage(message: string): PlatformError {

@@ -14,10 +14,16 @@ export interface JournalEntry {
   error?: string;
   /** The arguments the operation got, secrets removed. */
   args?: unknown;
-  /** The answer body (parsed JSON), cut when large. */
+  /** The answer body (parsed JSON), when it was JSON of at most 4 KiB. */
   response?: unknown;
   durationMs: number;
 }
+
+/** What the pipeline records: the answer kept as text and parsed only when someone reads the journal. */
+export type JournalRecord = Omit<JournalEntry, 'seq' | 'response'> & { responseText?: string };
+
+/** Answers larger than this are not kept (a history page is ~10 KiB; graders need arguments, not pages). */
+export const JOURNAL_RESPONSE_LIMIT = 4096;
 
 export interface JournalQuery {
   operation?: string;
@@ -44,17 +50,29 @@ export function redact(value: unknown, depth = 0): unknown {
   return out;
 }
 
+type Stored = JournalRecord & { seq: number };
+
+function toEntry(e: Stored): JournalEntry {
+  const { responseText, ...rest } = e;
+  if (responseText === undefined) return rest;
+  try {
+    return { ...rest, response: JSON.parse(responseText) };
+  } catch {
+    return rest;
+  }
+}
+
 export class Journal {
-  private entries: JournalEntry[] = [];
+  private entries: Stored[] = [];
   private seq = 0;
   constructor(private readonly capacity = 10_000) {}
 
-  record(entry: Omit<JournalEntry, 'seq'>): JournalEntry {
+  record(entry: JournalRecord): number {
     const full = { seq: ++this.seq, ...entry };
     this.entries.push(full);
     // Drop in chunks so the ring costs O(1) amortised per record.
     if (this.entries.length > this.capacity * 1.1) this.entries = this.entries.slice(-this.capacity);
-    return full;
+    return full.seq;
   }
 
   query(q: JournalQuery = {}): JournalEntry[] {
@@ -68,9 +86,8 @@ export class Journal {
         (q.error === undefined || e.error === q.error) &&
         (q.after === undefined || e.seq > q.after),
     );
-    const start = Math.max(0, out.length - this.capacity);
-    const trimmed = out.slice(start);
-    return q.limit === undefined ? trimmed : trimmed.slice(-q.limit);
+    const trimmed = out.slice(Math.max(0, out.length - this.capacity));
+    return (q.limit === undefined ? trimmed : trimmed.slice(-q.limit)).map(toEntry);
   }
 
   clear(tenant?: string): void {

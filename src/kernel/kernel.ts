@@ -6,7 +6,7 @@ import { normalise } from './body.ts';
 import type { ClockMode } from './clock.ts';
 import { KernelError } from './errors.ts';
 import { FaultRegistry } from './faults.ts';
-import { Journal, redact } from './journal.ts';
+import { JOURNAL_RESPONSE_LIMIT, Journal, redact } from './journal.ts';
 import { collectOperations, type OperationSpec, Router } from './openapi.ts';
 import { type DeliverySpec, type OutboundDelivery, Outbox, type OutboxOptions } from './outbox.ts';
 import { RateLimiter } from './rate-limits.ts';
@@ -353,14 +353,8 @@ export class Kernel<S = unknown, P = unknown> {
     res: TwinResponse,
     started: number,
   ): void {
-    let parsed: unknown;
-    if (typeof res.body === 'string' && res.body.length <= 16_384 && (res.headers['content-type'] ?? '').includes('json')) {
-      try {
-        parsed = JSON.parse(res.body);
-      } catch {
-        parsed = undefined;
-      }
-    }
+    const text = typeof res.body === 'string' && (res.headers['content-type'] ?? '').includes('json') ? res.body : undefined;
+    const small = text !== undefined && text.length <= JOURNAL_RESPONSE_LIMIT ? text : undefined;
     const at = tenant ? tenant.clock.now() : Date.now();
     this.journal.record({
       time: new Date(at).toISOString(),
@@ -370,9 +364,9 @@ export class Kernel<S = unknown, P = unknown> {
       method: normalised?.method ?? req.method,
       path: req.url.pathname,
       status: res.drop ? 0 : res.status,
-      error: vendorErrorCode(parsed),
+      error: small?.includes('"error') ? vendorErrorCode(safeParse(small as string)) : undefined,
       args: args instanceof Uint8Array ? `[${args.length} bytes]` : redact(args),
-      response: parsed,
+      responseText: small,
       durationMs: Math.round((performance.now() - started) * 1000) / 1000,
     });
   }
@@ -381,6 +375,14 @@ export class Kernel<S = unknown, P = unknown> {
   close(): void {
     this.outbox.close();
     for (const t of this.tenants.list()) t.clock.dispose();
+  }
+}
+
+function safeParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,6 +1,6 @@
 // The official @slack/web-api client, unmodified (only slackApiUrl and a token), against the Slack twin over HTTP.
 
-import { ErrorCode, type WebAPIPlatformError, WebClient } from '@slack/web-api';
+import { ErrorCode, type WebAPIPlatformError, WebClient, WebClientEvent } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Json, type SlackFixture, startSlack } from '../support/slack.ts';
 
@@ -48,7 +48,7 @@ describe('auth', () => {
   it('auth.revoke revokes the token it is called with', async () => {
     const t = (await s.control('POST', 'tenants', { seed: 9 })).body;
     const user = new WebClient(t.env.SLACK_USER_TOKEN, { slackApiUrl: t.env.SLACK_API_URL });
-    expect((await user.auth.revoke()).revoked).toBe(true);
+    expect(((await user.auth.revoke()) as Json).revoked).toBe(true);
     expect((await platformError(user.auth.test())).data.error).toBe('token_revoked');
   });
 });
@@ -280,7 +280,7 @@ describe('rate limits', () => {
   it('answers 429 with Retry-After; the SDK waits it out and retries', async () => {
     const client = new WebClient(s.env.SLACK_BOT_TOKEN, { slackApiUrl: s.env.SLACK_API_URL });
     let limitedFor: number | undefined;
-    client.on('rate_limited', (secs: number) => {
+    client.on(WebClientEvent.RATE_LIMITED, (secs: number) => {
       limitedFor = secs;
     });
     await s.control('POST', 'faults', { operation: 'conversations.info', rateLimit: { retryAfter: 1 }, count: 1 });

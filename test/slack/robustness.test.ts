@@ -169,7 +169,7 @@ describe('tenants, determinism and concurrency', () => {
     const ch = (await s.bot.conversations.create({ name: 'busy' })).channel?.id as string;
     const writers = Array.from(
       { length: 8 },
-      (_, w) => new WebClient(s.env.SLACK_BOT_TOKEN, { slackApiUrl: s.env.SLACK_API_URL, maxRequestConcurrency: 10 }).chat,
+      () => new WebClient(s.env.SLACK_BOT_TOKEN, { slackApiUrl: s.env.SLACK_API_URL, maxRequestConcurrency: 10 }).chat,
     );
     await Promise.all(
       writers.flatMap((chat, w) => Array.from({ length: 25 }, (_, i) => chat.postMessage({ channel: ch, text: `w${w}-${i}` }))),
