@@ -99,9 +99,12 @@ export function buildMessage(state: SlackState, author: Author, c: MessageConten
   return message;
 }
 
-/** The event form of a stored message: the message plus channel, event_ts and channel_type. */
+/**
+ * The event form of a stored message: the message plus channel, event_ts and channel_type.
+ * A shallow copy is enough: emitEvent serialises the body before anything can change the message.
+ */
 export function messageEvent(conv: Conversation, message: SlackMessage, eventTs = message.ts): Record<string, unknown> {
-  return { ...structuredClone(message), channel: conv.id, event_ts: eventTs, channel_type: channelType(conv) };
+  return { ...message, channel: conv.id, event_ts: eventTs, channel_type: channelType(conv) };
 }
 
 /** Send the `message` event, and `app_mention` when a person mentions the app's bot. */
@@ -120,9 +123,9 @@ export function emitMessage(env: SlackEnv, conv: Conversation, message: SlackMes
       event_ts: message.ts,
     };
     if (message.client_msg_id) mention.client_msg_id = message.client_msg_id;
-    if (message.blocks) mention.blocks = structuredClone(message.blocks);
+    if (message.blocks) mention.blocks = message.blocks;
     if (message.thread_ts && message.thread_ts !== message.ts) mention.thread_ts = message.thread_ts;
-    if (message.files) mention.files = structuredClone(message.files);
+    if (message.files) mention.files = message.files;
     emitEvent(env, mention, { channel: conv.id });
   }
 }

@@ -89,8 +89,6 @@ function bound(value: unknown, onError: () => Error): string | undefined {
   return ts;
 }
 
-const copy = (m: SlackMessage): SlackMessage => structuredClone(m);
-
 /**
  * conversations.history: newest first between `oldest` and `latest` (exclusive unless
  * `inclusive`), `has_more`, and a cursor. Thread replies are left out unless broadcast.
@@ -120,7 +118,8 @@ export function history(
     before,
   });
   return {
-    messages: result.messages.map(copy),
+    // Stored messages go out as they are: respond serialises them before anything can change them.
+    messages: result.messages,
     has_more: result.has_more,
     pin_count: state.pins[conv.id]?.length ?? 0,
     channel_actions_ts: null,
@@ -176,7 +175,7 @@ export function replies(
   messages.push(...rest.messages);
   const lastTs = messages[messages.length - 1].ts;
   return {
-    messages: messages.map(copy),
+    messages,
     has_more: rest.has_more,
     response_metadata: { next_cursor: rest.has_more ? encodeCursor('next_ts', lastTs) : '' },
   };
