@@ -43,6 +43,11 @@ export interface KernelOptions {
   outbox?: OutboxOptions;
   /** Check every JSON answer against the contract and record what does not match (tests). */
   recordResponseViolations?: boolean;
+  /**
+   * When to compile the contract's validators: `background` (default) right after construction,
+   * a few ms at a time; `eager` before the constructor returns (a bad schema throws there).
+   */
+  compileValidators?: 'background' | 'eager';
   /** Where internal errors are reported (never to the client). */
   log?: (message: string, err?: unknown) => void;
 }
@@ -78,9 +83,12 @@ export class Kernel<S = unknown, P = unknown> {
   readonly options: Required<Pick<KernelOptions, 'seed' | 'bodyLimit' | 'clock'>> & KernelOptions;
   readonly responseViolations: ResponseViolation[] = [];
   readonly startedAt = Date.now();
+  /** Settles when every operation's validators are compiled. */
+  readonly validatorsReady: Promise<void> = Promise.resolve();
   private readonly router: Router;
   private readonly validators: Validators;
   private readonly log: (message: string, err?: unknown) => void;
+  private closed = false;
 
   constructor(def: TwinDefinition<S, P>, options: KernelOptions = {}) {
     this.def = def;
@@ -94,6 +102,18 @@ export class Kernel<S = unknown, P = unknown> {
     this.operations = collectOperations(def.openapi);
     this.router = new Router(this.operations);
     this.validators = new Validators(def.openapi, this.operations, def.coerceBody ?? false);
+    if (options.compileValidators === 'eager') this.validators.compileAll();
+    else {
+      // A moment's delay lets the first requests (health checks) through before ajv takes the CPU.
+      this.validatorsReady = new Promise<void>((resolve) => {
+        setTimeout(() => {
+          this.validators
+            .warmUp(8, () => this.closed)
+            .catch((err) => this.log('compiling the contract validators failed', err))
+            .finally(resolve);
+        }, 250).unref();
+      });
+    }
     this.journal = new Journal(options.journalSize ?? 10_000);
     this.faults = new FaultRegistry(this.options.seed);
     this.limiter = new RateLimiter(options.rateLimits ?? true);
@@ -371,8 +391,9 @@ export class Kernel<S = unknown, P = unknown> {
     });
   }
 
-  /** Stop timers and the outbox. */
+  /** Stop timers, the outbox and background compilation. */
   close(): void {
+    this.closed = true;
     this.outbox.close();
     for (const t of this.tenants.list()) t.clock.dispose();
   }

@@ -68,32 +68,65 @@ interface OperationValidators {
   body?: ValidateFunction;
 }
 
-/** Compiles every operation's validators up front, so a bad contract fails at start and requests pay no compile cost. */
+/**
+ * Each operation's validators, compiled once per process: `warmUp` compiles them all in small
+ * slices right after start (so start-up does not wait ~250 ms for ajv), and an operation asked
+ * for before its turn is compiled on the spot. Nothing is ever compiled per request.
+ */
 export class Validators {
   private readonly byOp = new Map<string, OperationValidators>();
+  private readonly ops = new Map<string, OperationSpec>();
+  private readonly coercing: AjvInstance;
+  private readonly bodyAjv: AjvInstance;
   private readonly doc: OpenApiDocument;
   private responseAjv: AjvInstance | undefined;
   private readonly responseCache = new Map<string, ValidateFunction | null>();
 
   constructor(doc: OpenApiDocument, ops: OperationSpec[], coerceBody: boolean) {
     this.doc = doc;
-    const coercing = newAjv(doc, true);
-    const bodyAjv = coerceBody ? coercing : newAjv(doc, false);
-    const compile = (ajv: AjvInstance, schema: JsonSchema | undefined) =>
-      schema ? ajv.compile(rewriteRefs(schema, DOC_ID) as JsonSchema) : undefined;
-    for (const op of ops) {
-      this.byOp.set(op.operationId, {
-        path: compile(coercing, paramsSchema(op, 'path')),
-        query: compile(coercing, paramsSchema(op, 'query')),
-        body: compile(bodyAjv, op.bodySchema),
-      });
+    this.coercing = newAjv(doc, true);
+    this.bodyAjv = coerceBody ? this.coercing : newAjv(doc, false);
+    for (const op of ops) this.ops.set(op.operationId, op);
+  }
+
+  /** How many operations have their validators compiled. */
+  get compiled(): number {
+    return this.byOp.size;
+  }
+
+  private forOp(op: OperationSpec): OperationValidators {
+    let v = this.byOp.get(op.operationId);
+    if (!v) {
+      const compile = (ajv: AjvInstance, schema: JsonSchema | undefined) =>
+        schema ? ajv.compile(rewriteRefs(schema, DOC_ID) as JsonSchema) : undefined;
+      v = {
+        path: compile(this.coercing, paramsSchema(op, 'path')),
+        query: compile(this.coercing, paramsSchema(op, 'query')),
+        body: compile(this.bodyAjv, op.bodySchema),
+      };
+      this.byOp.set(op.operationId, v);
+    }
+    return v;
+  }
+
+  /** Compile every operation's validators now (a bad schema in the contract throws here). */
+  compileAll(): void {
+    for (const op of this.ops.values()) this.forOp(op);
+  }
+
+  /** Compile the rest a few milliseconds at a time, yielding to requests in between; `stop()` ends it early. */
+  async warmUp(sliceMs = 8, stop: () => boolean = () => false): Promise<void> {
+    const pending = [...this.ops.values()];
+    while (pending.length > 0 && !stop()) {
+      const until = performance.now() + sliceMs;
+      while (pending.length > 0 && performance.now() < until) this.forOp(pending.shift() as OperationSpec);
+      await new Promise((r) => setImmediate(r));
     }
   }
 
   /** Validate (and coerce in place) an operation's input; returns the issues found. */
   validate(op: OperationSpec, input: OperationInput): ValidationIssue[] {
-    const v = this.byOp.get(op.operationId);
-    if (!v) return [];
+    const v = this.forOp(op);
     const issues: ValidationIssue[] = [];
     if (v.path && !v.path(input.params)) issues.push(...toIssues('path', v.path.errors));
     if (v.query && !v.query(input.query)) issues.push(...toIssues('query', v.query.errors));

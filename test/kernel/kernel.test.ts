@@ -54,3 +54,31 @@ describe('kernel over HTTP', () => {
     expect(res.status).toBe(401);
   });
 });
+
+describe('contract validators', () => {
+  it('compile in the background after start, each operation once', async () => {
+    const k = createKernel(toyTwin, {});
+    await k.validatorsReady;
+    expect((k as unknown as { validators: { compiled: number } }).validators.compiled).toBe(k.operations.length);
+    k.close();
+  });
+
+  it('eager compilation rejects a contract whose schema is broken, at construction', () => {
+    const broken = {
+      ...toyTwin,
+      openapi: {
+        ...toyTwin.openapi,
+        paths: {
+          '/x': {
+            get: {
+              operationId: 'x',
+              parameters: [{ name: 'q', in: 'query', schema: { type: 'integer', minimum: 'zero' } }],
+              responses: {},
+            },
+          },
+        },
+      },
+    } as typeof toyTwin;
+    expect(() => createKernel(broken, { compileValidators: 'eager' })).toThrow(/minimum/);
+  });
+});
