@@ -6,8 +6,13 @@ WORKDIR /app
 
 # Dependencies first, so editing the sources does not re-run the install. tsx, fastify, ajv, faker and yaml are all in
 # "dependencies"; the dev tools (vitest, biome, SDKs, autocannon) are not needed to serve a twin.
+# npm ci refuses a lockfile that lacks entries for other platforms' optional packages (biome's, a dev dependency);
+# npm install then installs the same locked versions, and says so in the build log.
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+RUN (npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+    || (echo 'twins: npm ci refused package-lock.json; falling back to npm install' >&2 \
+        && npm install --omit=dev --ignore-scripts --no-audit --no-fund --no-save)) \
+  && npm cache clean --force
 
 COPY . .
 
@@ -24,5 +29,6 @@ HEALTHCHECK --interval=5s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:3100/_twin/health').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"]
 
 # Listen on all interfaces inside the container (the port is published by `docker run -p` or compose), print one JSON line.
-ENTRYPOINT ["node", "bin/twins.js"]
+# The `--` keeps Node 20 from taking a `twins up --env-file PATH` for its own flag (see bin/twins); bin/twins.js drops it.
+ENTRYPOINT ["node", "bin/twins.js", "--"]
 CMD ["up", "slack", "--host", "0.0.0.0", "--port", "3100", "--json"]

@@ -17,6 +17,8 @@ interface MemoryResult {
   postMs: number;
   before: MemorySample;
   after: MemorySample;
+  idle: MemorySample;
+  idleMs: number;
 }
 
 interface MemorySample {
@@ -170,7 +172,7 @@ ${row('bare fastify: GET a 20-message page (not a target: payload cost)', r.bare
 
 ## \`twins up\` start-up
 
-Runs (ms): ${r.startup.runs.map((x) => fmt(x)).join(', ')}; median ${fmt(r.startup.median)} ms, from spawning \`node bin/twins.js up slack --port 0 --json\` to its JSON line on stdout and a 200 from \`/_twin/health\`; each run then gets SIGTERM and must exit 0.
+Runs (ms): ${r.startup.runs.map((x) => fmt(x)).join(', ')}; median ${fmt(r.startup.median)} ms, from spawning \`node bin/twins.js up slack --port 0 --json\` to its JSON line on stdout and a 200 from \`/_twin/health\`; each run then gets SIGTERM and must exit 0, which took ${fmt(r.startup.stopMedian)} ms (median).
 With tsx's transform cache disabled (\`TSX_DISABLE_CACHE=1\`, like a first start in a fresh container): ${fmt(r.startup.coldCache)} ms.
 For scale: \`node -e 0\` takes ${fmt(r.startup.bareNode)} ms and \`node --import tsx -e 0\` ${fmt(r.startup.nodeWithTsx)} ms (median of 3).
 
@@ -181,7 +183,7 @@ Where the time goes, in one fresh process (\`node --import tsx bench/phases.ts\`
 ${phaseRows(r.startup.phases).join('\n')}
 | **total (from process start)** | **${fmt(r.startup.phases.total)}** |
 
-The big parts of importing the twin and of createKernel, each timed cold in another fresh process (\`bench/phases.ts pieces\`):
+createKernel's parts, each timed cold in another fresh process (\`bench/phases.ts pieces\`):
 
 | Step | ms |
 | --- | ---: |
@@ -189,12 +191,13 @@ ${phaseRows(r.startup.pieces).join('\n')}
 
 ## Memory
 
-One kernel in one process (\`node --expose-gc\`), ${fmt(r.mem.messages)} form-encoded chat.postMessage calls to one channel through \`kernel.handle\` (the pipeline the HTTP adapter uses, minus the socket), then two forced GCs.
+One kernel in one process (\`node --expose-gc\`), ${fmt(r.mem.messages)} form-encoded chat.postMessage calls to one channel through \`kernel.handle\` (the pipeline the HTTP adapter uses, minus the socket), then two forced GCs. The target is judged on the RSS right after them; V8 returns freed pages to the system only after a while, so the idle row shows what a twin holds between trials. Both move by tens of MB from run to run.
 
 | | RSS MB | V8 heap committed MB | V8 heap used MB |
 | --- | ---: | ---: | ---: |
 ${memRow('after start-up and seeding', r.mem.before)}
 ${memRow(`after ${fmt(r.mem.messages)} messages`, r.mem.after)}
+${memRow(`the same, ${fmt(r.mem.idleMs / 1000)} s idle later`, r.mem.idle)}
 
 The ${fmt(r.mem.messages)} posts took ${fmt(r.mem.postMs / 1000, 1)} s (${fmt(r.mem.messages / (r.mem.postMs / 1000))} posts/s in-process); the channel then held ${fmt(r.mem.stored)} messages.
 `;

@@ -7,6 +7,8 @@ import { firstLine, median, progress, ROOT, stopChild } from './lib.ts';
 export interface StartupResult {
   runs: number[];
   median: number;
+  /** SIGTERM to exit, median over the runs. */
+  stopMedian: number;
   /** Start with tsx's transform cache disabled, as on a fresh container or checkout. */
   coldCache: number;
   phases: Record<string, number>;
@@ -15,8 +17,8 @@ export interface StartupResult {
   nodeWithTsx: number;
 }
 
-/** Spawn → JSON line on stdout and /_twin/health 200, in ms; then SIGTERM and wait for the exit. */
-async function upOnce(env: NodeJS.ProcessEnv = process.env): Promise<number> {
+/** Spawn → JSON line on stdout and /_twin/health 200, in ms; then SIGTERM and time the exit, which must be code 0. */
+async function upOnce(env: NodeJS.ProcessEnv = process.env): Promise<{ ms: number; stopMs: number }> {
   const started = performance.now();
   const child = spawn(process.execPath, ['bin/twins.js', 'up', 'slack', '--port', '0', '--json'], {
     cwd: ROOT,
@@ -34,9 +36,11 @@ async function upOnce(env: NodeJS.ProcessEnv = process.env): Promise<number> {
     child.kill('SIGKILL');
     throw err;
   }
+  const stopping = performance.now();
   await stopChild(child);
+  const stopMs = performance.now() - stopping;
   if (child.exitCode !== 0) throw new Error(`twins up exited with ${child.exitCode ?? child.signalCode} after SIGTERM, not 0`);
-  return ms;
+  return { ms, stopMs };
 }
 
 function timedSpawn(args: string[], env: NodeJS.ProcessEnv = process.env): { ms: number; stdout: string } {
@@ -50,15 +54,18 @@ export async function measureStartup(n = 5): Promise<StartupResult> {
   progress('startup: one unmeasured run to fill the tsx cache');
   await upOnce();
   const runs: number[] = [];
+  const stops: number[] = [];
   for (let i = 0; i < n; i++) {
-    runs.push(await upOnce());
-    progress(`startup: run ${i + 1}/${n}: ${Math.round(runs[i])} ms`);
+    const { ms, stopMs } = await upOnce();
+    runs.push(ms);
+    stops.push(stopMs);
+    progress(`startup: run ${i + 1}/${n}: ${Math.round(ms)} ms; stopped ${Math.round(stopMs)} ms after SIGTERM`);
   }
-  const coldCache = await upOnce({ ...process.env, TSX_DISABLE_CACHE: '1' });
+  const coldCache = (await upOnce({ ...process.env, TSX_DISABLE_CACHE: '1' })).ms;
   progress(`startup: with tsx cache disabled: ${Math.round(coldCache)} ms`);
   const phases = JSON.parse(timedSpawn(['--import', 'tsx', 'bench/phases.ts']).stdout) as Record<string, number>;
   const pieces = JSON.parse(timedSpawn(['--import', 'tsx', 'bench/phases.ts', 'pieces']).stdout) as Record<string, number>;
   const bareNode = median([0, 1, 2].map(() => timedSpawn(['-e', '0']).ms));
   const nodeWithTsx = median([0, 1, 2].map(() => timedSpawn(['--import', 'tsx', '-e', '0']).ms));
-  return { runs, median: median(runs), coldCache, phases, pieces, bareNode, nodeWithTsx };
+  return { runs, median: median(runs), stopMedian: median(stops), coldCache, phases, pieces, bareNode, nodeWithTsx };
 }
