@@ -138,6 +138,16 @@ function coerce(value: unknown, types: Set<string>): unknown {
  * reads it from the raw request.
  */
 export function createParseInput(doc?: OpenApiDocument) {
+  // Each operation's argument types, worked out from the contract once rather than per request.
+  const typesByOp = new WeakMap<OperationSpec, Map<string, Set<string>>>();
+  const argumentTypes = (op: OperationSpec): Map<string, Set<string>> => {
+    let types = typesByOp.get(op);
+    if (!types) {
+      types = new Map(Object.entries(bodyProperties(doc, op)).map(([name, schema]) => [name, schemaTypes(doc, schema)]));
+      typesByOp.set(op, types);
+    }
+    return types;
+  };
   return function parseInput(req: NormalisedRequest, op: OperationSpec, params: Record<string, string>): OperationInput {
     if (!op.path.startsWith('/api/')) {
       // Upload, response_url and OAuth pages keep the kernel's default shape.
@@ -154,9 +164,10 @@ export function createParseInput(doc?: OpenApiDocument) {
     // Repeated form fields arrive as arrays; Slack reads the last one. JSON arrays are values.
     const merged: Record<string, unknown> = { ...flatten(req.query), ...(req.contentType.includes('json') ? fields : flatten(fields)) };
     delete merged.token;
-    const props = bodyProperties(doc, op);
+    const types = argumentTypes(op);
     for (const [name, value] of Object.entries(merged)) {
-      if (props[name] !== undefined) merged[name] = coerce(value, schemaTypes(doc, props[name]));
+      const t = types.get(name);
+      if (t !== undefined) merged[name] = coerce(value, t);
     }
     return { params, query: {}, body: merged };
   };
