@@ -7,6 +7,7 @@ import type { ClockMode, ClockSnapshot } from '../kernel/clock.ts';
 import { parseDuration } from '../kernel/duration.ts';
 import type { FaultSpec } from '../kernel/faults.ts';
 import type { Kernel } from '../kernel/kernel.ts';
+import type { OpenApiDocument } from '../kernel/openapi.ts';
 import { type ControlContext, json, type Tenant, TwinError, type TwinRequest, type TwinResponse } from '../kernel/types.ts';
 
 /** A control-plane failure: `{ error: { code, message } }` with an HTTP status. */
@@ -52,6 +53,22 @@ let controlDoc: unknown;
 export function controlOpenApi(): unknown {
   controlDoc ??= parseYaml(readFileSync(new URL('./openapi.yaml', import.meta.url), 'utf8'));
   return controlDoc;
+}
+
+/** The generic control plane's document plus the twin's own routes. */
+function mergedControlOpenApi(kernel: Kernel<unknown, unknown>): unknown {
+  const base = controlOpenApi() as OpenApiDocument;
+  const extra = kernel.def.controlOpenapi?.();
+  if (!extra) return base;
+  return {
+    ...base,
+    info: { ...base.info, title: `${kernel.def.title} twin control plane` },
+    paths: { ...base.paths, ...extra.paths },
+    components: {
+      ...base.components,
+      schemas: { ...(base.components?.schemas ?? {}), ...(extra.components?.schemas ?? {}) },
+    },
+  };
 }
 
 function str(v: unknown): string | undefined {
@@ -110,7 +127,7 @@ const generic: [string, string, Handler][] = [
       rateLimits: kernel.limiter.enabled,
     }),
   ],
-  ['GET', 'openapi.json', () => controlOpenApi()],
+  ['GET', 'openapi.json', ({ kernel }) => mergedControlOpenApi(kernel)],
   ['GET', 'contract', ({ kernel }) => kernel.def.openapi],
   [
     'GET',

@@ -205,6 +205,8 @@ export interface TwinDefinition<S, P> {
   rateLimitKey?(op: OperationSpec, input: OperationInput): string | undefined;
   /** Twin-specific control-plane routes. */
   control?: ControlRoute<S>[];
+  /** The OpenAPI document of those routes (read on demand), merged into `GET /_twin/openapi.json`. */
+  controlOpenapi?: () => OpenApiDocument;
   /** Called after a tenant's state is created or restored, e.g. to re-arm scheduled work. */
   onTenantReady?(tenant: Tenant<S>, kernel: { deliver(spec: DeliverySpec): OutboundDelivery }): void;
 }

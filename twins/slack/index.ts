@@ -155,6 +155,7 @@ export function createSlackTwin(options: SlackTwinOptions = {}): TwinDefinition<
     rateLimits: options.rateLimits ?? SLACK_RATE_LIMITS,
     rateLimitKey: slackRateLimitKey,
     control: slackControlRoutes,
+    controlOpenapi: () => loadOpenApi(new URL('./control.yaml', import.meta.url)),
     onTenantReady: (tenant, kernel) => chat.armScheduled(tenant, kernel.deliver),
   };
 }
