@@ -74,6 +74,11 @@ const MESSAGE_SUBSCRIPTION: Record<string, string> = {
   mpim: 'message.mpim',
 };
 
+/** Whether the app can receive events at all: a Request URL that passed the handshake. */
+export function receivesEvents(state: SlackState): boolean {
+  return Boolean(state.app.request_url && state.app.url_verified);
+}
+
 /** Whether the app subscribed to this event (`message` covers every `message.*`). */
 export function isSubscribed(state: SlackState, type: string, conv?: Conversation): boolean {
   const subs = state.app.event_subscriptions;
@@ -137,7 +142,7 @@ export function emitEvent(env: SlackEnv, event: Record<string, unknown>, opts: E
   const app = state.app;
   const type = String(event.type);
   const conv = opts.channel ? state.conversations[opts.channel] : undefined;
-  if (!app.request_url || !app.url_verified) return undefined;
+  if (!app.request_url || !receivesEvents(state)) return undefined;
   if (!isSubscribed(state, type, conv)) return undefined;
   if (MEMBER_ONLY.has(type) && !opts.ignoreMembership && !conv?.members.includes(app.bot_user_id)) return undefined;
   const nowMs = env.tenant.clock.now();

@@ -2,7 +2,7 @@
 
 import type { SlackPrincipal } from './auth.ts';
 import { invalidBlocks, invalidBlocksFormat, msgTooLong, noText, slackError, tooManyAttachments } from './errors.ts';
-import { emitEvent, type SlackEnv } from './events.ts';
+import { emitEvent, receivesEvents, type SlackEnv } from './events.ts';
 import {
   addMember,
   botAuthorFields,
@@ -110,6 +110,8 @@ export function messageEvent(conv: Conversation, message: SlackMessage, eventTs 
 /** Send the `message` event, and `app_mention` when a person mentions the app's bot. */
 export function emitMessage(env: SlackEnv, conv: Conversation, message: SlackMessage): void {
   const state = env.tenant.state;
+  // Most posts go to apps with no events URL (tests, benchmarks): build nothing for them.
+  if (!receivesEvents(state)) return;
   emitEvent(env, { type: 'message', ...messageEvent(conv, message) }, { channel: conv.id });
   const bot = state.app.bot_user_id;
   if (message.user !== bot && !message.subtype && typeof message.text === 'string' && message.text.includes(`<@${bot}>`)) {

@@ -843,10 +843,16 @@ export function userMessage(state: SlackState, userId: string, text: string, ts:
   };
 }
 
+// One shared profile per workspace: 100,000 bot messages would otherwise hold 100,000 copies.
+// Nothing mutates it, and a renamed app gets a fresh one; snapshots serialise it per message as Slack does.
+const sharedProfiles = new WeakMap<SlackState, Record<string, unknown>>();
+
 /** The `bot_profile` Slack attaches to messages the app's bot posts. */
 export function botProfile(state: SlackState): Record<string, unknown> {
   const app = state.app;
-  return {
+  const cached = sharedProfiles.get(state);
+  if (cached && cached.id === app.bot_id && cached.name === app.name && cached.updated === app.updated) return cached;
+  const profile = {
     id: app.bot_id,
     deleted: false,
     name: app.name,
@@ -859,6 +865,8 @@ export function botProfile(state: SlackState): Record<string, unknown> {
     },
     team_id: state.team.id,
   };
+  sharedProfiles.set(state, profile);
+  return profile;
 }
 
 /** The fields that mark a message as the app's bot's: Slack sets `user` too for granular bot tokens. */
