@@ -46,12 +46,17 @@ export function buildServer(kernel: Kernel<unknown, unknown>): FastifyInstance {
     url: '/*',
     handler: async (req, reply) => {
       const host = req.headers.host ?? `${req.hostname}`;
+      // Node gives header names in lower case already; only repeated headers need joining.
+      const headers: Record<string, string> = {};
+      const raw = req.headers;
+      for (const k in raw) {
+        const v = raw[k];
+        headers[k] = typeof v === 'string' ? v : Array.isArray(v) ? v.join(', ') : String(v ?? '');
+      }
       const twinReq: TwinRequest = {
         method: req.method,
         url: new URL(req.url, `${req.protocol}://${host}`),
-        headers: Object.fromEntries(
-          Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(', ') : String(v ?? '')]),
-        ),
+        headers,
         body: Buffer.isBuffer(req.body) ? new Uint8Array(req.body.buffer, req.body.byteOffset, req.body.byteLength) : undefined,
       };
       const res = await kernel.handle(twinReq);

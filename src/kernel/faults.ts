@@ -28,6 +28,8 @@ export interface Fault extends FaultSpec {
   fired: number;
 }
 
+const NONE: Fault[] = [];
+
 export class FaultRegistry {
   private faults: Fault[] = [];
   private seq = 0;
@@ -56,6 +58,7 @@ export class FaultRegistry {
 
   /** The faults that fire for this request, in the order they were armed; counts are consumed. */
   take(operation: string, tenant: string | undefined): Fault[] {
+    if (this.faults.length === 0) return NONE;
     const fired: Fault[] = [];
     for (const f of this.faults) {
       if (f.operation !== '*' && f.operation !== operation) continue;
@@ -64,7 +67,7 @@ export class FaultRegistry {
       f.fired++;
       fired.push(f);
     }
-    this.faults = this.faults.filter((f) => f.count === undefined || f.fired < f.count);
+    if (fired.length > 0) this.faults = this.faults.filter((f) => f.count === undefined || f.fired < f.count);
     return fired;
   }
 }

@@ -19,8 +19,13 @@ export interface JournalEntry {
   durationMs: number;
 }
 
-/** What the pipeline records: the answer kept as text and parsed only when someone reads the journal. */
-export type JournalRecord = Omit<JournalEntry, 'seq' | 'response'> & { responseText?: string };
+/**
+ * What the pipeline records per request, kept cheap: the time as a number, the arguments as the
+ * operation got them, the answer as text. The ISO time, redaction of secrets and JSON parsing
+ * happen only when someone reads the journal. Arguments are kept by reference: they are built
+ * fresh for each request and operations do not change them.
+ */
+export type JournalRecord = Omit<JournalEntry, 'seq' | 'time' | 'response'> & { responseText?: string };
 
 /** Answers larger than this are not kept (a history page is ~10 KiB; graders need arguments, not pages). */
 export const JOURNAL_RESPONSE_LIMIT = 4096;
@@ -53,44 +58,66 @@ export function redact(value: unknown, depth = 0): unknown {
 type Stored = JournalRecord & { seq: number };
 
 function toEntry(e: Stored): JournalEntry {
-  const { responseText, ...rest } = e;
-  if (responseText === undefined) return rest;
-  try {
-    return { ...rest, response: JSON.parse(responseText) };
-  } catch {
-    return rest;
+  const { responseText, args, ...rest } = e;
+  const entry: JournalEntry = { ...rest, time: new Date(e.at).toISOString(), args: redact(args) };
+  if (responseText !== undefined) {
+    try {
+      entry.response = JSON.parse(responseText);
+    } catch {
+      // Not JSON after all: leave it out.
+    }
   }
+  return entry;
 }
 
+/** A fixed-size ring of the latest requests: recording never copies or reallocates. */
 export class Journal {
-  private entries: Stored[] = [];
+  private readonly ring: (Stored | undefined)[];
+  private next = 0;
   private seq = 0;
-  constructor(private readonly capacity = 10_000) {}
+
+  constructor(private readonly capacity = 10_000) {
+    this.ring = new Array(capacity);
+  }
 
   record(entry: JournalRecord): number {
-    const full = { seq: ++this.seq, ...entry };
-    this.entries.push(full);
-    // Drop in chunks so the ring costs O(1) amortised per record.
-    if (this.entries.length > this.capacity * 1.1) this.entries = this.entries.slice(-this.capacity);
-    return full.seq;
+    const stored = entry as Stored;
+    stored.seq = ++this.seq;
+    this.ring[this.next] = stored;
+    this.next = (this.next + 1) % this.capacity;
+    return stored.seq;
+  }
+
+  /** Oldest first. */
+  private *stored(): Generator<Stored> {
+    for (let i = 0; i < this.capacity; i++) {
+      const e = this.ring[(this.next + i) % this.capacity];
+      if (e) yield e;
+    }
   }
 
   query(q: JournalQuery = {}): JournalEntry[] {
-    const out = this.entries.filter(
-      (e) =>
+    const out: Stored[] = [];
+    for (const e of this.stored()) {
+      if (
         (q.operation === undefined || e.operation === q.operation) &&
         (q.tenant === undefined || e.tenant === q.tenant) &&
         (q.since === undefined || e.at >= q.since) &&
         (q.until === undefined || e.at <= q.until) &&
         (q.status === undefined || e.status === q.status) &&
         (q.error === undefined || e.error === q.error) &&
-        (q.after === undefined || e.seq > q.after),
-    );
-    const trimmed = out.slice(Math.max(0, out.length - this.capacity));
-    return (q.limit === undefined ? trimmed : trimmed.slice(-q.limit)).map(toEntry);
+        (q.after === undefined || e.seq > q.after)
+      ) {
+        out.push(e);
+      }
+    }
+    return (q.limit === undefined ? out : out.slice(-q.limit)).map(toEntry);
   }
 
   clear(tenant?: string): void {
-    this.entries = tenant === undefined ? [] : this.entries.filter((e) => e.tenant !== tenant);
+    for (let i = 0; i < this.capacity; i++) {
+      const e = this.ring[i];
+      if (e && (tenant === undefined || e.tenant === tenant)) this.ring[i] = undefined;
+    }
   }
 }

@@ -6,7 +6,7 @@ import { normalise } from './body.ts';
 import type { ClockMode } from './clock.ts';
 import { KernelError } from './errors.ts';
 import { FaultRegistry } from './faults.ts';
-import { JOURNAL_RESPONSE_LIMIT, Journal, redact } from './journal.ts';
+import { JOURNAL_RESPONSE_LIMIT, Journal } from './journal.ts';
 import { collectOperations, type OperationSpec, Router } from './openapi.ts';
 import { type DeliverySpec, type OutboundDelivery, Outbox, type OutboxOptions } from './outbox.ts';
 import { RateLimiter } from './rate-limits.ts';
@@ -89,6 +89,8 @@ export class Kernel<S = unknown, P = unknown> {
   private readonly validators: Validators;
   private readonly log: (message: string, err?: unknown) => void;
   private closed = false;
+  private readonly deliverBound = (spec: DeliverySpec): OutboundDelivery => this.deliver(spec);
+  private readonly tenantHelpers = new WeakMap<Tenant<S>, Pick<OperationContext<S, P>, 'now' | 'schedule' | 'reindexCredentials'>>();
 
   constructor(def: TwinDefinition<S, P>, options: KernelOptions = {}) {
     this.def = def;
@@ -282,19 +284,31 @@ export class Kernel<S = unknown, P = unknown> {
       tenant,
       state: tenant.state,
       principal,
-      now: () => tenant.clock.now(),
       baseUrl: req.baseUrl,
-      deliver: (spec) => this.deliver(spec),
-      schedule: (at, fn) => {
-        tenant.clock.schedule(at, fn);
-      },
-      reindexCredentials: () => this.tenants.reindex(tenant),
+      deliver: this.deliverBound,
+      ...this.helpersFor(tenant),
     };
     const result = await (handler as (c: OperationContext<S, P>) => unknown)(ctx);
     const response = this.def.respond ? this.def.respond(result, ctx) : json(200, result);
     const extra = this.def.responseHeaders?.(ctx);
-    if (extra) response.headers = { ...extra, ...response.headers };
+    if (extra) for (const k in extra) if (!(k in response.headers)) response.headers[k] = extra[k];
     return response;
+  }
+
+  /** A tenant's context functions, made once per tenant rather than once per request. */
+  private helpersFor(tenant: Tenant<S>): Pick<OperationContext<S, P>, 'now' | 'schedule' | 'reindexCredentials'> {
+    let helpers = this.tenantHelpers.get(tenant);
+    if (!helpers) {
+      helpers = {
+        now: () => tenant.clock.now(),
+        schedule: (at, fn) => {
+          tenant.clock.schedule(at, fn);
+        },
+        reindexCredentials: () => this.tenants.reindex(tenant),
+      };
+      this.tenantHelpers.set(tenant, helpers);
+    }
+    return helpers;
   }
 
   private checkMediaType(op: OperationSpec, req: NormalisedRequest): void {
@@ -377,7 +391,6 @@ export class Kernel<S = unknown, P = unknown> {
     const small = text !== undefined && text.length <= JOURNAL_RESPONSE_LIMIT ? text : undefined;
     const at = tenant ? tenant.clock.now() : Date.now();
     this.journal.record({
-      time: new Date(at).toISOString(),
       at,
       tenant: tenant?.id,
       operation: op?.operationId,
@@ -385,7 +398,7 @@ export class Kernel<S = unknown, P = unknown> {
       path: req.url.pathname,
       status: res.drop ? 0 : res.status,
       error: small?.includes('"error') ? vendorErrorCode(safeParse(small as string)) : undefined,
-      args: args instanceof Uint8Array ? `[${args.length} bytes]` : redact(args),
+      args: args instanceof Uint8Array ? `[${args.length} bytes]` : args,
       responseText: small,
       durationMs: Math.round((performance.now() - started) * 1000) / 1000,
     });

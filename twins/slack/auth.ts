@@ -307,18 +307,32 @@ export function authenticateSlack(ctx: AuthContext<SlackState>): AuthResult<Slac
       userId: record.user_id,
       botId: record.type === 'bot' ? app.bot_id : undefined,
       appId: app.app_id,
-      scopes: [...record.scopes],
+      // The token record's own list: nothing changes a principal's scopes, and sharing it lets headers be cached.
+      scopes: record.scopes,
     },
   };
 }
 
 /** Real Slack's scope headers; the Node SDK copies them into `response_metadata.scopes` / `acceptedScopes`. */
+// Joined scope lists, once per token's scope list and per operation rather than per request.
+const joinedScopes = new WeakMap<readonly string[], string>();
+function joined(list: readonly string[]): string {
+  let s = joinedScopes.get(list);
+  if (s === undefined) {
+    s = list.join(',');
+    joinedScopes.set(list, s);
+  }
+  return s;
+}
+
 export function slackResponseHeaders(ctx: OperationContext<SlackState, SlackPrincipal>): Record<string, string> {
   const p = ctx.principal;
   if (!p || p.tokenType === 'none') return {};
-  const accepted = operationScopes(ctx.op)?.[p.tokenType] ?? [];
-  return { 'x-oauth-scopes': p.scopes.join(','), 'x-accepted-oauth-scopes': accepted.join(',') };
+  const accepted = operationScopes(ctx.op)?.[p.tokenType] ?? NO_SCOPES;
+  return { 'x-oauth-scopes': joined(p.scopes), 'x-accepted-oauth-scopes': joined(accepted) };
 }
+
+const NO_SCOPES: readonly string[] = [];
 
 /** Whether the caller holds a scope. */
 export function hasScope(p: SlackPrincipal, scope: string): boolean {
