@@ -18,8 +18,8 @@ export interface ChildServer {
 }
 
 /** Run `node --import tsx <script>`, wait for the one JSON line `{"url":...}` it prints, and hand back its URL. */
-export async function startServer(script: string, timeoutMs = 15_000): Promise<ChildServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+export async function startServer(script: string, args: string[] = [], timeoutMs = 15_000): Promise<ChildServer> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await firstLine(child, timeoutMs).then((line) => (JSON.parse(line) as { url: string }).url);
   return { url, child, stop: () => stopChild(child) };
 }

@@ -20,7 +20,7 @@ export interface StartupResult {
 /** Spawn → JSON line on stdout and /_twin/health 200, in ms; then SIGTERM and time the exit, which must be code 0. */
 async function upOnce(env: NodeJS.ProcessEnv = process.env): Promise<{ ms: number; stopMs: number }> {
   const started = performance.now();
-  const child = spawn(process.execPath, ['bin/twins.js', 'up', 'slack', '--port', '0', '--json'], {
+  const child = spawn('bin/twins', ['up', 'slack', '--port', '0', '--json'], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'inherit'],
