@@ -29,36 +29,7 @@ interface MemorySample {
   heapUsed: number;
 }
 
-interface BareResult {
-  get: LoadResult;
-  post: LoadResult;
-  /** The twin's own history page and postMessage answer, served by bare fastify. */
-  history: LoadResult;
-  postSame: LoadResult;
-}
-
-async function bare(answers: CapturedAnswers): Promise<BareResult> {
-  progress('bare fastify: starting');
-  const file = join(fileURLToPath(ROOT), 'bench', '.tmp', 'answers.json');
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, JSON.stringify(answers));
-  const server = await startServer('bench/servers/bare.ts', [file]);
-  const pid = server.child.pid;
-  const jsonPost = {
-    method: 'POST' as const,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ channel: 'C0BENCH01', text: 'hello from the benchmark' }),
-  };
-  try {
-    const get = await load('bare GET small JSON', { url: `${server.url}/json` }, pid);
-    const post = await load('bare POST small JSON', { url: `${server.url}/json`, ...jsonPost }, pid);
-    const history = await load("bare GET, the twin's history page", { url: `${server.url}/history` }, pid);
-    const postSame = await load("bare POST, the twin's postMessage answer", { url: `${server.url}/post`, ...jsonPost }, pid);
-    return { get, post, history, postSame };
-  } finally {
-    await server.stop();
-  }
-}
+const ROUNDS = 3;
 
 interface CapturedAnswers {
   history: { headers: Record<string, string>; body: unknown };
@@ -72,43 +43,100 @@ async function capture(res: Response): Promise<{ headers: Record<string, string>
   return { headers, body: await res.json() };
 }
 
-async function slack(): Promise<{ history: LoadResult; post: LoadResult; pageBytes: number; answers: CapturedAnswers }> {
+interface Round {
+  twinHistory: LoadResult;
+  bareHistory: LoadResult;
+  twinPost: LoadResult;
+  barePost: LoadResult;
+}
+
+interface Throughput {
+  rounds: Round[];
+  /** Small answers, for context. */
+  smallGet: LoadResult;
+  smallPost: LoadResult;
+  pageBytes: number;
+}
+
+/**
+ * Twin and bare server run side by side; each round measures the twin, then bare fastify
+ * sending the twin's own answer, for history and then for postMessage. Alternating rounds keep a
+ * slow minute on a shared machine from landing on one side only; ratios are medians over rounds.
+ */
+async function throughput(): Promise<Throughput> {
   progress('slack twin: starting');
-  const server = await startServer('bench/servers/slack.ts');
+  const twin = await startServer('bench/servers/slack.ts');
+  let bare: Awaited<ReturnType<typeof startServer>> | undefined;
   try {
-    const { token, channel } = await slackFixture(fetch, server.url);
+    const { token, channel } = await slackFixture(fetch, twin.url);
     const auth = { authorization: `Bearer ${token}` };
     const form = { ...auth, 'content-type': 'application/x-www-form-urlencoded' };
     // A full page for history to return: at least `limit` messages in the channel.
     for (let i = 0; i < 50; i++) {
-      await expectOk(fetch(`${server.url}/api/chat.postMessage`, { method: 'POST', headers: form, body: postBody(channel, `seed ${i}`) }));
+      await expectOk(fetch(`${twin.url}/api/chat.postMessage`, { method: 'POST', headers: form, body: postBody(channel, `seed ${i}`) }));
     }
-    const historyUrl = `${server.url}/api/conversations.history?channel=${channel}&limit=20`;
+    const historyUrl = `${twin.url}/api/conversations.history?channel=${channel}&limit=20`;
     const historyAnswer = await capture(await fetch(historyUrl, { headers: auth }));
     const page = historyAnswer.body as { ok: boolean; messages: unknown[] };
     if (!page.ok || page.messages.length !== 20) throw new Error('conversations.history did not return a full page of 20');
-    const pageBytes = JSON.stringify(page).length;
-    const history = await load('conversations.history', { url: historyUrl, headers: auth }, server.child.pid);
-    await expectOk(fetch(historyUrl, { headers: auth }));
-
-    const postUrl = `${server.url}/api/chat.postMessage`;
+    const postUrl = `${twin.url}/api/chat.postMessage`;
     const postAnswer = await capture(await fetch(postUrl, { method: 'POST', headers: form, body: postBody(channel, 'bench message [0]') }));
-    const post = await load(
-      'chat.postMessage',
-      {
-        url: postUrl,
-        method: 'POST',
-        headers: form,
-        body: postBody(channel, 'bench message [<id>]'),
-        idReplacement: true,
-      },
-      server.child.pid,
-    );
-    await expectOk(fetch(postUrl, { method: 'POST', headers: form, body: postBody(channel, 'after the load') }));
-    return { history, post, pageBytes, answers: { history: historyAnswer, post: postAnswer } };
+
+    progress("bare fastify: starting, with the twin's answers");
+    const file = join(fileURLToPath(ROOT), 'bench', '.tmp', 'answers.json');
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, JSON.stringify({ history: historyAnswer, post: postAnswer }));
+    bare = await startServer('bench/servers/bare.ts', [file]);
+    const jsonPost = {
+      method: 'POST' as const,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ channel: 'C0BENCH01', text: 'hello from the benchmark' }),
+    };
+    const rounds: Round[] = [];
+    for (let i = 1; i <= ROUNDS; i++) {
+      const twinHistory = await load(
+        `round ${i}/${ROUNDS}: twin conversations.history`,
+        { url: historyUrl, headers: auth },
+        twin.child.pid,
+      );
+      await expectOk(fetch(historyUrl, { headers: auth }));
+      const bareHistory = await load(`round ${i}/${ROUNDS}: bare, the twin's history page`, { url: `${bare.url}/history` }, bare.child.pid);
+      const twinPost = await load(
+        `round ${i}/${ROUNDS}: twin chat.postMessage`,
+        { url: postUrl, method: 'POST', headers: form, body: postBody(channel, `bench message ${i} [<id>]`), idReplacement: true },
+        twin.child.pid,
+      );
+      await expectOk(fetch(postUrl, { method: 'POST', headers: form, body: postBody(channel, 'after the load') }));
+      const barePost = await load(
+        `round ${i}/${ROUNDS}: bare, the twin's postMessage answer`,
+        { url: `${bare.url}/post`, ...jsonPost },
+        bare.child.pid,
+      );
+      rounds.push({ twinHistory, bareHistory, twinPost, barePost });
+    }
+    const smallGet = await load('bare GET small JSON (context)', { url: `${bare.url}/json` }, bare.child.pid);
+    const smallPost = await load('bare POST small JSON (context)', { url: `${bare.url}/json`, ...jsonPost }, bare.child.pid);
+    return { rounds, smallGet, smallPost, pageBytes: JSON.stringify(page).length };
   } finally {
-    await server.stop();
+    await Promise.all([twin.stop(), bare?.stop()]);
   }
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** The median of each figure over rounds (for the table; ratios take the median of per-round ratios). */
+function medianLoad(xs: LoadResult[]): LoadResult {
+  const cpu = xs.map((x) => x.cpuUs).filter((x): x is number => x !== undefined);
+  return {
+    rps: median(xs.map((x) => x.rps)),
+    p50: median(xs.map((x) => x.p50)),
+    p99: median(xs.map((x) => x.p99)),
+    total: xs.reduce((a, x) => a + x.total, 0),
+    cpuUs: cpu.length ? median(cpu) : undefined,
+  };
 }
 
 /** Slack answers errors with 200 too, so load runs are bracketed by calls that must say ok:true. */
@@ -137,8 +165,7 @@ const fmt = (n: number, digits = 0) => n.toLocaleString('en', { minimumFractionD
 const verdict = (ok: boolean) => (ok ? '**PASS**' : '**MISS**');
 
 interface Results {
-  bare: Awaited<ReturnType<typeof bare>>;
-  slack: Awaited<ReturnType<typeof slack>>;
+  tp: Throughput;
   startup: StartupResult;
   mem: MemoryResult;
   seconds: number;
@@ -146,8 +173,15 @@ interface Results {
 }
 
 function report(r: Results): string {
-  const historyRatio = r.slack.history.rps / r.bare.history.rps;
-  const postRatio = r.slack.post.rps / r.bare.postSame.rps;
+  const ratios = r.tp.rounds.map((x) => ({ history: x.twinHistory.rps / x.bareHistory.rps, post: x.twinPost.rps / x.barePost.rps }));
+  const historyRatio = median(ratios.map((x) => x.history));
+  const postRatio = median(ratios.map((x) => x.post));
+  const m = {
+    twinHistory: medianLoad(r.tp.rounds.map((x) => x.twinHistory)),
+    bareHistory: medianLoad(r.tp.rounds.map((x) => x.bareHistory)),
+    twinPost: medianLoad(r.tp.rounds.map((x) => x.twinPost)),
+    barePost: medianLoad(r.tp.rounds.map((x) => x.barePost)),
+  };
   const rssMb = mb(r.mem.after.rss);
   const cpu = (x: LoadResult) => (x.cpuUs === undefined ? 'n/a' : fmt(x.cpuUs));
   const row = (name: string, x: LoadResult) => `| ${name} | ${fmt(x.rps)} | ${x.p50} | ${x.p99} | ${cpu(x)} | ${fmt(x.total)} |`;
@@ -182,15 +216,21 @@ Load: autocannon, ${LOAD.connections} connections, ${LOAD.duration} s measured a
 
 | Server and call | req/s (mean) | p50 ms | p99 ms | server CPU µs/request | requests |
 | --- | ---: | ---: | ---: | ---: | ---: |
-${row('Slack twin: GET conversations.history (limit 20)', r.slack.history)}
-${row("bare fastify: GET answering the twin's history page and headers", r.bare.history)}
-${row('Slack twin: POST chat.postMessage (form)', r.slack.post)}
-${row("bare fastify: POST, schema-validated JSON, answering the twin's postMessage answer and headers", r.bare.postSame)}
-${row('bare fastify: GET small JSON (context)', r.bare.get)}
-${row('bare fastify: POST small JSON, schema-validated (context)', r.bare.post)}
+${row('Slack twin: GET conversations.history (limit 20)', m.twinHistory)}
+${row("bare fastify: GET answering the twin's history page and headers", m.bareHistory)}
+${row('Slack twin: POST chat.postMessage (form)', m.twinPost)}
+${row("bare fastify: POST, schema-validated JSON, answering the twin's postMessage answer and headers", m.barePost)}
+${row('bare fastify: GET small JSON (context)', r.tp.smallGet)}
+${row('bare fastify: POST small JSON, schema-validated (context)', r.tp.smallPost)}
 
-- The targets compare like with like: each bare route answers exactly what the twin answered (the history page is ${fmt(r.slack.pageBytes)} bytes; postMessage's answer carries the message and Slack's scope headers), so the ratio measures what the twin's pipeline costs, not the size of Slack's answers. Against the few-dozen-byte routes the ratios would be ${fmt(r.slack.history.rps / r.bare.get.rps, 2)} (history) and ${fmt(r.slack.post.rps / r.bare.post.rps, 2)} (postMessage); bare fastify itself manages ${fmt(r.bare.history.rps / r.bare.get.rps, 2)} and ${fmt(r.bare.postSame.rps / r.bare.post.rps, 2)} of its small routes when it sends the twin's answers.
-- History vs bare: ${fmt(historyRatio, 2)} of the req/s${cpuRatio(r.slack.history, r.bare.history)}. postMessage vs bare: ${fmt(postRatio, 2)}${cpuRatio(r.slack.post, r.bare.postSame)}.
+Figures are medians over ${r.tp.rounds.length} alternating rounds (requests: the sum). Per round:
+
+| Round | history twin ÷ bare | postMessage twin ÷ bare |
+| --- | ---: | ---: |
+${ratios.map((x, i) => `| ${i + 1} | ${fmt(x.history, 2)} | ${fmt(x.post, 2)} |`).join('\n')}
+
+- The targets compare like with like: each bare route answers exactly what the twin answered (the history page is ${fmt(r.tp.pageBytes)} bytes; postMessage's answer carries the message and Slack's scope headers), so the ratio measures what the twin's pipeline costs, not the size of Slack's answers. Against the few-dozen-byte routes the ratios would be ${fmt(m.twinHistory.rps / r.tp.smallGet.rps, 2)} (history) and ${fmt(m.twinPost.rps / r.tp.smallPost.rps, 2)} (postMessage); bare fastify itself manages ${fmt(m.bareHistory.rps / r.tp.smallGet.rps, 2)} and ${fmt(m.barePost.rps / r.tp.smallPost.rps, 2)} of its small routes when it sends the twin's answers.
+- Server CPU per request, twin against bare: history${cpuRatio(m.twinHistory, m.bareHistory).replace('; server CPU per request', '')}; postMessage${cpuRatio(m.twinPost, m.barePost).replace('; server CPU per request', '')}.
 - The Slack twin runs with rate limits off. History reads a channel of 50+ messages; postMessage appends to one channel, so its state grows during the run.
 - Server CPU per request comes from /proc and does not move when other processes compete for the cores; req/s does.
 
@@ -229,12 +269,11 @@ The ${fmt(r.mem.messages)} posts took ${fmt(r.mem.postMs / 1000, 1)} s (${fmt(r.
 
 const started = performance.now();
 const loadBefore = os.loadavg();
-const slackResult = await slack();
-const bareResult = await bare(slackResult.answers);
+const tp = await throughput();
 const startup = await measureStartup(5);
 const mem = memory();
 const seconds = (performance.now() - started) / 1000;
-const text = report({ bare: bareResult, slack: slackResult, startup, mem, seconds, load: { before: loadBefore, after: os.loadavg() } });
+const text = report({ tp, startup, mem, seconds, load: { before: loadBefore, after: os.loadavg() } });
 writeFileSync(new URL('RESULTS.md', import.meta.url), text);
 progress(`done in ${Math.round(seconds)} s; wrote bench/RESULTS.md`);
 process.stdout.write(text);

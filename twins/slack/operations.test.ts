@@ -4,6 +4,7 @@ import { type WebAPIPlatformError, WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKernel, type Kernel } from '../../src/kernel/index.ts';
 import { type SlackPrincipal, type SlackState, slackTwin } from './index.ts';
+import { DEFAULT_BOT_SCOPES } from './seed.ts';
 
 const BASE = 'http://slack.twin';
 let kernel: Kernel<SlackState, SlackPrincipal>;
@@ -64,7 +65,7 @@ describe('users', () => {
     const narrow = (await kernel.fetch(`${BASE}/_twin/slack/app`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ bot_scopes: DEFAULT_SCOPES.filter((s) => s !== 'users:read.email') }),
+      body: JSON.stringify({ bot_scopes: DEFAULT_BOT_SCOPES.filter((s) => s !== 'users:read.email') }),
     })) as Response;
     expect(narrow.status).toBe(200);
     expect((await bot.users.info({ user: alice })).user?.profile?.email).toBeUndefined();
@@ -72,7 +73,7 @@ describe('users', () => {
     await kernel.fetch(`${BASE}/_twin/slack/app`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ bot_scopes: DEFAULT_SCOPES }),
+      body: JSON.stringify({ bot_scopes: DEFAULT_BOT_SCOPES }),
     });
   });
 
@@ -83,34 +84,6 @@ describe('users', () => {
     expect(await err(bot.users.conversations({ types: 'nonsense' }))).toBe('invalid_types');
   });
 });
-
-const DEFAULT_SCOPES = [
-  'chat:write',
-  'chat:write.public',
-  'channels:read',
-  'channels:history',
-  'channels:join',
-  'channels:manage',
-  'groups:read',
-  'groups:history',
-  'groups:write',
-  'im:read',
-  'im:write',
-  'im:history',
-  'mpim:read',
-  'mpim:write',
-  'mpim:history',
-  'users:read',
-  'users:read.email',
-  'reactions:read',
-  'reactions:write',
-  'files:read',
-  'files:write',
-  'team:read',
-  'pins:read',
-  'pins:write',
-  'commands',
-];
 
 describe('conversation lifecycle', () => {
   it('join, invite, kick, leave, archive, unarchive, rename, topic and purpose', async () => {

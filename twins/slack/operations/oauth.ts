@@ -61,6 +61,20 @@ function installers(state: SlackState) {
     .sort((a, b) => Number(b.is_admin) - Number(a.is_admin));
 }
 
+/** The client and redirect URI an authorize request names, or the error page Slack shows instead. */
+function checkAuthorizeRequest(ctx: SlackCtx) {
+  const f = fieldsOf(ctx);
+  const app = ctx.state.app;
+  if (f.client_id !== app.client_id) {
+    return { page: errorPage('Invalid client_id parameter', 'No app with this client_id is installed on the twin.') };
+  }
+  const redirect = resolveRedirect(app, f.redirect_uri);
+  if (!redirect) {
+    return { page: errorPage('Invalid redirect_uri', "The redirect_uri is missing or does not match the app's configured redirect URLs.") };
+  }
+  return { f, app, redirect };
+}
+
 /**
  * GET /oauth/v2/authorize: the consent page. It names the app, the workspace and the scopes,
  * and posts Allow or Cancel back to /oauth/v2/authorize.
@@ -70,13 +84,9 @@ function installers(state: SlackState) {
  */
 export function oauthAuthorizePage(ctx: SlackCtx) {
   const { state } = ctx;
-  const f = fieldsOf(ctx);
-  const app = state.app;
-  if (f.client_id !== app.client_id)
-    return errorPage('Invalid client_id parameter', 'No app with this client_id is installed on the twin.');
-  const redirect = resolveRedirect(app, f.redirect_uri);
-  if (!redirect)
-    return errorPage('Invalid redirect_uri', "The redirect_uri is missing or does not match the app's configured redirect URLs.");
+  const checked = checkAuthorizeRequest(ctx);
+  if ('page' in checked) return checked.page;
+  const { f, app, redirect } = checked;
   const scopes = list(f.scope);
   const userScopes = list(f.user_scope);
   const hidden = (name: string, value: string) => `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`;
@@ -108,13 +118,9 @@ ${hidden('client_id', f.client_id)}${hidden('scope', scopes.join(','))}${hidden(
 /** POST /oauth/v2/authorize: Allow mints a 10-minute single-use code; Cancel redirects with `error=access_denied`. */
 export function oauthAuthorizeApprove(ctx: SlackCtx) {
   const { state } = ctx;
-  const f = fieldsOf(ctx);
-  const app = state.app;
-  if (f.client_id !== app.client_id)
-    return errorPage('Invalid client_id parameter', 'No app with this client_id is installed on the twin.');
-  const redirect = resolveRedirect(app, f.redirect_uri);
-  if (!redirect)
-    return errorPage('Invalid redirect_uri', "The redirect_uri is missing or does not match the app's configured redirect URLs.");
+  const checked = checkAuthorizeRequest(ctx);
+  if ('page' in checked) return checked.page;
+  const { f, app, redirect } = checked;
   const location = new URL(redirect);
   const allow = ['allow', 'approve', 'true', '1'].includes((f.decision ?? '').toLowerCase());
   if (!allow) {
