@@ -55,6 +55,8 @@ interface Throughput {
   /** Small answers, for context. */
   smallGet: LoadResult;
   smallPost: LoadResult;
+  /** The twins' fastify adapter with a stub kernel answering the twin's postMessage answer: what the adapter costs. */
+  adapterStub: LoadResult;
   pageBytes: number;
 }
 
@@ -116,7 +118,18 @@ async function throughput(): Promise<Throughput> {
     }
     const smallGet = await load('bare GET small JSON (context)', { url: `${bare.url}/json` }, bare.child.pid);
     const smallPost = await load('bare POST small JSON (context)', { url: `${bare.url}/json`, ...jsonPost }, bare.child.pid);
-    return { rounds, smallGet, smallPost, pageBytes: JSON.stringify(page).length };
+    const stubServer = await startServer('bench/servers/adapter-stub.ts', [file]);
+    let adapterStub: LoadResult;
+    try {
+      adapterStub = await load(
+        'adapter with a stub kernel (context)',
+        { url: `${stubServer.url}/api/chat.postMessage`, method: 'POST', headers: form, body: postBody(channel, 'x') },
+        stubServer.child.pid,
+      );
+    } finally {
+      await stubServer.stop();
+    }
+    return { rounds, smallGet, smallPost, adapterStub, pageBytes: JSON.stringify(page).length };
   } finally {
     await Promise.all([twin.stop(), bare?.stop()]);
   }
@@ -222,6 +235,7 @@ ${row('Slack twin: POST chat.postMessage (form)', m.twinPost)}
 ${row("bare fastify: POST, schema-validated JSON, answering the twin's postMessage answer and headers", m.barePost)}
 ${row('bare fastify: GET small JSON (context)', r.tp.smallGet)}
 ${row('bare fastify: POST small JSON, schema-validated (context)', r.tp.smallPost)}
+${row("the twins' fastify adapter, stub kernel answering the postMessage answer (context)", r.tp.adapterStub)}
 
 Figures are medians over ${r.tp.rounds.length} alternating rounds (requests: the sum). Per round:
 
@@ -230,6 +244,7 @@ Figures are medians over ${r.tp.rounds.length} alternating rounds (requests: the
 ${ratios.map((x, i) => `| ${i + 1} | ${fmt(x.history, 2)} | ${fmt(x.post, 2)} |`).join('\n')}
 
 - The targets compare like with like: each bare route answers exactly what the twin answered (the history page is ${fmt(r.tp.pageBytes)} bytes; postMessage's answer carries the message and Slack's scope headers), so the ratio measures what the twin's pipeline costs, not the size of Slack's answers. Against the few-dozen-byte routes the ratios would be ${fmt(m.twinHistory.rps / r.tp.smallGet.rps, 2)} (history) and ${fmt(m.twinPost.rps / r.tp.smallPost.rps, 2)} (postMessage); bare fastify itself manages ${fmt(m.bareHistory.rps / r.tp.smallGet.rps, 2)} and ${fmt(m.barePost.rps / r.tp.smallPost.rps, 2)} of its small routes when it sends the twin's answers.
+- The adapter row isolates the HTTP layer: the twins' fastify adapter with a kernel that answers at once costs about what bare fastify does, so the rest of the twin's CPU per request is the kernel and the Slack twin.
 - Server CPU per request, twin against bare: history${cpuRatio(m.twinHistory, m.bareHistory).replace('; server CPU per request', '')}; postMessage${cpuRatio(m.twinPost, m.barePost).replace('; server CPU per request', '')}.
 - The Slack twin runs with rate limits off. History reads a channel of 50+ messages; postMessage appends to one channel, so its state grows during the run.
 - Server CPU per request comes from /proc and does not move when other processes compete for the cores; req/s does.
