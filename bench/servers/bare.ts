@@ -5,6 +5,13 @@ import Fastify from 'fastify';
 
 const app = Fastify({ logger: false });
 
+// What a chat.postMessage call carries, checked by fastify's own schema validation on both POST routes.
+const postBody = {
+  type: 'object',
+  required: ['channel', 'text'],
+  properties: { channel: { type: 'string', minLength: 1 }, text: { type: 'string', maxLength: 40_000 } },
+};
+
 app.get('/json', async () => ({ ok: true, hello: 'world', n: 42 }));
 
 // Equal-work baselines: the exact answers (bodies and headers) the Slack twin gave for a
@@ -24,13 +31,7 @@ if (captured) {
   app.post(
     '/post',
     {
-      schema: {
-        body: {
-          type: 'object',
-          required: ['channel', 'text'],
-          properties: { channel: { type: 'string', minLength: 1 }, text: { type: 'string', maxLength: 40_000 } },
-        },
-      },
+      schema: { body: postBody },
     },
     async (_req, reply) => {
       reply.headers(post.headers);
@@ -42,13 +43,7 @@ if (captured) {
 app.post(
   '/json',
   {
-    schema: {
-      body: {
-        type: 'object',
-        required: ['channel', 'text'],
-        properties: { channel: { type: 'string', minLength: 1 }, text: { type: 'string', maxLength: 40_000 } },
-      },
-    },
+    schema: { body: postBody },
   },
   async (req) => ({ ok: true, channel: (req.body as { channel: string }).channel, ts: String(Date.now() / 1000) }),
 );

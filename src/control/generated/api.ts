@@ -330,7 +330,7 @@ export interface components {
             error?: string;
             /** @description The operation's arguments with secrets redacted. */
             args?: unknown;
-            /** @description The answer body when it was JSON of at most 16 KiB. */
+            /** @description The answer body when it was JSON of at most 4 KiB. */
             response?: unknown;
             durationMs?: number;
         };
