@@ -31,11 +31,6 @@ interface MemorySample {
 
 const ROUNDS = 3;
 
-interface CapturedAnswers {
-  history: { headers: Record<string, string>; body: unknown };
-  post: { headers: Record<string, string>; body: unknown };
-}
-
 /** An answer's body and the headers that matter for its size (not the ones fastify sets itself). */
 async function capture(res: Response): Promise<{ headers: Record<string, string>; body: unknown }> {
   const skip = new Set(['content-length', 'date', 'connection', 'keep-alive', 'content-type']);

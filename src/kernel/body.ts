@@ -21,7 +21,11 @@ export function mediaType(contentType: string | undefined): string {
 
 const decoder = new TextDecoder('utf-8', { fatal: false });
 
-export async function normalise(req: TwinRequest, bodyLimit: number): Promise<NormalisedRequest> {
+/**
+ * Normalise a request. Synchronous for every body but multipart, which returns a promise: the
+ * request path awaits only when it must.
+ */
+export function normalise(req: TwinRequest, bodyLimit: number): NormalisedRequest | Promise<NormalisedRequest> {
   const raw = req.body && req.body.length > 0 ? req.body : undefined;
   if (raw && raw.length > bodyLimit) {
     throw new KernelError('body_too_large', { message: `request body is ${raw.length} bytes; the limit is ${bodyLimit}` });
@@ -50,7 +54,10 @@ export async function normalise(req: TwinRequest, bodyLimit: number): Promise<No
   } else if (type === 'application/x-www-form-urlencoded') {
     base.body = paramsToObject(new URLSearchParams(decoder.decode(raw)));
   } else if (type === 'multipart/form-data') {
-    base.body = await parseMultipart(raw, contentType);
+    return parseMultipart(raw, contentType).then((body) => {
+      base.body = body;
+      return base;
+    });
   } else if (type.startsWith('text/')) {
     base.body = decoder.decode(raw);
   } else {

@@ -56,6 +56,11 @@ export class FaultRegistry {
     return before - this.faults.length;
   }
 
+  /** True when no fault is armed: the request path then skips fault handling altogether. */
+  isEmpty(): boolean {
+    return this.faults.length === 0;
+  }
+
   /** The faults that fire for this request, in the order they were armed; counts are consumed. */
   take(operation: string, tenant: string | undefined): Fault[] {
     if (this.faults.length === 0) return NONE;

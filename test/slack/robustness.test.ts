@@ -113,6 +113,21 @@ describe('bad input gets Slack-shaped errors, never a 500 or a stack trace', () 
     expect(viaGet.body?.channels).toHaveLength(1);
   });
 
+  it('body arguments win over the query string, and a __proto__ key changes nothing', async () => {
+    const list = await raw('/api/conversations.list?limit=100', { method: 'GET' });
+    const general = (list.body?.channels as Json[]).find((c) => c.name === 'general')?.id;
+    const posted = await raw(`/api/chat.postMessage?channel=NOPE&text=from+the+query`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      body: `{"channel":"${general}","text":"from the body","__proto__":{"thread_ts":"1234.567890","username":"polluted"}}`,
+    });
+    expect(posted.body?.ok).toBe(true);
+    expect(posted.body?.channel).toBe(general);
+    expect(posted.body?.message?.text).toBe('from the body');
+    expect(posted.body?.message?.thread_ts).toBeUndefined();
+    expect(posted.body?.message?.username).toBeUndefined();
+  });
+
   it('a token without the scope gets missing_scope with needed and provided', async () => {
     const t = (await s.control('POST', 'tenants', { seed: 4 })).body;
     // The user token of a seeded workspace lacks bot-only scopes; find a method it may not call.

@@ -161,13 +161,25 @@ export function createParseInput(doc?: OpenApiDocument) {
       throw new TwinError(slackErrorResponse('json_not_object'), 'json_not_object');
     }
     const fields = bodyFields(req.body);
-    // Repeated form fields arrive as arrays; Slack reads the last one. JSON arrays are values.
-    const merged: Record<string, unknown> = { ...flatten(req.query), ...(req.contentType.includes('json') ? fields : flatten(fields)) };
-    delete merged.token;
+    const isJson = req.contentType.includes('json');
     const types = argumentTypes(op);
-    for (const [name, value] of Object.entries(merged)) {
+    // One pass, body after query so the body wins. Repeated form fields arrive as arrays and Slack
+    // reads the last one; JSON arrays are values. `token` is skipped rather than deleted afterwards:
+    // a deleted key would turn the object into a slow dictionary.
+    const merged: Record<string, unknown> = {};
+    const query = req.query;
+    for (const name in query) {
+      if (name === 'token' || name === '__proto__' || Object.hasOwn(fields, name)) continue;
       const t = types.get(name);
-      if (t !== undefined) merged[name] = coerce(value, t);
+      const value = firstValue(query[name]);
+      merged[name] = t === undefined ? value : coerce(value, t);
+    }
+    for (const name in fields) {
+      // `__proto__` would set the object's prototype rather than a key; Slack has no such argument.
+      if (name === 'token' || name === '__proto__') continue;
+      const t = types.get(name);
+      const value = isJson ? fields[name] : firstValue(fields[name]);
+      merged[name] = t === undefined ? value : coerce(value, t);
     }
     return { params, query: {}, body: merged };
   };

@@ -5,7 +5,7 @@ import { invalidBlocks, invalidBlocksFormat, msgTooLong, noText, slackError, too
 import { emitEvent, receivesEvents, type SlackEnv } from './events.ts';
 import {
   addMember,
-  botAuthorFields,
+  botProfile,
   type Conversation,
   channelLog,
   channelType,
@@ -79,23 +79,32 @@ function textOf(c: MessageContent): string {
 export function buildMessage(state: SlackState, author: Author, c: MessageContent, ts: string): SlackMessage {
   const text = textOf(c);
   let message: SlackMessage;
+  // Objects are built whole, never with `delete`: a deleted key turns a V8 object into a slow dictionary,
+  // and every stored message would then cost more to keep and to serialise.
   if (author.asBot) {
-    message = { ...botAuthorFields(state), type: 'message', ts, text };
+    const app = state.app;
+    message = {
+      user: app.bot_user_id,
+      bot_id: app.bot_id,
+      app_id: app.app_id,
+      bot_profile: botProfile(state),
+      team: state.team.id,
+      type: 'message',
+      ts,
+      text,
+    };
     if (Array.isArray(c.blocks)) message.blocks = c.blocks;
     if (typeof c.username === 'string' && c.username) message.username = c.username;
     if (typeof c.icon_emoji === 'string' || typeof c.icon_url === 'string') {
       message.icons = typeof c.icon_emoji === 'string' ? { emoji: c.icon_emoji } : { image_48: c.icon_url };
     }
   } else {
-    message = userMessage(state, author.userId, text, ts);
-    if (Array.isArray(c.blocks)) message.blocks = c.blocks;
+    message = userMessage(state, author.userId, text, ts, Array.isArray(c.blocks) ? c.blocks : undefined);
   }
   if (Array.isArray(c.attachments)) {
     message.attachments = c.attachments.map((a, i) => (a && typeof a === 'object' ? { id: i + 1, ...(a as object) } : a));
   }
   if (c.metadata && typeof c.metadata === 'object') message.metadata = c.metadata;
-  // Keys Slack never shows for a plain message.
-  if (!message.blocks) delete message.blocks;
   return message;
 }
 

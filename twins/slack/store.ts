@@ -829,7 +829,7 @@ function textElements(text: string): unknown[] {
 }
 
 /** A message as a person posts it from a Slack client. */
-export function userMessage(state: SlackState, userId: string, text: string, ts: string): SlackMessage {
+export function userMessage(state: SlackState, userId: string, text: string, ts: string, blocks?: unknown[]): SlackMessage {
   const hex = '0123456789abcdef';
   const clientMsgId = [8, 4, 4, 4, 12].map((n) => mint(state, 'cm', n, hex)).join('-');
   return {
@@ -839,7 +839,7 @@ export function userMessage(state: SlackState, userId: string, text: string, ts:
     client_msg_id: clientMsgId,
     text,
     team: state.team.id,
-    blocks: richTextBlocks(text, mint(state, 'blk', 5, MIXED_ALNUM)),
+    blocks: blocks ?? richTextBlocks(text, mint(state, 'blk', 5, MIXED_ALNUM)),
   };
 }
 
@@ -867,17 +867,6 @@ export function botProfile(state: SlackState): Record<string, unknown> {
   };
   sharedProfiles.set(state, profile);
   return profile;
-}
-
-/** The fields that mark a message as the app's bot's: Slack sets `user` too for granular bot tokens. */
-export function botAuthorFields(state: SlackState): Pick<SlackMessage, 'user' | 'bot_id' | 'app_id' | 'bot_profile' | 'team'> {
-  return {
-    user: state.app.bot_user_id,
-    bot_id: state.app.bot_id,
-    app_id: state.app.app_id,
-    bot_profile: botProfile(state),
-    team: state.team.id,
-  };
 }
 
 // ---------------------------------------------------------------------------------------------
