@@ -115,7 +115,7 @@ describe('bad input gets Slack-shaped errors, never a 500 or a stack trace', () 
 
   it('body arguments win over the query string, and a __proto__ key changes nothing', async () => {
     const list = await raw('/api/conversations.list?limit=100', { method: 'GET' });
-    const general = (list.body?.channels as Json[]).find((c) => c.name === 'general')?.id;
+    const general = ((list.body?.channels ?? []) as Json[]).find((c) => c.name === 'general')?.id;
     const posted = await raw(`/api/chat.postMessage?channel=NOPE&text=from+the+query`, {
       method: 'POST',
       headers: { 'content-type': 'application/json; charset=utf-8' },
