@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts', 'twins/**/*.test.ts', 'src/**/*.test.ts'],
+    include: ['test/**/*.test.ts', 'twins/**/*.test.ts', 'src/**/*.test.ts', 'scenarios/**/*.test.ts', 'harness/**/*.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
     pool: 'forks',

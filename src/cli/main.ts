@@ -3,12 +3,23 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { PlatformError } from '../errors.ts';
+import { runCommand } from './run.ts';
+import { scenariosCommand } from './scenarios.ts';
+import { stepsCommand } from './steps.ts';
 import { DEFAULT_PORT, startTwins, summaryText } from './up.ts';
+import { vaultCommand } from './vault.ts';
 
 const HELP = `twins: digital twins of Slack, Okta and Jira for testing integrations
 
 Usage:
   twins up [slack] [--port N] [--host 127.0.0.1] [--seed N] [--env-file PATH] [--json] [--no-rate-limits]
+  twins run [paths…] [--app-url URL | --app "CMD"] [--twins-env FILE] [--tags EXPR] [--parallel N]
+            [--junit FILE] [--messages FILE] [--holdouts --task ID [--identity FILE]]
+  twins steps [--json]
+  twins scenarios add FILE… --task ID [--holdout]
+  twins scenarios list [--task ID] [--identity FILE]
+  twins vault init [--identity FILE]
+  twins vault verify [--identity FILE]
   twins --help | --version
 
 twins up     start the twins, wait until healthy, print their URLs and credentials, run until Ctrl-C
@@ -22,7 +33,12 @@ twins up     start the twins, wait until healthy, print their URLs and credentia
 On Node 20 write \`npx -- twins up --env-file PATH\`: npx runs on Node, which takes --env-file from its
 own command line (nodejs/node#54232) unless it comes after \`--\`.
 
-Docs: README.md, docs/control-plane.md`;
+twins run        run Gherkin scenarios against the twins and an app; \`twins run --help\` for the flags
+twins steps      print the step catalogue, each step with an example
+twins scenarios  add scenarios to a task (public, or sealed into the vault with --holdout); list them
+twins vault      create the vault identity (init); check every sealed holdout (verify)
+
+Docs: README.md, docs/control-plane.md, docs/scenarios.md, docs/security.md`;
 
 function usage(message: string): PlatformError {
   return new PlatformError('TWINS_USAGE', message, 'Run `twins --help` for usage.');
@@ -99,6 +115,10 @@ export async function main(argv: string[]): Promise<number> {
       await up(rest);
       return -1; // keeps running until a signal stops it
     }
+    if (command === 'run') return await runCommand(rest);
+    if (command === 'steps') return await stepsCommand(rest);
+    if (command === 'scenarios') return await scenariosCommand(rest);
+    if (command === 'vault') return await vaultCommand(rest);
     throw usage(`unknown command "${command}"`);
   } catch (err) {
     if (err instanceof PlatformError) {

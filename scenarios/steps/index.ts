@@ -1,0 +1,2 @@
+// Every step file, so that cucumber, `twins steps` and the linter load the same steps. Add a new topic's file here.
+export {};
