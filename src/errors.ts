@@ -10,12 +10,18 @@ export const ERRORS = {
   TWINS_TWINS_ENV: { exit: 2, summary: 'The --twins-env file is missing, unreadable, or names no twin that answers.' },
   TWINS_NO_FEATURES: { exit: 2, summary: 'No .feature file was found where the command looked.' },
   TWINS_APP_START_FAILED: { exit: 1, summary: 'The app given with --app exited, or never answered, before the scenarios could run.' },
-  TWINS_SCENARIO_INVALID: { exit: 1, summary: 'A feature file does not parse or fails the lint (undefined steps, empty scenarios, duplicate names).' },
+  TWINS_SCENARIO_INVALID: {
+    exit: 1,
+    summary: 'A feature file does not parse or fails the lint (undefined steps, empty scenarios, duplicate names).',
+  },
   TWINS_VAULT_NOT_INITIALISED: { exit: 2, summary: 'The vault has no recipients file yet.' },
   TWINS_VAULT_IDENTITY_EXISTS: { exit: 1, summary: 'An identity file already exists where `vault init` would write one.' },
   TWINS_VAULT_NO_IDENTITY: { exit: 2, summary: 'The vault identity file is missing or unreadable.' },
   TWINS_VAULT_WRONG_IDENTITY: { exit: 1, summary: 'The identity cannot open a sealed holdout: it is not one of the vault recipients.' },
-  TWINS_VAULT_TAMPERED: { exit: 1, summary: 'A sealed holdout does not match the vault index, or does not decrypt: it was changed or truncated.' },
+  TWINS_VAULT_TAMPERED: {
+    exit: 1,
+    summary: 'A sealed holdout does not match the vault index, or does not decrypt: it was changed or truncated.',
+  },
   TWINS_VAULT_INDEX: { exit: 1, summary: 'The vault index is missing entries, unreadable, or not valid JSON.' },
 } as const;
 
