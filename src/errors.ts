@@ -14,7 +14,12 @@ export const ERRORS = {
     exit: 1,
     summary: 'A feature file does not parse or fails the lint (undefined steps, empty scenarios, duplicate names).',
   },
+  TWINS_SCENARIO_EXISTS: {
+    exit: 1,
+    summary: 'A public feature file of that name already exists for the task, with different scenarios.',
+  },
   TWINS_VAULT_NOT_INITIALISED: { exit: 2, summary: 'The vault has no recipients file yet.' },
+  TWINS_VAULT_RECIPIENTS: { exit: 2, summary: 'A line of the vault recipients file is not an age X25519 recipient (`age1…`).' },
   TWINS_VAULT_IDENTITY_EXISTS: { exit: 1, summary: 'An identity file already exists where `vault init` would write one.' },
   TWINS_VAULT_NO_IDENTITY: { exit: 2, summary: 'The vault identity file is missing or unreadable.' },
   TWINS_VAULT_WRONG_IDENTITY: { exit: 1, summary: 'The identity cannot open a sealed holdout: it is not one of the vault recipients.' },
@@ -23,6 +28,10 @@ export const ERRORS = {
     summary: 'A sealed holdout does not match the vault index, or does not decrypt: it was changed or truncated.',
   },
   TWINS_VAULT_INDEX: { exit: 1, summary: 'The vault index is missing entries, unreadable, or not valid JSON.' },
+  TWINS_VAULT_WRITE: {
+    exit: 1,
+    summary: 'The vault could not be changed: a write failed, or another `twins` command holds its lock. Nothing was changed.',
+  },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;
