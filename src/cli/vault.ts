@@ -1,7 +1,101 @@
-// `twins vault`: placeholder until its implementation lands.
+// `twins vault init | verify`: make the identity and the vault's recipients; check every sealed holdout against the index.
 
+import { parseArgs } from 'node:util';
 import { PlatformError } from '../errors.ts';
 
-export async function vaultCommand(_argv: string[]): Promise<number> {
-  throw new PlatformError('TWINS_USAGE', '`twins vault` is not available in this build', 'Run `twins --help`.');
+const HELP = `twins vault: the sealed holdout vault (see docs/security.md)
+
+Usage:
+  twins vault init   [--identity FILE] [--vault DIR]
+  twins vault verify [--identity FILE] [--vault DIR] [--hashes-only] [--json]
+
+init     make an age X25519 identity outside the repository (default ~/.config/twins/vault-identity.txt,
+         or $TWINS_VAULT_IDENTITY; mode 0600) and add its public recipient to DIR/recipients.txt.
+         Never overwrites an identity.
+verify   check every holdout listed in DIR/index.json: its sealed file exists, matches the index's
+         sha256, and opens with the identity; report any sealed file the index does not list.
+         Exits non-zero, naming the files, when anything is wrong.
+
+  --identity FILE  the identity file (default $TWINS_VAULT_IDENTITY, else ~/.config/twins/vault-identity.txt)
+  --vault DIR      the vault folder (default scenarios/vault)
+  --hashes-only    verify without the identity: presence and hashes only, nothing decrypted
+  --json           print the verify report as one JSON object`;
+
+function usage(message: string): PlatformError {
+  return new PlatformError('TWINS_USAGE', message, 'Run `twins vault --help` for usage.');
+}
+
+function parse(argv: string[], extra: Record<string, { type: 'boolean' }>) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: false,
+      strict: true,
+      options: { identity: { type: 'string' }, vault: { type: 'string' }, ...extra },
+    }).values as { identity?: string; vault?: string; json?: boolean; 'hashes-only'?: boolean };
+  } catch (err) {
+    throw usage((err as Error).message.replace(/\. To specify.*$/s, ''));
+  }
+}
+
+const out = (line = '') => process.stdout.write(`${line}\n`);
+const warn = (line: string) => process.stderr.write(`twins: warning: ${line}\n`);
+
+/** `twins vault …`: returns the exit code; failures are thrown as PlatformError for main to print. */
+export async function vaultCommand(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
+    out(HELP);
+    return sub === undefined ? 2 : 0;
+  }
+  // Loaded here, not at the top, so `twins up` does not pay for age and gherkin at start-up.
+  const vault = await import('../vault/index.ts');
+  const { shown } = await import('../vault/paths.ts');
+  if (sub === 'init') {
+    const v = parse(rest, {});
+    const identityPath = vault.resolveIdentityPath(v.identity);
+    const r = await vault.initVault({ vaultDir: v.vault ?? vault.defaultVaultDir(), identityPath });
+    out(`Created the vault identity ${r.identityPath} (mode 0600${r.createdDir ? '; its folder was created, mode 0700' : ''}).`);
+    out(`Its public recipient: ${r.recipient}`);
+    if (r.appended) {
+      out(`Appended it to ${shown(r.recipientsPath)}: the vault now has ${r.recipients} recipients.`);
+      if (r.sealedBefore > 0)
+        out(
+          `The ${r.sealedBefore} holdout${r.sealedBefore === 1 ? '' : 's'} sealed before now stay readable only by the identities they were sealed to; holdouts added from now on are sealed to all ${r.recipients}.`,
+        );
+    } else out(`Wrote ${shown(r.recipientsPath)} (1 recipient) and the vault index.`);
+    out();
+    out('Keep the identity secret: outside every repository and every agent sandbox, and backed up (without it nobody');
+    out('can open the holdouts). Commit the vault folder. To let another person open new holdouts, append their');
+    out('`age1…` recipient as a line of recipients.txt.');
+    if (r.identityPath !== vault.defaultIdentityPath() && !process.env[vault.IDENTITY_ENV])
+      out(`Point twins at the identity with --identity ${r.identityPath} or ${vault.IDENTITY_ENV}=${r.identityPath}.`);
+    return 0;
+  }
+  if (sub === 'verify') {
+    const v = parse(rest, { json: { type: 'boolean' }, 'hashes-only': { type: 'boolean' } });
+    const report = await vault.verifyVault({
+      vaultDir: v.vault ?? vault.defaultVaultDir(),
+      identityPath: v['hashes-only'] ? undefined : vault.resolveIdentityPath(v.identity),
+      hashesOnly: v['hashes-only'],
+    });
+    for (const w of report.warnings) warn(w);
+    if (v.json) out(JSON.stringify(report));
+    else {
+      for (const f of report.findings) {
+        const what = f.status === 'ok' ? `task ${f.task}, ${f.scenarios} scenario${f.scenarios === 1 ? '' : 's'}` : f.detail;
+        out(`${f.status === 'ok' ? 'ok' : f.status.toUpperCase()}  ${f.file}  ${what}`);
+      }
+    }
+    const err = vault.verifyError(report);
+    if (err) throw err;
+    if (!v.json) {
+      const how = report.decrypted
+        ? `open with ${shown(report.identityPath ?? '')} and match the index`
+        : 'match the index (not decrypted)';
+      out(`Vault verified: ${report.holdouts} holdout${report.holdouts === 1 ? '' : 's'} ${how}.`);
+    }
+    return 0;
+  }
+  throw usage(`unknown vault command "${sub}"`);
 }

@@ -1,0 +1,22 @@
+// The holdout vault's public API: init, add, list, verify, and openHoldouts for the runner and the grader.
+
+export { type AddedFile, type AddOptions, type AddResult, type AddStage, addScenarios, expandFeatureArgs } from './add.ts';
+export { CANARY_TAG, type ParsedFeature, parseFeature, stampCanaries, unstampCanaries } from './feature.ts';
+export { type InitResult, initVault } from './init.ts';
+export { type LoadedIdentity, loadIdentity, readRecipientsFile, requireRecipients } from './keys.ts';
+export { type LintProblem, problemLine, ScenarioProblems } from './lint.ts';
+export { type ListedFeature, type ListedHoldout, type ListedScenario, listScenarios, type ScenarioListing } from './list.ts';
+export { examineHoldout, type HoldoutCheck, type HoldoutStatus, holdoutError, type OpenedHoldout, openHoldouts } from './open.ts';
+export {
+  defaultFeaturesDir,
+  defaultIdentityPath,
+  defaultVaultDir,
+  IDENTITY_ENV,
+  identityGiven,
+  resolveIdentityPath,
+  type VaultPaths,
+  vaultPaths,
+} from './paths.ts';
+export { readIndex } from './store.ts';
+export { type HoldoutEntry, INDEX_VERSION, nameHash, type VaultIndex } from './vault-index.ts';
+export { type FileStatus, type VerifyFinding, type VerifyReport, verifyError, verifyVault } from './verify.ts';

@@ -1,0 +1,95 @@
+// Where the vault, its files and the identity live, and whether a path lies inside the repository.
+
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+
+/** Environment variable naming the identity file; `--identity` wins over it. */
+export const IDENTITY_ENV = 'TWINS_VAULT_IDENTITY';
+
+/** The identity's default home, outside every repository: `~/.config/twins/vault-identity.txt`. */
+export function defaultIdentityPath(): string {
+  // os.homedir() reads $HOME first, so tests that point HOME at a temp dir never touch the real one.
+  return join(homedir(), '.config', 'twins', 'vault-identity.txt');
+}
+
+/**
+ * The identity file to use: `--identity` if given, else `$TWINS_VAULT_IDENTITY`, else the default.
+ * Relative paths are taken from the current directory; a leading `~/` is the home directory.
+ *
+ * @example resolveIdentityPath() // '/home/ana/.config/twins/vault-identity.txt'
+ */
+export function resolveIdentityPath(flag?: string): string {
+  const chosen = flag || process.env[IDENTITY_ENV] || undefined;
+  if (chosen === undefined) return defaultIdentityPath();
+  // The shell expands ~ on the command line but not inside an environment variable's value.
+  const expanded = chosen === '~' || chosen.startsWith('~/') ? join(homedir(), chosen.slice(1)) : chosen;
+  return resolve(expanded);
+}
+
+/** True when the identity was named explicitly (flag or environment), not just found at the default path. */
+export function identityGiven(flag?: string): boolean {
+  return Boolean(flag || process.env[IDENTITY_ENV]);
+}
+
+/** The vault of the project in `cwd`: `scenarios/vault`. */
+export function defaultVaultDir(cwd: string = process.cwd()): string {
+  return resolve(cwd, 'scenarios', 'vault');
+}
+
+/** The public features of the project in `cwd`: `scenarios/features`, one folder per task. */
+export function defaultFeaturesDir(cwd: string = process.cwd()): string {
+  return resolve(cwd, 'scenarios', 'features');
+}
+
+/** The files of one vault, by role. */
+export interface VaultPaths {
+  dir: string;
+  recipients: string;
+  index: string;
+  sealedDir: string;
+  lock: string;
+}
+
+export function vaultPaths(vaultDir: string): VaultPaths {
+  const dir = resolve(vaultDir);
+  return {
+    dir,
+    recipients: join(dir, 'recipients.txt'),
+    index: join(dir, 'index.json'),
+    sealedDir: join(dir, 'sealed'),
+    lock: join(dir, '.lock'),
+  };
+}
+
+/** A holdout's sealed file, relative to the vault dir (the form the index records). */
+export function sealedRelPath(id: string): string {
+  return `sealed/${id}.feature.age`;
+}
+
+/** Suffix of a sealed file written by an `add` that has not finished (see docs/security.md, "Crash safety"). */
+export const PENDING_SUFFIX = '.pending';
+
+/** True when `child` is `parent` or lies beneath it. */
+export function isInside(child: string, parent: string): boolean {
+  const rel = relative(resolve(parent), resolve(child));
+  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
+}
+
+/** The root of the git work tree holding `start` (a folder that has `.git`), or undefined outside one. */
+export function gitWorkTree(start: string): string | undefined {
+  let dir = resolve(start);
+  // The vault folder may not exist yet (before `vault init`): climb from the nearest real ancestor.
+  for (;;) {
+    if (existsSync(join(dir, '.git'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) return undefined;
+    dir = up;
+  }
+}
+
+/** A path as a person reads it: relative to the current directory when beneath it, else absolute. */
+export function shown(path: string, cwd: string = process.cwd()): string {
+  const abs = resolve(path);
+  return isInside(abs, cwd) && abs !== resolve(cwd) ? relative(cwd, abs) : abs;
+}
