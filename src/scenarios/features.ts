@@ -1,0 +1,121 @@
+// Finds the feature files a run names, and checks every step against the step library before cucumber runs them.
+
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { generateMessages } from '@cucumber/gherkin';
+import { IdGenerator, SourceMediaType } from '@cucumber/messages';
+import type { Catalogue } from '../../scenarios/support/catalogue.ts';
+import { PlatformError } from '../errors.ts';
+
+/** Every `.feature` file under `paths` (files as given, folders recursively), sorted, absolute. */
+export function expandFeaturePaths(paths: string[], cwd: string): string[] {
+  const out = new Set<string>();
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
+      const p = join(dir, entry.name);
+      if (entry.isDirectory()) walk(p);
+      else if (entry.isFile() && entry.name.endsWith('.feature')) out.add(p);
+    }
+  };
+  for (const given of paths) {
+    // cucumber's `file.feature:12` line filter is passed through untouched.
+    const [file] = given.split(/:(?=\d+(?::\d+)*$)/);
+    const abs = resolve(cwd, file);
+    let isDir: boolean;
+    try {
+      isDir = statSync(abs).isDirectory();
+    } catch {
+      throw new PlatformError('TWINS_NO_FEATURES', `${given} does not exist`, 'Pass feature files or folders that hold some.');
+    }
+    if (isDir) walk(abs);
+    else out.add(resolve(cwd, given));
+  }
+  return [...out].sort();
+}
+
+export interface StepProblem {
+  uri: string;
+  line: number;
+  text: string;
+  kind: 'undefined' | 'ambiguous' | 'parse';
+  /** Nearest defined steps (undefined) or the clashing ones (ambiguous), as their examples. */
+  candidates: string[];
+  message?: string;
+}
+
+/**
+ * Parse each feature and match every step of every scenario (outlines expanded) against the
+ * catalogue: undefined and ambiguous steps, and parse errors, with where they are.
+ */
+export function checkSteps(sources: { uri: string; text: string }[], catalogue: Catalogue): StepProblem[] {
+  const problems: StepProblem[] = [];
+  const seen = new Set<string>();
+  for (const { uri, text } of sources) {
+    const envelopes = generateMessages(text, uri, SourceMediaType.TEXT_X_CUCUMBER_GHERKIN_PLAIN, {
+      includeSource: false,
+      includeGherkinDocument: true,
+      includePickles: true,
+      newId: IdGenerator.incrementing(),
+    });
+    const stepLines = new Map<string, number>();
+    for (const e of envelopes) {
+      if (e.parseError) {
+        problems.push({
+          uri,
+          line: e.parseError.source.location?.line ?? 0,
+          text: '',
+          kind: 'parse',
+          candidates: [],
+          message: e.parseError.message,
+        });
+      }
+      if (e.gherkinDocument?.feature) {
+        const visit = (steps: readonly { id: string; location: { line: number } }[]) => {
+          for (const s of steps) stepLines.set(s.id, s.location.line);
+        };
+        for (const child of e.gherkinDocument.feature.children) {
+          if (child.background) visit(child.background.steps);
+          if (child.scenario) visit(child.scenario.steps);
+          for (const rc of child.rule?.children ?? []) {
+            if (rc.background) visit(rc.background.steps);
+            if (rc.scenario) visit(rc.scenario.steps);
+          }
+        }
+      }
+      for (const step of e.pickle?.steps ?? []) {
+        const line = stepLines.get(step.astNodeIds[0]) ?? 0;
+        const key = `${uri}:${line}:${step.text}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const matches = catalogue.match(step.text);
+        if (matches.length === 1) continue;
+        problems.push(
+          matches.length === 0
+            ? { uri, line, text: step.text, kind: 'undefined', candidates: catalogue.suggest(step.text, 3).map((s) => s.example) }
+            : { uri, line, text: step.text, kind: 'ambiguous', candidates: matches.map((s) => s.example) },
+        );
+      }
+    }
+  }
+  return problems;
+}
+
+/** The problems as a person reads them: one block per step, with what to use instead. */
+export function formatStepProblems(problems: StepProblem[], cwd: string): string {
+  return problems
+    .map((p) => {
+      const where = `${p.uri.startsWith('/') ? relative(cwd, p.uri) : p.uri}:${p.line}`;
+      if (p.kind === 'parse') return `${where}: does not parse: ${p.message}`;
+      if (p.kind === 'ambiguous') {
+        return `${where}: ambiguous step "${p.text}" matches ${p.candidates.length} definitions:\n${p.candidates.map((c) => `    ${c}`).join('\n')}`;
+      }
+      return `${where}: undefined step "${p.text}"; the nearest defined steps are:\n${p.candidates.map((c) => `    ${c}`).join('\n')}`;
+    })
+    .join('\n');
+}
+
+/** Read the files for checkSteps. */
+export function readSources(files: string[]): { uri: string; text: string }[] {
+  return files.map((f) => ({ uri: f.replace(/:\d+(?::\d+)*$/, ''), text: readFileSync(f.replace(/:\d+(?::\d+)*$/, ''), 'utf8') }));
+}

@@ -1,0 +1,276 @@
+// `twins run`: twins (started here or already running), the app under test, and cucumber over the features, public or opened from the vault.
+
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { loadConfiguration, runCucumber } from '@cucumber/cucumber/api';
+import { loadCatalogue } from '../../scenarios/support/catalogue.ts';
+import {
+  DEFAULT_EVENTS_PATH,
+  type ScenarioTwin,
+  type Slot,
+  type TwinEndpoint,
+  type TwinsWorldParameters,
+} from '../../scenarios/support/config.ts';
+import type { RunningTwin } from '../adapters/fastify.ts';
+import { startTwins } from '../cli/up.ts';
+import { PlatformError } from '../errors.ts';
+import { openHoldouts } from '../vault/index.ts';
+import { type AppProcess, killNow, startApp } from './app.ts';
+import { registerCleanup } from './cleanup.ts';
+import { checkSteps, expandFeaturePaths, formatStepProblems, readSources } from './features.ts';
+import { createPrivateDir, type PrivateDir } from './private-dir.ts';
+import { readTwinsEnv } from './twins-env.ts';
+
+export interface RunOptions {
+  /** Feature files or folders; default `features/` if it exists, else `scenarios/features/`. */
+  paths: string[];
+  cwd: string;
+  /** A running app: needs `twinsEnv`, the file it was started with. */
+  appUrl?: string;
+  /** A command that starts the app; run once per parallel worker with its own tenant and PORT. */
+  app?: string;
+  /** The variables file of running twins (`twins up --env-file`); without it the twins start here. */
+  twinsEnv?: string;
+  tags?: string;
+  parallel: number;
+  junit?: string;
+  messages?: string;
+  /** Also run the sealed holdouts of `task`, opened with the identity. */
+  holdouts?: { task?: string; vaultDir: string; identityPath?: string };
+  eventsPath: string;
+  readyPath: string;
+  appTimeoutMs: number;
+  waitMs?: number;
+  seed: number;
+  rateLimits: boolean;
+  /** Where progress lines go (stderr by default); cucumber's own output goes to `stdout`. */
+  log: (line: string) => void;
+  stdout: Writable;
+  stderr: Writable;
+}
+
+export interface RunResult {
+  success: boolean;
+  features: number;
+  holdouts: number;
+}
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+const REGISTER = resolve(HERE, '../../scenarios/support', FROM_SOURCE ? 'register.ts' : 'register.js');
+
+/** Cucumber's parallel workers are fresh Node processes: from source they need tsx to load the TypeScript step library. */
+function workerNodeOptions(): string | undefined {
+  if (!FROM_SOURCE) return process.env.NODE_OPTIONS;
+  const tsx = import.meta.resolve('tsx');
+  return [process.env.NODE_OPTIONS, `--import=${tsx}`].filter(Boolean).join(' ');
+}
+
+function defaultPaths(cwd: string): string[] {
+  for (const p of ['features', 'scenarios/features']) {
+    try {
+      expandFeaturePaths([p], cwd);
+      return [p];
+    } catch {
+      // Try the next.
+    }
+  }
+  return [];
+}
+
+async function control<T>(endpoint: TwinEndpoint, method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${endpoint.control}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${endpoint.control}${path} answered ${res.status}: ${text.slice(0, 300)}`);
+  return (text ? JSON.parse(text) : {}) as T;
+}
+
+/** Run the scenarios; resolves to whether every one passed. Cleans up twins, apps, tenants and opened holdouts however it ends. */
+export async function runScenarios(opts: RunOptions): Promise<RunResult> {
+  if (opts.appUrl && opts.app) throw new PlatformError('TWINS_USAGE', 'give --app-url or --app, not both', 'Run `twins run --help`.');
+  if (opts.appUrl && !opts.twinsEnv) {
+    throw new PlatformError(
+      'TWINS_USAGE',
+      '--app-url needs --twins-env: the running app must use the credentials of twins that are already running',
+      'Start the twins with `twins up --env-file .env.twins`, start the app with those variables, then pass both --app-url and --twins-env .env.twins.',
+    );
+  }
+  if (opts.appUrl && opts.parallel > 1) {
+    throw new PlatformError(
+      'TWINS_USAGE',
+      '--parallel above 1 needs --app: one running app has one workspace, so its scenarios cannot run side by side',
+      'Pass --app "CMD" to start one app per worker, or drop --parallel.',
+    );
+  }
+
+  const catalogue = await loadCatalogue();
+  const publicFiles = expandFeaturePaths(opts.paths.length > 0 ? opts.paths : opts.holdouts ? [] : defaultPaths(opts.cwd), opts.cwd);
+
+  const cleanups: (() => Promise<void> | void)[] = [];
+  let privateDir: PrivateDir | undefined;
+  try {
+    // Holdouts: opened in memory, then written only to a private folder cucumber can read.
+    const holdoutFiles: string[] = [];
+    let holdoutSources: { uri: string; text: string }[] = [];
+    if (opts.holdouts) {
+      const opened = await openHoldouts({
+        vaultDir: opts.holdouts.vaultDir,
+        identityPath: opts.holdouts.identityPath,
+        task: opts.holdouts.task,
+      });
+      if (opened.length > 0) {
+        privateDir = createPrivateDir();
+        const dir = privateDir;
+        cleanups.push(() => dir.remove());
+        for (const h of opened) {
+          const file = dir.write(`${h.id}.feature`, h.text);
+          holdoutFiles.push(file);
+          holdoutSources.push({ uri: file, text: h.text });
+        }
+      }
+      opts.log(`twins run: ${opened.length} sealed holdout feature(s)${opts.holdouts.task ? ` of task ${opts.holdouts.task}` : ''} opened`);
+    }
+    const files = [...publicFiles, ...holdoutFiles];
+    if (files.length === 0) {
+      throw new PlatformError(
+        'TWINS_NO_FEATURES',
+        opts.holdouts
+          ? `no feature to run: no public paths given and no holdout${opts.holdouts.task ? ` for task ${opts.holdouts.task}` : ''} in the vault`
+          : 'no .feature file found (looked in features/ and scenarios/features/)',
+        'Pass feature files or folders: `twins run path/to/features`.',
+      );
+    }
+
+    // Every step must be defined, once, before anything starts.
+    const problems = checkSteps([...readSources(publicFiles), ...holdoutSources], catalogue);
+    holdoutSources = [];
+    if (problems.length > 0) {
+      throw new PlatformError(
+        'TWINS_SCENARIO_INVALID',
+        `${problems.length} step problem(s):\n${formatStepProblems(problems, opts.cwd)}\n`,
+        '`twins steps` lists every defined step with an example.',
+      );
+    }
+
+    // The twins.
+    const twins: Partial<Record<ScenarioTwin, TwinEndpoint>> = {};
+    let envVars: Record<string, string> = {};
+    if (opts.twinsEnv) {
+      const found = await readTwinsEnv(opts.twinsEnv);
+      Object.assign(twins, found.twins);
+      envVars = found.vars;
+      for (const [name, t] of Object.entries(found.twins)) opts.log(`twins run: ${name} twin at ${t.url} (from ${opts.twinsEnv})`);
+    } else {
+      const { running, summary } = await startTwins({
+        twins: [],
+        host: '127.0.0.1',
+        port: 0,
+        seed: opts.seed,
+        rateLimits: opts.rateLimits,
+      });
+      const list: RunningTwin[] = [...running.values()];
+      cleanups.push(() => Promise.all(list.map((t) => t.close())).then(() => undefined));
+      for (const [name, s] of Object.entries(summary)) {
+        twins[name as ScenarioTwin] = { url: s.url, control: s.control };
+        opts.log(`twins run: ${name} twin started at ${s.url}`);
+      }
+    }
+
+    // The app: bound slots, one per worker.
+    let slots: Slot[] | undefined;
+    if (opts.appUrl) {
+      const tenants: Slot['tenants'] = {};
+      // The control plane takes a credential as the tenant's name: the token the app was started with.
+      if (twins.slack && envVars.SLACK_BOT_TOKEN) tenants.slack = envVars.SLACK_BOT_TOKEN;
+      slots = [{ appUrl: opts.appUrl.replace(/\/$/, ''), tenants }];
+      opts.log(`twins run: app at ${opts.appUrl}`);
+    } else if (opts.app) {
+      slots = [];
+      const workers = Math.max(1, opts.parallel);
+      for (let i = 0; i < workers; i++) {
+        const tenants: Slot['tenants'] = {};
+        const env: Record<string, string> = {};
+        for (const [name, endpoint] of Object.entries(twins) as [ScenarioTwin, TwinEndpoint][]) {
+          const t = await control<{ id: string; env: Record<string, string> }>(endpoint, 'POST', '/tenants', { seed: opts.seed });
+          tenants[name] = t.id;
+          Object.assign(env, t.env);
+          cleanups.push(async () => {
+            await control(endpoint, 'DELETE', `/tenants/${encodeURIComponent(t.id)}`).catch(() => undefined);
+          });
+        }
+        const started = Date.now();
+        const app: AppProcess = await startApp({
+          command: opts.app,
+          cwd: opts.cwd,
+          env,
+          readyPath: opts.readyPath,
+          timeoutMs: opts.appTimeoutMs,
+        });
+        // Apps run in their own process group: a signal to `twins run` must still stop them.
+        const unregister = registerCleanup(() => killNow(app.child));
+        cleanups.push(async () => {
+          await app.stop();
+          unregister();
+        });
+        opts.log(`twins run: app ${i + 1}/${workers} ready at ${app.url} in ${Date.now() - started} ms`);
+        slots.push({ appUrl: app.url, tenants });
+      }
+    }
+
+    const worldParameters: TwinsWorldParameters = { twins, slots, eventsPath: opts.eventsPath, waitMs: opts.waitMs };
+    const format = ['progress'];
+    for (const [kind, path] of [
+      ['junit', opts.junit],
+      ['message', opts.messages],
+    ] as const) {
+      if (!path) continue;
+      const abs = resolve(opts.cwd, path);
+      mkdirSync(dirname(abs), { recursive: true });
+      format.push(`${kind}:${abs}`);
+    }
+    if (opts.holdouts && opts.messages) {
+      opts.log('twins run: note: the --messages file holds the holdouts’ full text; keep it out of the repo and away from agents');
+    }
+    const environment = {
+      cwd: opts.cwd,
+      stdout: opts.stdout,
+      stderr: opts.stderr,
+      env: { ...process.env, NODE_OPTIONS: workerNodeOptions() },
+    };
+    const { runConfiguration } = await loadConfiguration(
+      {
+        file: false,
+        provided: {
+          paths: files,
+          import: [REGISTER],
+          tags: opts.tags ?? '',
+          parallel: opts.parallel > 1 ? opts.parallel : 0,
+          strict: true,
+          format,
+          worldParameters: worldParameters as unknown as Record<string, never>,
+        },
+      },
+      environment,
+    );
+    opts.log(`twins run: ${files.length} feature file(s)${opts.parallel > 1 ? `, ${opts.parallel} workers` : ''}`);
+    const { success } = await runCucumber(runConfiguration, environment);
+    return { success, features: files.length, holdouts: holdoutFiles.length };
+  } finally {
+    for (const c of cleanups.reverse()) {
+      try {
+        await c();
+      } catch {
+        // Keep cleaning up.
+      }
+    }
+    privateDir?.remove();
+  }
+}
+
+export { DEFAULT_EVENTS_PATH };
