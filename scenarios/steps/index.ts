@@ -1,2 +1,5 @@
 // Every step file, so that cucumber, `twins steps` and the linter load the same steps. Add a new topic's file here.
-export {};
+import './slack.steps.ts';
+import './app.steps.ts';
+import './time.steps.ts';
+import './faults.steps.ts';
