@@ -48,8 +48,6 @@ export async function verifyVault(opts: { vaultDir: string; identityPath?: strin
   if (!opts.hashesOnly) {
     identity = await loadIdentity(opts.identityPath ?? resolveIdentityPath());
     warnings.push(...identity.warnings);
-    if (!identity.recipients.some((r) => recipients.includes(r)))
-      warnings.push(`the identity's recipient is not in ${shown(paths.recipients)}: new holdouts are not sealed to it`);
   }
   const index = readIndex(opts.vaultDir);
   const findings: VerifyFinding[] = [];
@@ -100,6 +98,9 @@ export async function verifyVault(opts: { vaultDir: string; identityPath?: strin
       findings.push({ file: shown(path), status: 'plaintext', detail: 'a plaintext feature inside the vault: delete it, never commit it' });
     else if (isTempName(name)) warnings.push(`${shown(path)}: a temp file left by an interrupted write; safe to delete`);
   }
+  // Said only when nothing failed to open: otherwise each failure already says whom it was sealed to.
+  if (identity && !identity.recipients.some((r) => recipients.includes(r)) && !findings.some((f) => f.status === 'wrong-identity'))
+    warnings.push(`the identity's recipient is not in ${shown(paths.recipients)}: new holdouts are not sealed to it`);
   return {
     vaultDir: paths.dir,
     decrypted: Boolean(identity),
