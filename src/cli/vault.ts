@@ -1,4 +1,4 @@
-// `twins vault init | verify`: make the identity and the vault's recipients; check every sealed holdout against the index.
+// `twins vault init | verify | reseal`: make the identity and the vault's recipients; check every sealed holdout; seal them again to new recipients.
 
 import { parseArgs } from 'node:util';
 import { PlatformError } from '../errors.ts';
@@ -8,6 +8,7 @@ const HELP = `twins vault: the sealed holdout vault (see docs/security.md)
 Usage:
   twins vault init   [--identity FILE] [--vault DIR]
   twins vault verify [--identity FILE] [--vault DIR] [--hashes-only] [--json]
+  twins vault reseal [--identity FILE] [--vault DIR]
 
 init     make an age X25519 identity outside the repository (default ~/.config/twins/vault-identity.txt,
          or $TWINS_VAULT_IDENTITY; mode 0600) and add its public recipient to DIR/recipients.txt.
@@ -15,6 +16,8 @@ init     make an age X25519 identity outside the repository (default ~/.config/t
 verify   check every holdout listed in DIR/index.json: its sealed file exists, matches the index's
          sha256, and opens with the identity; report any sealed file the index does not list.
          Exits non-zero, naming the files, when anything is wrong.
+reseal   open every holdout with the identity and seal it again to the recipients now in
+         recipients.txt (after adding a person, so they can open the older holdouts too).
 
   --identity FILE  the identity file (default $TWINS_VAULT_IDENTITY, else ~/.config/twins/vault-identity.txt)
   --vault DIR      the vault folder (default scenarios/vault)
@@ -95,6 +98,21 @@ export async function vaultCommand(argv: string[]): Promise<number> {
         : 'match the index (not decrypted)';
       out(`Vault verified: ${report.holdouts} holdout${report.holdouts === 1 ? '' : 's'} ${how}.`);
     }
+    return 0;
+  }
+  if (sub === 'reseal') {
+    const v = parse(rest, {});
+    const r = await vault.resealVault({
+      vaultDir: v.vault ?? vault.defaultVaultDir(),
+      identityPath: vault.resolveIdentityPath(v.identity),
+    });
+    for (const note of r.recovered) warn(note);
+    out(
+      `Resealed ${r.resealed.length} holdout${r.resealed.length === 1 ? '' : 's'} to the ${r.recipients} recipient${r.recipients === 1 ? '' : 's'} in recipients.txt` +
+        (r.unchanged.length > 0 ? ` (${r.unchanged.length} already were).` : '.'),
+    );
+    if (r.resealed.length > 0)
+      out('Commit the vault folder. Earlier versions in version control stay readable by the recipients they were sealed to.');
     return 0;
   }
   throw usage(`unknown vault command "${sub}"`);

@@ -17,6 +17,7 @@ export {
   type VaultPaths,
   vaultPaths,
 } from './paths.ts';
+export { type ResealResult, resealVault } from './reseal.ts';
 export { readIndex } from './store.ts';
 export { type HoldoutEntry, INDEX_VERSION, nameHash, type VaultIndex } from './vault-index.ts';
 export { type FileStatus, type VerifyFinding, type VerifyReport, verifyError, verifyVault } from './verify.ts';

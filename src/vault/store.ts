@@ -92,10 +92,10 @@ export function recoverVault(paths: VaultPaths, index: VaultIndex): string[] {
     if (entry && bytes && sha256(bytes) === entry.sha256) {
       renameSync(path, join(paths.dir, entry.file));
       renamed = true;
-      notes.push(`finished an interrupted add: sealed/${name} → ${entry.file}`);
+      notes.push(`finished an interrupted write: sealed/${name} → ${entry.file}`);
     } else {
       removeIfPresent(path);
-      notes.push(`removed sealed/${name}, left by an add that was interrupted before it was indexed`);
+      notes.push(`removed sealed/${name}, left by a write interrupted before it was indexed`);
     }
   }
   if (renamed) fsyncDir(paths.sealedDir);

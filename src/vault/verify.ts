@@ -61,7 +61,7 @@ export async function verifyVault(opts: { vaultDir: string; identityPath?: strin
       if (check.pending) {
         accounted.add(check.path);
         warnings.push(
-          `${shown(check.path)}: an interrupted add committed it but did not rename it into place; the next \`twins scenarios add\` finishes it`,
+          `${shown(check.path)}: an interrupted add or reseal committed it but did not rename it into place; the next \`twins scenarios add\` finishes it`,
         );
       }
     } else findings.push({ ...label, file: shown(check.path), status: check.status, detail: check.detail });
@@ -79,7 +79,7 @@ export async function verifyVault(opts: { vaultDir: string; identityPath?: strin
       const committed = entry && readSealed(paths, entry)?.path === path;
       if (!committed)
         warnings.push(
-          `${shown(path)}: not in the index, left by an add that was interrupted before it finished; safe to delete (the next \`twins scenarios add\` does)`,
+          `${shown(path)}: not in the index, left by an add or reseal interrupted before it finished; safe to delete (the next \`twins scenarios add\` does)`,
         );
       continue;
     }

@@ -199,6 +199,10 @@ describe('scenarios add --holdout', () => {
     const r = await add([src], { holdout: true, removeSource: true });
     expect(r.removed).toEqual([src]);
     expect(existsSync(src)).toBe(false);
+    // The scan finds what is there: a control file with another nonce.
+    const control = nonce();
+    writeFileSync(join(box.root, 'control.txt'), control);
+    expect(filesContaining(tmpdir(), control, since)).toEqual([join(box.root, 'control.txt')]);
     expect(filesContaining(box.root, secret, since)).toEqual([]);
     expect(filesContaining(tmpdir(), secret, since)).toEqual([]);
     if (existsSync('/dev/shm')) expect(filesContaining('/dev/shm', secret, since)).toEqual([]);

@@ -71,7 +71,7 @@ describe('add is all or nothing', () => {
 
     const report = await verifyVault({ vaultDir: box.vaultDir, identityPath: box.identity });
     expect(report.ok).toBe(true);
-    expect(report.warnings).toEqual([expect.stringMatching(/\.pending: not in the index, left by an add that was interrupted/)]);
+    expect(report.warnings).toEqual([expect.stringMatching(/\.pending: not in the index, left by an add or reseal interrupted/)]);
     expect((await openHoldouts({ vaultDir: box.vaultDir, identityPath: box.identity })).map((o) => o.scenarios[0].name)).toEqual(['First']);
 
     // The crashed add's lock is stale (its process is gone): the next add takes it and tidies up.
@@ -92,7 +92,7 @@ describe('add is all or nothing', () => {
     expect(names).toEqual(['First', 'Committed']);
 
     const next = await addScenarios({ ...opts, catalogue, holdout: true, files: [box.write('e.feature', featureText(['After']))] });
-    expect(next.recovered).toEqual([expect.stringMatching(/^finished an interrupted add/)]);
+    expect(next.recovered).toEqual([expect.stringMatching(/^finished an interrupted write/)]);
     const after = await verifyVault({ vaultDir: box.vaultDir, identityPath: box.identity });
     expect([after.ok, after.warnings, after.holdouts]).toEqual([true, [], 3]);
   });

@@ -1,5 +1,6 @@
 // Shared set-up for the vault tests: a private HOME and temp project per test, a small step catalogue, feature texts.
 
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -115,8 +116,23 @@ export function snapshot(dir: string): Record<string, string> {
 
 /** Files under `dir` changed since `since` (ms) whose bytes contain `needle`; unreadable ones are skipped. */
 export function filesContaining(dir: string, needle: string, since: number): string[] {
-  const hits: string[] = [];
   const bytes = Buffer.from(needle);
+  const holds = (p: string) => {
+    try {
+      const st = statSync(p);
+      return st.isFile() && st.mtimeMs >= since - 1000 && st.size < 16 * 1024 * 1024 && readFileSync(p).includes(bytes);
+    } catch {
+      return false; // Vanished or unreadable: another process's file.
+    }
+  };
+  // find(1) walks a big shared temp dir in a tenth of the time a walk in JavaScript takes.
+  const found = spawnSync('find', [dir, '-xdev', '-type', 'f', '-newermt', `@${Math.floor(since / 1000) - 1}`], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (found.status !== null && found.stdout !== undefined && found.error === undefined)
+    return found.stdout.split('\n').filter((p) => p !== '' && holds(p));
+  const hits: string[] = [];
   const walk = (d: string) => {
     let entries: import('node:fs').Dirent[];
     try {
@@ -126,15 +142,8 @@ export function filesContaining(dir: string, needle: string, since: number): str
     }
     for (const e of entries) {
       const p = join(d, e.name);
-      try {
-        if (e.isDirectory()) walk(p);
-        else if (e.isFile()) {
-          const st = statSync(p);
-          if (st.mtimeMs >= since - 1000 && st.size < 16 * 1024 * 1024 && readFileSync(p).includes(bytes)) hits.push(p);
-        }
-      } catch {
-        // Vanished or unreadable: another process's file.
-      }
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile() && holds(p)) hits.push(p);
     }
   };
   walk(dir);

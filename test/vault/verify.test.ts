@@ -4,8 +4,17 @@ import { appendFileSync, readFileSync, truncateSync, unlinkSync, writeFileSync }
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PlatformError } from '../../src/errors.ts';
-import { addScenarios, initVault, listScenarios, openHoldouts, verifyError, verifyVault } from '../../src/vault/index.ts';
-import { catalogue, featureText, nonce, type Sandbox, sandbox } from './helpers.ts';
+import {
+  addScenarios,
+  initVault,
+  listScenarios,
+  openHoldouts,
+  readIndex,
+  resealVault,
+  verifyError,
+  verifyVault,
+} from '../../src/vault/index.ts';
+import { catalogue, featureText, nonce, type Sandbox, sandbox, snapshot } from './helpers.ts';
 
 let box: Sandbox;
 let secret: string;
@@ -212,5 +221,32 @@ describe('identities', () => {
       ...ids,
       added.added[0].id,
     ]);
+  });
+
+  it('reseal opens every holdout and seals it to the current recipients: all or nothing, same ids and plaintext', async () => {
+    const bob = join(box.root, 'bob', 'id.txt');
+    await initVault({ vaultDir: box.vaultDir, identityPath: bob });
+    const before = await openHoldouts({ vaultDir: box.vaultDir, identityPath: box.identity });
+    const snap = snapshot(box.vaultDir);
+    // Bob cannot reseal what he cannot open, and nothing changes.
+    await expect(resealVault({ vaultDir: box.vaultDir, identityPath: bob })).rejects.toMatchObject({ code: 'TWINS_VAULT_WRONG_IDENTITY' });
+    await expect(
+      resealVault({
+        vaultDir: box.vaultDir,
+        identityPath: box.identity,
+        onStage: (s) => {
+          if (s === 'sealed') throw new Error('disk full');
+        },
+      }),
+    ).rejects.toMatchObject({ code: 'TWINS_VAULT_WRITE' });
+    expect(snapshot(box.vaultDir)).toEqual(snap);
+
+    const r = await resealVault({ vaultDir: box.vaultDir, identityPath: box.identity });
+    expect([r.resealed, r.unchanged, r.recipients]).toEqual([ids, [], 2]);
+    const after = await openHoldouts({ vaultDir: box.vaultDir, identityPath: bob });
+    expect(after.map((o) => [o.id, o.text])).toEqual(before.map((o) => [o.id, o.text]));
+    expect(readIndex(box.vaultDir).holdouts.every((h) => h.recipients.length === 2)).toBe(true);
+    expect((await verifyVault({ vaultDir: box.vaultDir, identityPath: bob })).ok).toBe(true);
+    expect((await resealVault({ vaultDir: box.vaultDir, identityPath: bob })).unchanged).toEqual(ids);
   });
 });
