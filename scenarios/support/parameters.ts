@@ -15,7 +15,8 @@ export interface ParameterSpec<T = unknown> {
 export const channel: ParameterSpec<string> = {
   name: 'channel',
   regexps: [/"(#[^"\s]+)"/, /"(C[A-Z0-9]{6,})"/],
-  transformer: (name) => name,
+  // Each alternative has its own group and cucumber passes them all, the unmatched ones undefined.
+  transformer: (name, id) => name ?? id,
   example: '"#ops"',
   doc: 'a Slack channel by name, with its #, in double quotes; a channel id also works',
 };
@@ -64,11 +65,14 @@ export const duration: ParameterSpec<number> = {
 export const regex: ParameterSpec<RegExp> = {
   name: 'regex',
   regexps: [/\/((?:[^/\\\n]|\\.)+)\/([dgimsuy]*)/, /"((?:[^"\\]|\\.)*)"/],
-  transformer: (source, flags) => {
+  // Cucumber passes every alternative's groups, unmatched ones undefined: (source, flags) for /x/i, (quoted) for "x".
+  transformer: (slashed, flags, quoted) => {
+    const source = slashed ?? quoted;
+    const f = slashed === undefined ? '' : (flags ?? '');
     try {
-      return new RegExp(source, flags ?? '');
+      return new RegExp(source, f);
     } catch (err) {
-      throw new Error(`/${source}/${flags ?? ''} is not a valid regular expression: ${(err as Error).message}`);
+      throw new Error(`/${source}/${f} is not a valid regular expression: ${(err as Error).message}`);
     }
   },
   example: '/incident-\\d+/i',
