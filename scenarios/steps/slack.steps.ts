@@ -186,7 +186,7 @@ step({
   topic,
   expression: '{user} replies {string} to the last message in {channel}',
   example: 'When "bob" replies "fixed now" to the last message in "#ops"',
-  doc: "The person replies in the thread of the channel's newest top-level message; the app gets a `message` event with thread_ts.",
+  doc: "The person replies in the thread of the channel's newest top-level message (join notices skipped); the app gets a `message` event with thread_ts.",
   async run(this: TwinsWorld, user: string, text: string, channel: string) {
     const ch = await this.resolveChannel(channel);
     const parent = await this.lastMessage(ch);
@@ -212,7 +212,7 @@ step({
   topic,
   expression: '{user} reacts with {string} to the last message in {channel}',
   example: 'When "alice" reacts with ":eyes:" to the last message in "#ops"',
-  doc: "The person adds the emoji reaction to the channel's newest top-level message; the app gets `reaction_added`.",
+  doc: "The person adds the emoji reaction to the channel's newest top-level message (join notices skipped); the app gets `reaction_added`.",
   async run(this: TwinsWorld, user: string, emoji: string, channel: string) {
     const ch = await this.resolveChannel(channel);
     const target = await this.lastMessage(ch);

@@ -279,9 +279,9 @@ export class TwinsWorld extends World<TwinsWorldParameters> {
     return (await this.slack.messages(channel.id, { thread_ts: threadTs })).messages.filter((m) => m.ts !== threadTs);
   }
 
-  /** The newest top-level message of a channel. */
+  /** The newest top-level message of a channel that a person wrote (join and leave notices skipped). */
   async lastMessage(channel: ChannelRef): Promise<SlackMessage> {
-    const last = (await this.history(channel)).at(-1);
+    const last = (await this.history(channel)).filter((m) => !m.subtype || !SYSTEM_SUBTYPE.test(m.subtype)).at(-1);
     if (!last) throw new Error(`${channel.name} has no messages yet`);
     return last;
   }

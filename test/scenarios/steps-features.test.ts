@@ -66,6 +66,53 @@ describe('the sample Slack app', () => {
   }, 60_000);
 });
 
+describe('the World', () => {
+  it("runs the library's other steps end to end, and puts a slot's clock back on wall time after a jump", async () => {
+    const result = await runFeatures([join(import.meta.dirname, 'steps-library.feature')], params(sample, sampleTenant, 3000));
+    expect(result.success, `${result.report}\n--- app output ---\n${sample.output()}`).toBe(true);
+    const clock = (await (await fetch(`${slack.control}/clock?tenant=${sampleTenant}`)).json()) as { now: number };
+    expect(Math.abs(clock.now - Date.now())).toBeLessThan(60_000);
+  }, 60_000);
+
+  it('gives each scenario a fresh tenant, deleted afterwards, when no app is under test', async () => {
+    const before = slack.kernel.tenants.list().length;
+    const { dir, cleanup } = writeFeatures([
+      {
+        name: 'no-app.feature',
+        text: `Feature: No app
+  Scenario: The scenario's own posts are not outcomes
+    Given a Slack channel "#deploys"
+    When "alice" posts "ship it" in "#deploys"
+    Then for 300 ms "#deploys" has no message matching /ship it/
+`,
+      },
+    ]);
+    try {
+      const result = await runFeatures([dir], { twins: { slack: { url: slack.twin.url, control: slack.control } } });
+      expect(result.success, result.report).toBe(true);
+    } finally {
+      cleanup();
+    }
+    expect(slack.kernel.tenants.list().length).toBe(before);
+  }, 30_000);
+
+  it('fails a scenario clearly when the app does not answer url_verification', async () => {
+    const { dir, cleanup } = writeFeatures([
+      { name: 'dead.feature', text: 'Feature: Dead app\n  Scenario: Anything\n    When "alice" posts "hi" in "#ops"\n' },
+    ]);
+    try {
+      const result = await runFeatures([dir], {
+        twins: { slack: { url: slack.twin.url, control: slack.control } },
+        slots: [{ appUrl: 'http://127.0.0.1:9', tenants: { slack: baselineTenant } }],
+      });
+      expect(result.success).toBe(false);
+      expect(result.scenarios[0].errors.join('\n')).toMatch(/did not verify its Slack events URL http:\/\/127\.0\.0\.1:9\/slack\/events/);
+    } finally {
+      cleanup();
+    }
+  }, 30_000);
+});
+
 describe('the do-nothing baseline', () => {
   it('fails every holdout, each on an observation', async () => {
     const result = await runFeatures([holdouts.dir], params(baseline, baselineTenant, 1500));
