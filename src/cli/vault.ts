@@ -94,9 +94,9 @@ export async function vaultCommand(argv: string[]): Promise<number> {
     if (err) throw err;
     if (!v.json) {
       const how = report.decrypted
-        ? `open with ${shown(report.identityPath ?? '')} and match the index`
-        : 'match the index (not decrypted)';
-      out(`Vault verified: ${report.holdouts} holdout${report.holdouts === 1 ? '' : 's'} ${how}.`);
+        ? `each opens with ${shown(report.identityPath ?? '')} and matches the index`
+        : 'each matches the index (hashes only, nothing decrypted)';
+      out(`Vault verified: ${report.holdouts} holdout${report.holdouts === 1 ? '' : 's'} checked; ${how}.`);
     }
     return 0;
   }

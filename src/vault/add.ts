@@ -156,7 +156,16 @@ export async function addScenarios(opts: AddOptions): Promise<AddResult> {
   const featuresDir = resolve(cwd, opts.featuresDir ?? defaultFeaturesDir(cwd));
   const paths = expandFeatureArgs(opts.files, cwd);
   const sources: Source[] = paths.map((path) => {
-    const text = readFileSync(path, 'utf8');
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      throw new PlatformError(
+        'TWINS_NO_FEATURES',
+        `cannot read ${shown(path, cwd)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+        'Pass feature files you can read.',
+      );
+    }
     return { path, text, file: shown(path, cwd), parsed: parseFeature(text, path) };
   });
   const catalogue = opts.catalogue ?? (await (await import('../../scenarios/support/catalogue.ts')).loadCatalogue());

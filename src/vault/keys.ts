@@ -2,7 +2,7 @@
 
 import { closeSync, fchmodSync, fsyncSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { generateX25519Identity, identityToRecipient } from 'age-encryption';
+import { Encrypter, generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { PlatformError } from '../errors.ts';
 import { fsyncDir } from './atomic.ts';
 import { shown } from './paths.ts';
@@ -135,6 +135,16 @@ export interface Recipients {
   text: string;
 }
 
+/** True when age accepts `recipient` (the bech32 checksum holds: a typo in a pasted key fails here, not at sealing). */
+function decodes(recipient: string): boolean {
+  try {
+    new Encrypter().addRecipient(recipient);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Read the recipients file, or undefined when there is none yet. Throws TWINS_VAULT_RECIPIENTS naming a bad line. */
 export function readRecipientsFile(path: string): Recipients | undefined {
   let text: string;
@@ -152,7 +162,7 @@ export function readRecipientsFile(path: string): Recipients | undefined {
   for (const [i, raw] of text.split(/\r?\n/).entries()) {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) continue;
-    if (!X25519_RECIPIENT.test(line)) {
+    if (!X25519_RECIPIENT.test(line) || !decodes(line)) {
       // A secret key pasted here by mistake must not be echoed into a log.
       const what = line.startsWith('AGE-SECRET-KEY')
         ? 'it is a SECRET identity: remove it, and make a new identity since this one is exposed'

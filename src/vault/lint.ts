@@ -24,10 +24,11 @@ export class ScenarioProblems extends PlatformError {
   readonly problems: LintProblem[];
   constructor(problems: LintProblem[]) {
     const files = new Set(problems.map((p) => p.file)).size;
+    const first = problems[0];
     const message =
       problems.length === 1
-        ? problemLine(problems[0])
-        : `${problems.length} problems in ${files} file${files === 1 ? '' : 's'}, first ${problemLine(problems[0])}`;
+        ? problemLine(first)
+        : `${problems.length} problems in ${files} file${files === 1 ? '' : 's'}, the first at ${first.file}:${first.line}`;
     super('TWINS_SCENARIO_INVALID', `${message}; nothing was added`, 'Fix the lines named; `twins steps` lists the steps there are.');
     this.problems = problems;
   }
@@ -49,7 +50,9 @@ export interface LintContext {
   holdoutNameHashes: Map<string, string>;
 }
 
-const quote = (s: string) => JSON.stringify(s);
+/** A name in double quotes, a step line in backticks: both as written, nothing escaped. */
+const quote = (s: string) => `"${s}"`;
+const code = (s: string) => `\`${s}\``;
 
 /** Every problem in `sources`, in file then line order; an empty list means they may be added. */
 export function lintFeatures(sources: readonly LintSource[], ctx: LintContext): LintProblem[] {
@@ -76,7 +79,7 @@ export function lintFeatures(sources: readonly LintSource[], ctx: LintContext): 
       if (s.name.trim() === '') add(s.line, `a ${s.keyword.toLowerCase()} needs a name (the duplicate check and the reports use it)`);
       if (s.steps.length === 0) {
         const why = s.description
-          ? `; the line${s.description.includes('\n') ? 's' : ''} under it (${quote(s.description.split('\n')[0].trim())}) read as a description, not a step: is a keyword misspelt?`
+          ? `; the line${s.description.includes('\n') ? 's' : ''} under it (${code(s.description.split('\n')[0].trim())}) read as a description, not a step: is a keyword misspelt?`
           : '';
         add(s.line, `${label} has no steps${why}`);
       } else if (s.outline && s.exampleRows === 0) {
@@ -104,12 +107,15 @@ export function lintFeatures(sources: readonly LintSource[], ctx: LintContext): 
       const matches = ctx.catalogue.match(step.text);
       if (matches.length === 1) continue;
       if (matches.length > 1) {
-        add(step.line, `ambiguous step ${quote(written)} matches ${matches.length} steps: ${matches.map((m) => m.expression).join(' | ')}`);
+        add(
+          step.line,
+          `ambiguous step ${code(written)} matches ${matches.length} steps: ${matches.map((m) => code(m.expression)).join(', ')}`,
+        );
         continue;
       }
       const near = ctx.catalogue.suggest(step.text, 3);
-      const hint = near.length > 0 ? `; nearest: ${near.map((n) => quote(n.example)).join(', ')}` : '; the step library is empty';
-      add(step.line, `undefined step ${quote(written)}${hint}`);
+      const hint = near.length > 0 ? `; nearest: ${near.map((n) => code(n.example)).join(', ')}` : '; the step library is empty';
+      add(step.line, `undefined step ${code(written)}${hint}`);
     }
     mine.sort((a, b) => a.line - b.line);
     problems.push(...mine);

@@ -104,8 +104,8 @@ describe('scenarios add: the lint', () => {
     );
     const found = await problems(add([src]));
     expect(found).toHaveLength(1);
-    expect(found[0]).toMatch(/^a\.feature:4: undefined step "When \\"alice\\" says|^a\.feature:4: undefined step "When "alice" says/);
-    expect(found[0]).toContain('nearest: "When \\"alice\\" posts \\"deploy\\" in \\"#ops\\""');
+    expect(found[0]).toMatch(/^a\.feature:4: undefined step `When "alice" says "hi" in "#ops"`; nearest: /);
+    expect(found[0]).toContain('nearest: `When "alice" posts "deploy" in "#ops"`');
   });
 
   it('an empty scenario, a parse error, an outline without examples, a canary tag already there', async () => {
@@ -122,7 +122,7 @@ describe('scenarios add: the lint', () => {
     const none = box.write('none.feature', '# nothing\n');
     const found = await problems(add([empty, broken, outline, stamped, none]));
     expect(found).toEqual([
-      expect.stringMatching(/^empty\.feature:2: scenario "nothing here" has no steps; the line under it \("Giv a Slack/),
+      expect.stringMatching(/^empty\.feature:2: scenario "nothing here" has no steps; the line under it \(`Giv a Slack/),
       expect.stringMatching(/^broken\.feature:5: does not parse: inconsistent cell count/),
       expect.stringMatching(/^outline\.feature:2: scenario outline "o <x>" has no example rows/),
       expect.stringMatching(/^stamped\.feature:2: scenario "s" already carries @canary-0123456789abcdef/),

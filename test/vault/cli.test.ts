@@ -118,9 +118,9 @@ describe('twins vault and twins scenarios', () => {
     expect(two.slice(0, -1)).toEqual([
       expect.stringMatching(/two\.feature:2: scenario "s" has no steps$/),
       expect.stringMatching(/two\.feature:4: duplicate scenario name "s" \(also at .*two\.feature:2\)$/),
-      expect.stringMatching(/two\.feature:5: undefined step "When the moon turns \\"blue\\""/),
+      expect.stringMatching(/two\.feature:5: undefined step `When the moon turns "blue"`; nearest: `/),
     ]);
-    expect(two.at(-1)).toMatch(/^twins: 3 problems in 1 file, first .*nothing was added \(TWINS_SCENARIO_INVALID\)/);
+    expect(two.at(-1)).toMatch(/^twins: 3 problems in 1 file, the first at .*two\.feature:2; nothing was added \(TWINS_SCENARIO_INVALID\)/);
 
     expect(init.code).toBe(0);
     expect(init.out).toContain('Its public recipient: age1');
@@ -135,7 +135,7 @@ describe('twins vault and twins scenarios', () => {
     expect(good.code).toBe(0);
     expect(good.err).toBe('');
     expect(good.out).toContain(`ok  ${box.vaultDir}/sealed/${ids[0]}.feature.age  task OPS-1, 2 scenarios`);
-    expect(good.out).toContain('Vault verified: 1 holdout open with');
+    expect(good.out).toContain('Vault verified: 1 holdout checked; each opens with');
 
     const missing = await inProcess(() => vaultCommand(['verify', ...vault, '--identity', join(box.root, 'nope.txt')]));
     expect(missing.code).toBe(2);

@@ -75,7 +75,8 @@ describe('twins vault init', () => {
     expect(() => statSync(join(box.project, 'id.txt'))).toThrow();
 
     mkdirSync(box.vaultDir, { recursive: true });
-    writeFileSync(join(box.vaultDir, 'recipients.txt'), '# people\nage1notarecipient\n');
+    // A pasted recipient with one character wrong: the shape is right, the bech32 checksum is not.
+    writeFileSync(join(box.vaultDir, 'recipients.txt'), '# people\nage1lqxchttafw4rd49ytw3nlkn5qwf0ntxuzvsc9ue363d8gvtklsysr3q6qq\n');
     const bad = await rejection(initVault({ vaultDir: box.vaultDir, identityPath: box.identity }));
     expect(bad.code).toBe('TWINS_VAULT_RECIPIENTS');
     expect(bad.message).toContain('recipients.txt:2');
