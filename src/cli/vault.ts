@@ -64,8 +64,9 @@ export async function vaultCommand(argv: string[]): Promise<number> {
       out(`Appended it to ${shown(r.recipientsPath)}: the vault now has ${r.recipients} recipients.`);
       if (r.sealedBefore > 0)
         out(
-          `The ${r.sealedBefore} holdout${r.sealedBefore === 1 ? '' : 's'} sealed before now stay readable only by the identities they were sealed to; holdouts added from now on are sealed to all ${r.recipients}.`,
+          `The ${r.sealedBefore} holdout${r.sealedBefore === 1 ? ' sealed before now stays' : 's sealed before now stay'} readable only by the identities they were sealed to, not this one; holdouts added from now on are sealed to all ${r.recipients}. To open the older ones with this identity, someone who can open them runs \`twins vault reseal\`.`,
         );
+      else out(`No holdout is sealed yet: every holdout added from now on is sealed to all ${r.recipients} recipients.`);
     } else out(`Wrote ${shown(r.recipientsPath)} (1 recipient) and the vault index.`);
     out();
     out('Keep the identity secret: outside every repository and every agent sandbox, and backed up (without it nobody');

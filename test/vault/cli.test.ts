@@ -164,6 +164,11 @@ describe('twins vault and twins scenarios', () => {
     expect(again.code).toBe(1);
     expect(lines(again.err)).toEqual([expect.stringContaining('(TWINS_VAULT_IDENTITY_EXISTS)')]);
 
-    for (const r of [good, missing, list, text, noTask, again]) expect(r.out + r.err).not.toContain(secret);
+    const carol = await inProcess(() => vaultCommand(['init', ...vault, '--identity', join(box.root, 'carol.txt')]));
+    expect(carol.code).toBe(0);
+    expect(carol.out).toContain('the vault now has 2 recipients');
+    expect(carol.out).toContain('The 1 holdout sealed before now stays readable only by the identities they were sealed to, not this one');
+
+    for (const r of [good, missing, list, text, noTask, again, carol]) expect(r.out + r.err).not.toContain(secret);
   });
 });
