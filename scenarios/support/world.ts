@@ -347,7 +347,7 @@ export class TwinsWorld extends World<TwinsWorldParameters> {
     if (opts.extra) parts.push(await opts.extra());
     if (opts.channel) parts.push(await this.describeChannel(opts.channel));
     parts.push(await this.describeAppCalls());
-    return parts.join('\n');
+    return parts.filter(Boolean).join('\n');
   }
 
   /** The last `n` top-level messages of a channel with their thread replies, for humans. */
@@ -365,7 +365,9 @@ export class TwinsWorld extends World<TwinsWorldParameters> {
       ]
         .filter(Boolean)
         .join(' ');
-      return `${indent}${tsTime(m.ts)} ${who(m)}: ${clip(visibleText(m))}${marks ? ` ${marks}` : ''}`;
+      // Mentions read as names: a person reading the failure knows bob, not U0123.
+      const text = visibleText(m).replace(/<@([UW][A-Z0-9]+)>/g, (_, id: string) => `@${state.users[id]?.name ?? id}`);
+      return `${indent}${tsTime(m.ts)} ${who(m)}: ${clip(text)}${marks ? ` ${marks}` : ''}`;
     };
     const recent = messages.slice(-n);
     if (recent.length === 0) return `${channel.name} has no messages.`;
