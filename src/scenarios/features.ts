@@ -105,12 +105,13 @@ export function checkSteps(sources: { uri: string; text: string }[], catalogue: 
 export function formatStepProblems(problems: StepProblem[], cwd: string): string {
   return problems
     .map((p) => {
-      const where = `${p.uri.startsWith('/') ? relative(cwd, p.uri) : p.uri}:${p.line}`;
+      const rel = relative(cwd, p.uri);
+      const where = `${rel.startsWith('..') ? p.uri : rel}:${p.line}`;
       if (p.kind === 'parse') return `${where}: does not parse: ${p.message}`;
       if (p.kind === 'ambiguous') {
-        return `${where}: ambiguous step "${p.text}" matches ${p.candidates.length} definitions:\n${p.candidates.map((c) => `    ${c}`).join('\n')}`;
+        return `${where}: ambiguous step: ${p.text}\n  it matches ${p.candidates.length} definitions:\n${p.candidates.map((c) => `    ${c}`).join('\n')}`;
       }
-      return `${where}: undefined step "${p.text}"; the nearest defined steps are:\n${p.candidates.map((c) => `    ${c}`).join('\n')}`;
+      return `${where}: undefined step: ${p.text}\n  the nearest defined steps:\n${p.candidates.map((c) => `    ${c}`).join('\n')}`;
     })
     .join('\n');
 }
