@@ -118,10 +118,14 @@ function publicNames(taskDir: string, except: Set<string>, cwd: string): Map<str
   return names;
 }
 
-/** Stamp every scenario of every source with a fresh canary not in `used` (64 random bits make a repeat moot; checking is cheap). */
-function stampAll(sources: readonly Source[], used: Set<string>): { stamped: string; canaries: string[] }[] {
+/**
+ * Stamp each scenario that has no canary yet with a fresh one not in `used` (64 random bits make a
+ * repeat moot; checking is cheap). Only in-place public files keep canaries, the lint refuses others.
+ */
+function stampAll(sources: readonly Source[], used: Set<string>): { stamped: string; stampedCount: number }[] {
   return sources.map((s) => {
-    const canaries = s.parsed.scenarios.map(() => {
+    const bare = s.parsed.scenarios.filter((sc) => !(s.inPlace && sc.canary));
+    const canaries = bare.map(() => {
       let c = newCanary();
       while (used.has(c)) c = newCanary();
       used.add(c);
@@ -130,10 +134,10 @@ function stampAll(sources: readonly Source[], used: Set<string>): { stamped: str
     return {
       stamped: stampCanaries(
         s.text,
-        s.parsed.scenarios.map((sc) => sc.line),
+        bare.map((sc) => sc.line),
         canaries,
       ),
-      canaries,
+      stampedCount: canaries.length,
     };
   });
 }
@@ -174,6 +178,8 @@ export async function addScenarios(opts: AddOptions): Promise<AddResult> {
 
   if (!opts.holdout) {
     const destinations = sources.map((s) => join(taskDir, basename(s.path)));
+    // A feature already in the task's folder, named again after an edit, is stamped where it lies.
+    for (const [i, s] of sources.entries()) s.inPlace = resolve(s.path) === destinations[i];
     const clash = destinations.find((d, i) => destinations.indexOf(d) !== i);
     if (clash)
       throw new PlatformError(
@@ -191,28 +197,27 @@ export async function addScenarios(opts: AddOptions): Promise<AddResult> {
     // Decide everything before writing anything, so a refusal leaves the folder as it was.
     const plan = sources.map((s, i) => {
       const dest = destinations[i];
-      const sameFile = resolve(s.path) === dest;
+      const sameFile = Boolean(s.inPlace);
       const existing = !sameFile && existsSync(dest) ? readFileSync(dest, 'utf8') : undefined;
       if (existing !== undefined && unstampCanaries(existing) !== s.text)
         throw new PlatformError(
           'TWINS_SCENARIO_EXISTS',
           `${shown(dest, cwd)} already exists with different scenarios; ${s.file} was not added`,
-          'Rename your file, or edit the existing one in place and add it again.',
+          'Rename your file, or edit the existing one in place and name that file to stamp any new scenarios.',
         );
       return { source: s, dest, unchanged: existing !== undefined, sameFile };
     });
     const used = existingCanaries(taskDir, cwd);
-    const stamped = stampAll(
-      plan.filter((p) => !p.unchanged).map((p) => p.source),
-      used,
-    );
+    const stamped = plan.map((p) => (p.unchanged ? undefined : stampAll([p.source], used)[0]));
+    // An in-place file whose scenarios all have canaries already needs no write.
+    for (const [i, p] of plan.entries()) if (p.sameFile && stamped[i]?.stampedCount === 0) p.unchanged = true;
     const written: string[] = [];
     try {
       mkdirSync(taskDir, { recursive: true });
-      let k = 0;
-      for (const p of plan) {
-        if (p.unchanged) continue;
-        writeFileAtomic(p.dest, stamped[k++].stamped);
+      for (const [i, p] of plan.entries()) {
+        const st = stamped[i];
+        if (p.unchanged || !st) continue;
+        writeFileAtomic(p.dest, st.stamped);
         if (!p.sameFile) written.push(p.dest);
       }
     } catch (err) {

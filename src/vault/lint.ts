@@ -38,6 +38,12 @@ export class ScenarioProblems extends PlatformError {
 export interface LintSource {
   file: string;
   parsed: ParsedFeature;
+  /**
+   * The file is already a public feature of the task, added again after an edit: scenarios that
+   * carry one well-formed canary keep it (only new ones get stamped), but one canary may not tag
+   * two scenarios.
+   */
+  inPlace?: boolean;
 }
 
 /** What the new scenarios must not collide with. */
@@ -58,7 +64,9 @@ const code = (s: string) => `\`${s}\``;
 export function lintFeatures(sources: readonly LintSource[], ctx: LintContext): LintProblem[] {
   const problems: LintProblem[] = [];
   const batchNames = new Map<string, { file: string; line: number }>();
-  for (const { file, parsed } of sources) {
+  for (const source of sources) {
+    const { file, parsed } = source;
+    const canaries = new Map<string, number>();
     const mine: LintProblem[] = [];
     const add = (line: number, message: string, column?: number) => mine.push({ file, line, column, message });
     if (parsed.errors.length > 0) {
@@ -85,8 +93,15 @@ export function lintFeatures(sources: readonly LintSource[], ctx: LintContext): 
       } else if (s.outline && s.exampleRows === 0) {
         add(s.line, `${label} has no example rows, so it never runs`);
       }
-      for (const t of s.canaryTags)
-        add(t.line, `${label} already carries ${t.name}: canary tags are stamped by \`twins scenarios add\`; remove the tag`);
+      const kept = source.inPlace && s.canary !== undefined;
+      if (kept && s.canary) {
+        const first = canaries.get(s.canary);
+        if (first !== undefined)
+          add(s.canaryTags[0].line, `${label} carries ${s.canary}, as the scenario at line ${first} does: delete this copy's tag line`);
+        else canaries.set(s.canary, s.line);
+      } else
+        for (const t of s.canaryTags)
+          add(t.line, `${label} already carries ${t.name}: canary tags are stamped by \`twins scenarios add\`; remove the tag`);
       if (s.name.trim() === '') continue;
       const key = normaliseName(s.name);
       const earlier = batchNames.get(key);

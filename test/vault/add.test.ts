@@ -94,6 +94,27 @@ describe('scenarios add (public)', () => {
     expect(err.message).toContain('scenarios/features/OPS-1/alerts.feature');
     expect(readFileSync(dest, 'utf8')).toBe(first);
   });
+  it('a public feature edited in place and named again: new scenarios get canaries, existing ones keep theirs', async () => {
+    await add([box.write('alerts.feature', featureText(['First']))]);
+    const dest = join(box.featuresDir, 'OPS-1', 'alerts.feature');
+    const [first] = parseFeature(readFileSync(dest, 'utf8')).scenarios;
+    writeFileSync(dest, `${readFileSync(dest, 'utf8')}\n${featureText(['Second']).split('\n\n')[1]}`);
+    const r = await add([dest]);
+    expect(r.added[0]).toMatchObject({ scenarios: 2, unchanged: undefined });
+    const [a, b] = parseFeature(readFileSync(dest, 'utf8')).scenarios;
+    expect([a.name, a.canary, b.name]).toEqual(['First', first.canary, 'Second']);
+    expect(b.canary).toMatch(/^@canary-[0-9a-f]{16}$/);
+    expect(b.canary).not.toBe(a.canary);
+    expect((await add([dest])).added[0].unchanged).toBe(true);
+
+    // A scenario copied with its tag line would share a canary: refused.
+    const text = readFileSync(dest, 'utf8');
+    writeFileSync(dest, text.replace('Scenario: Second', 'Scenario: Third').replace(b.canary ?? '', a.canary ?? ''));
+    const found = await problems(add([dest]));
+    expect(found).toEqual([
+      expect.stringMatching(/^alerts\.feature:\d+: scenario "Third" carries @canary-[0-9a-f]{16}, as the scenario at line \d+ does/),
+    ]);
+  });
 });
 
 describe('scenarios add: the lint', () => {
