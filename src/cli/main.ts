@@ -16,10 +16,11 @@ Usage:
   twins run [paths…] [--app-url URL | --app "CMD"] [--twins-env FILE] [--tags EXPR] [--parallel N]
             [--junit FILE] [--messages FILE] [--holdouts --task ID [--identity FILE]]
   twins steps [--json]
-  twins scenarios add FILE… --task ID [--holdout]
-  twins scenarios list [--task ID] [--identity FILE]
-  twins vault init [--identity FILE]
-  twins vault verify [--identity FILE]
+  twins scenarios add FILE|DIR… --task ID [--holdout] [--remove-source] [--vault DIR] [--features DIR] [--json]
+  twins scenarios list [--task ID] [--identity FILE] [--vault DIR] [--features DIR] [--json]
+  twins vault init [--identity FILE] [--vault DIR]
+  twins vault verify [--identity FILE] [--vault DIR] [--hashes-only] [--json]
+  twins vault reseal [--identity FILE] [--vault DIR]
   twins --help | --version
 
 twins up     start the twins, wait until healthy, print their URLs and credentials, run until Ctrl-C
@@ -36,7 +37,8 @@ own command line (nodejs/node#54232) unless it comes after \`--\`.
 twins run        run Gherkin scenarios against the twins and an app; \`twins run --help\` for the flags
 twins steps      print the step catalogue, each step with an example
 twins scenarios  add scenarios to a task (public, or sealed into the vault with --holdout); list them
-twins vault      create the vault identity (init); check every sealed holdout (verify)
+twins vault      create the vault identity (init); check every sealed holdout (verify); seal again to new recipients (reseal)
+Each command takes --help.
 
 Docs: README.md, docs/control-plane.md, docs/scenarios.md, docs/security.md`;
 
