@@ -22,7 +22,7 @@ step({
   topic,
   expression: "the app's events URL is {string}",
   example: 'Given the app\'s events URL is "/api/slack/events"',
-  doc: "Slack sends events and interactivity to this path on the app (or full URL) instead of the run's default; the app must pass the url_verification challenge there.",
+  doc: "Slack sends events, interactivity and slash commands registered from now on to this path on the app (or full URL) instead of the run's default; the app must pass the url_verification challenge there.",
   async run(this: TwinsWorld, pathOrUrl: string) {
     await this.pointAppAt(pathOrUrl);
   },

@@ -288,8 +288,10 @@ step({
     const ch = await this.resolveChannel(channel);
     const app = await this.slack.app();
     if (!app.slash_commands[command]) {
-      if (!this.appUrl) throw new Error(`the app has no slash command ${command} and this run has no app under test to register it to`);
-      await this.slack.configureApp({ slash_commands: { [command]: this.appUrlFor(this.eventsPath) } });
+      // Where the app takes its events (a scenario may have moved it): Bolt takes commands there too.
+      const url = app.request_url ?? (this.appUrl ? this.appUrlFor(this.eventsPath) : undefined);
+      if (!url) throw new Error(`the app has no slash command ${command} and this run has no app under test to register it to`);
+      await this.slack.configureApp({ slash_commands: { [command]: url } });
     }
     await this.slack.slashCommand({ user, channel: ch.id, command, text });
   },
