@@ -257,6 +257,7 @@ export class Kernel<S = unknown, P = unknown> {
         response = await this.invoke(op, normalised, input, auth.tenant, auth.principal);
       }
     } catch (err) {
+      if (!tenant && err instanceof TwinError && err.tenant) tenant = err.tenant as Tenant<S>;
       response = this.toResponse(err, normalised, op);
     }
     if (this.options.recordResponseViolations && op) this.checkResponse(op, response);

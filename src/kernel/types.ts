@@ -214,9 +214,20 @@ export interface TwinDefinition<S, P> {
 /** An error an operation throws to answer with a vendor-shaped response. */
 export class TwinError extends Error {
   readonly response: TwinResponse;
+  /**
+   * The tenant the request reached, when authentication failed after finding it (a revoked
+   * token, a missing scope): the journal then files the refusal under that tenant.
+   */
+  tenant?: Tenant<unknown>;
   constructor(response: TwinResponse, message?: string) {
     super(message ?? `twin error ${response.status}`);
     this.response = response;
+  }
+
+  /** Name the tenant this refusal belongs to. */
+  inTenant(tenant: Tenant<unknown>): this {
+    this.tenant = tenant;
+    return this;
   }
 }
 

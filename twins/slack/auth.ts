@@ -301,14 +301,16 @@ export function authenticateSlack(ctx: AuthContext<SlackState>): AuthResult<Slac
   const tenant = ctx.tenantFor(token);
   const record = tenant?.state.tokens[token];
   if (!tenant || !record) throw invalidAuth();
-  if (record.revoked) throw tokenRevoked();
+  // From here the token names a workspace: its refusals are journaled under that tenant.
+  const t = tenant as Tenant<unknown>;
+  if (record.revoked) throw tokenRevoked().inTenant(t);
   const user = tenant.state.users[record.user_id];
-  if (!user || user.deleted) throw accountInactive();
+  if (!user || user.deleted) throw accountInactive().inTenant(t);
   const scopes = operationScopes(op);
   if (scopes) {
     const accepted = scopes[record.type];
-    if (!accepted) throw notAllowedTokenType();
-    if (accepted.length > 0 && !accepted.some((s) => record.scopes.includes(s))) throw missingScope(accepted, record.scopes);
+    if (!accepted) throw notAllowedTokenType().inTenant(t);
+    if (accepted.length > 0 && !accepted.some((s) => record.scopes.includes(s))) throw missingScope(accepted, record.scopes).inTenant(t);
   }
   const app = tenant.state.app;
   return {
