@@ -1,7 +1,7 @@
 // A small typed client for a twin's control plane (/_twin/...): the generic routes every twin serves and the Slack twin's own.
 
 import type { ClockState } from '../../src/kernel/clock.ts';
-import type { Fault } from '../../src/kernel/faults.ts';
+import type { Fault, FaultSpec } from '../../src/kernel/faults.ts';
 import type { JournalEntry, JournalQuery } from '../../src/kernel/journal.ts';
 import type { AttemptRecord, OutboundDelivery } from '../../src/kernel/outbox.ts';
 
@@ -29,17 +29,8 @@ export interface TenantInfo {
   env: Record<string, string>;
 }
 
-/** What `POST /_twin/faults` takes: an operation and at least one effect. */
-export interface FaultRequest {
-  operation: string;
-  status?: number;
-  error?: string;
-  latencyMs?: number;
-  drop?: boolean;
-  rateLimit?: { retryAfter: number };
-  count?: number;
-  probability?: number;
-}
+/** What `POST /_twin/faults` takes: an operation and at least one effect (the tenant is the World's own). */
+export type FaultRequest = Omit<FaultSpec, 'tenant'>;
 
 export interface ClockRequest {
   mode?: 'real' | 'virtual';

@@ -1,5 +1,7 @@
 // The step language's parameter types: channels, users, durations and regular expressions, as data that both cucumber and the linter register.
 
+import { parseDuration } from '../../src/kernel/duration.ts';
+
 /** A parameter type, described once: cucumber registers it for runs, the catalogue for `twins steps` and the linter. */
 export interface ParameterSpec<T = unknown> {
   name: string;
@@ -30,33 +32,12 @@ export const user: ParameterSpec<string> = {
   doc: 'a person in the workspace by user name, display name, email or id, in double quotes',
 };
 
-const UNIT_MS: Record<string, number> = {
-  ms: 1,
-  millisecond: 1,
-  milliseconds: 1,
-  s: 1000,
-  second: 1000,
-  seconds: 1000,
-  m: 60_000,
-  minute: 60_000,
-  minutes: 60_000,
-  h: 3_600_000,
-  hour: 3_600_000,
-  hours: 3_600_000,
-  d: 86_400_000,
-  day: 86_400_000,
-  days: 86_400_000,
-};
 
 /** A span of time, `5 seconds`, `250 ms`, `2 hours`, `1 day`: becomes milliseconds. */
 export const duration: ParameterSpec<number> = {
   name: 'duration',
   regexps: [/(\d+(?:\.\d+)?\s*(?:milliseconds?|ms|seconds?|s|minutes?|m|hours?|h|days?|d))/],
-  transformer: (text) => {
-    const m = /^(\d+(?:\.\d+)?)\s*([a-z]+)$/.exec(text.trim());
-    if (!m || UNIT_MS[m[2]] === undefined) throw new Error(`"${text}" is not a duration; write e.g. "5 seconds" or "250 ms"`);
-    return Math.round(Number(m[1]) * UNIT_MS[m[2]]);
-  },
+  transformer: (text) => Math.round(parseDuration(text)),
   example: '5 seconds',
   doc: 'a number and a unit (ms, seconds, minutes, hours, days), as milliseconds',
 };

@@ -2,6 +2,8 @@
 
 const UNITS: Record<string, number> = {
   ms: 1,
+  millisecond: 1,
+  milliseconds: 1,
   s: 1000,
   sec: 1000,
   second: 1000,
