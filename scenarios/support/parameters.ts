@@ -32,7 +32,6 @@ export const user: ParameterSpec<string> = {
   doc: 'a person in the workspace by user name, display name, email or id, in double quotes',
 };
 
-
 /** A span of time, `5 seconds`, `250 ms`, `2 hours`, `1 day`: becomes milliseconds. */
 export const duration: ParameterSpec<number> = {
   name: 'duration',
