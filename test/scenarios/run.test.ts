@@ -109,6 +109,29 @@ describe('twins run with an app it starts (--app)', () => {
     expect(r.out()).toMatch(/waited 1 s for .* in vain/);
   }, 60_000);
 
+  it('--tags picks scenarios by tag; without an app each scenario gets a workspace of its own', async () => {
+    const file = join(work, 'tagged.feature');
+    writeFileSync(
+      file,
+      [
+        'Feature: tags',
+        '  @smoke',
+        '  Scenario: quiet channel',
+        '    Given a Slack channel "#quiet"',
+        '    Then for 1 second "#quiet" has no message matching /anything/',
+        '  Scenario: never satisfied',
+        '    Then within 1 second "#ops" has a message matching /never posted/',
+        '',
+      ].join('\n'),
+    );
+    const smoke = twins(['run', file, '--tags', '@smoke'], { cwd: ROOT });
+    expect(await smoke.exited, smoke.out() + smoke.err()).toBe(0);
+    expect(smoke.out()).toContain('1 scenario (1 passed)');
+    const all = twins(['run', file, '--tags', 'not @smoke'], { cwd: ROOT });
+    expect(await all.exited).toBe(1);
+    expect(all.out()).toContain('1 scenario (1 failed)');
+  }, 60_000);
+
   it('an undefined step fails the run before anything starts, naming the line and the nearest steps', async () => {
     const file = join(work, 'typo.feature');
     writeFileSync(file, 'Feature: typo\n  Scenario: a typo\n    When "alice" post "hello" in "#ops"\n');
