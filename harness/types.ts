@@ -1,0 +1,243 @@
+// The harness's shared shapes: tasks, sandboxes, agents, trial results and run summaries. Every harness module codes against these.
+
+import type { ScenarioTwin } from '../scenarios/support/config.ts';
+
+/** Version of the JSON written for trials and runs; bump on any incompatible change and say so in docs/harness.md. */
+export const RESULT_SCHEMA_VERSION = 1;
+
+// ---------------------------------------------------------------------------------------------
+// Tasks (harness/tasks/ID/task.yaml + brief.md + features/ + reference/)
+
+export interface TaskLimits {
+  /** Wall time the agent gets to build the app. */
+  agentSeconds: number;
+  /** Wall time for the app's install command. */
+  installSeconds: number;
+  /** Wall time for the app to answer its readiness path after start. */
+  appStartSeconds: number;
+  /** Transcript bytes kept (stdout+stderr); the rest is cut and the cut is flagged. */
+  outputBytes: number;
+  /** Processes the agent (or the app) may have alive at once inside the sandbox. */
+  processes: number;
+}
+
+export interface TaskApp {
+  /** Shell command that installs the app's dependencies, run in the workspace when it has a package.json (default `npm install --no-audit --no-fund`). */
+  install: string;
+  /** Shell command that starts the app (default `npm start`); it must listen on $PORT. */
+  start: string;
+  /** Path polled until the app answers (any HTTP status), default `/`. */
+  readyPath: string;
+  /** Where each twin sends the app events: for Slack the events, commands and interactivity path (default `/slack/events`). */
+  events: Partial<Record<ScenarioTwin, string>>;
+}
+
+export interface TaskSpec {
+  id: string;
+  title: string;
+  twins: ScenarioTwin[];
+  app: TaskApp;
+  limits: TaskLimits;
+  /** Absolute path of the task folder. */
+  dir: string;
+  /** brief.md's text: what to build, given to the agent. */
+  brief: string;
+  /** Absolute paths of the public .feature files, given to the agent. */
+  publicFeatures: string[];
+  /** Absolute path of the reference solution (never given to the agent). */
+  referenceDir: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sandboxes (harness/sandbox)
+
+export type IsolationKind = 'bubblewrap' | 'none';
+
+export interface SandboxRequest {
+  /** A shell command (`sh -c`). */
+  command: string;
+  /** The only writable folder; the command's cwd. Inside bubblewrap it appears at the same absolute path. */
+  workspace: string;
+  /** The whole environment the command gets (nothing else is inherited); PATH and HOME are added if absent. */
+  env: Record<string, string>;
+  /** Extra folders visible read-only at the same path (e.g. the public features), never the repo, the vault or the identity. */
+  readOnly?: string[];
+  wallMs: number;
+  outputBytes: number;
+  processes: number;
+  /** Each line of output as it comes (progress displays, logs). */
+  onOutput?: (line: string) => void;
+}
+
+export interface SandboxResult {
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  /** Output went over outputBytes and was cut. */
+  outputTruncated: boolean;
+  /** The process limit was hit and the sandbox was killed. */
+  processLimitHit: boolean;
+  wallMs: number;
+  /** stdout and stderr interleaved, at most outputBytes. */
+  output: string;
+  isolation: IsolationKind;
+}
+
+/** A long-running sandboxed process (the app under test). */
+export interface SandboxProcess {
+  pid: number | undefined;
+  isolation: IsolationKind;
+  /** Output so far (bounded). */
+  output(): string;
+  /** Resolves when it exits. */
+  exited: Promise<SandboxResult>;
+  stop(): Promise<SandboxResult>;
+}
+
+export interface Sandbox {
+  kind: IsolationKind;
+  /** One line for reports and progress: what this sandbox isolates, or loudly that it isolates nothing. */
+  describe(): string;
+  run(req: SandboxRequest): Promise<SandboxResult>;
+  start(req: SandboxRequest): SandboxProcess;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Agents (harness/agents)
+
+export interface AgentContext {
+  task: TaskSpec;
+  /** The trial's workspace (empty at the start); the agent writes the app here. */
+  workspace: string;
+  /**
+   * The agent's whole environment: the twins' variables for its own tenant (SLACK_API_URL, …),
+   * TWINS_TASK_BRIEF (a file in the workspace's .twins/ folder), TWINS_PUBLIC_FEATURES (a folder
+   * holding copies of the public features), TWINS_WORKSPACE, PATH, HOME.
+   */
+  env: Record<string, string>;
+  sandbox: Sandbox;
+  limits: TaskLimits;
+  trialId: string;
+  log: (line: string) => void;
+}
+
+export interface AgentOutcome {
+  exitCode: number | null;
+  timedOut: boolean;
+  wallMs: number;
+  /** What the agent printed, bounded: the transcript. */
+  transcript: string;
+  transcriptTruncated: boolean;
+  isolation: IsolationKind;
+  /** Reported by the agent (a `.twins/usage.json` file in the workspace: {"tokens":{"input":N,"output":N},"costUsd":N}). */
+  tokens?: { input?: number; output?: number; total?: number };
+  costUsd?: number;
+}
+
+export interface Agent {
+  /** As given on the command line: `reference`, `noop`, `cheater`, `command:…`, `preset:claude-code`, `module:./x.ts`. */
+  spec: string;
+  /** Short name for reports and leaderboards. */
+  name: string;
+  generate(ctx: AgentContext): Promise<AgentOutcome>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Trials and runs (harness/trial, harness/score)
+
+export type ScenarioStatus = 'passed' | 'failed' | 'undefined' | 'ambiguous' | 'pending' | 'skipped' | 'unknown';
+
+export interface ScenarioResult {
+  /** The scenario's canary tag (its stable id across trials). */
+  id: string;
+  name: string;
+  status: ScenarioStatus;
+  durationMs: number;
+  /** The first failing step's text and error message. */
+  error?: string;
+}
+
+export interface ContaminationHit {
+  kind: 'canary' | 'step';
+  /** The canary id, or the verbatim step line. */
+  needle: string;
+  where: 'workspace' | 'transcript' | 'requests';
+  /** A workspace file, or the operation of the request. */
+  location?: string;
+}
+
+export type FailureKind = 'agent' | 'infrastructure';
+
+export interface TrialResult {
+  schemaVersion: number;
+  runId: string;
+  task: string;
+  agent: string;
+  /** 0-based trial number within the run. */
+  trial: number;
+  status: 'passed' | 'failed' | 'error';
+  /** Why the trial did not grade cleanly, and whose fault it was. */
+  failure?: { kind: FailureKind; stage: 'agent' | 'install' | 'start' | 'grade' | 'setup'; reason: string };
+  scenarios: ScenarioResult[];
+  agentRun: {
+    exitCode: number | null;
+    timedOut: boolean;
+    wallMs: number;
+    tokens?: AgentOutcome['tokens'];
+    costUsd?: number;
+  };
+  app: { installed: boolean; started: boolean; readyMs?: number; output: string };
+  contamination: { flagged: boolean; hits: ContaminationHit[] };
+  isolation: IsolationKind;
+  /** The agent's transcript (bounded). */
+  transcript: string;
+  /** The calls the app made to the twins during grading, from the twins' journals. */
+  journal: { twin: ScenarioTwin; operation?: string; status: number; error?: string; time: string; args?: unknown }[];
+  timings: { setupMs: number; agentMs: number; installMs: number; startMs: number; gradeMs: number; teardownMs: number; overheadMs: number };
+  startedAt: string;
+  finishedAt: string;
+}
+
+export interface ScenarioScore {
+  id: string;
+  name: string;
+  trials: number;
+  passed: number;
+  /** Estimated chance that at least one of k trials passes, for k = 1…trials (Chen et al. 2021 unbiased estimator). */
+  passAtK: Record<string, number>;
+  /** Estimated chance that all of k trials pass. */
+  passHatK: Record<string, number>;
+}
+
+export interface RunScores {
+  /** Share of scenario-trials that passed. */
+  satisfaction: number;
+  /** 95 % Wilson score interval of satisfaction. */
+  interval: [number, number];
+  scenarioTrials: number;
+  passedScenarioTrials: number;
+  /** Means over scenarios, per k. */
+  passAtK: Record<string, number>;
+  passHatK: Record<string, number>;
+  scenarios: ScenarioScore[];
+  trials: { total: number; graded: number; agentFailures: number; infrastructureFailures: number; contaminated: number };
+  agentWallMs: { median: number; max: number };
+  costUsd?: number;
+  tokens?: number;
+}
+
+export interface RunSummary {
+  schemaVersion: number;
+  runId: string;
+  task: string;
+  agent: string;
+  /** Trials the whole run asked for (before sharding). */
+  trialsRequested: number;
+  /** The shards whose trials this summary holds, e.g. ["1/2", "2/2"] after a merge. */
+  shards: string[];
+  isolation: IsolationKind;
+  trials: TrialResult[];
+  scores: RunScores;
+  startedAt: string;
+  finishedAt: string;
+}
