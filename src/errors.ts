@@ -32,6 +32,17 @@ export const ERRORS = {
     exit: 1,
     summary: 'The vault could not be changed: a write failed, or another `twins` command holds its lock. Nothing was changed.',
   },
+  TWINS_RESULTS_NOT_FOUND: { exit: 2, summary: 'A results folder holds no trials/*.json and no run.json.' },
+  TWINS_RESULTS_INVALID: {
+    exit: 1,
+    summary: 'A results file is not valid JSON, does not match its schema, was written by a newer twins, or disagrees with its folder.',
+  },
+  TWINS_RESULTS_MISMATCH: {
+    exit: 1,
+    summary:
+      'Results that cannot be combined: different runs (run id, task, agent, trials requested), or one trial recorded twice with different contents.',
+  },
+  TWINS_RESULTS_WRITE: { exit: 1, summary: 'A results file or report could not be written.' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;
