@@ -1,10 +1,11 @@
 // `twins run`: twins (started here or already running), the app under test, and cucumber over the features, public or opened from the vault.
 
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { loadConfiguration, runCucumber } from '@cucumber/cucumber/api';
+import type { ScenarioResult } from '../../harness/types.ts';
 import { loadCatalogue } from '../../scenarios/support/catalogue.ts';
 import {
   DEFAULT_EVENTS_PATH,
@@ -16,11 +17,12 @@ import {
 import type { RunningTwin } from '../adapters/fastify.ts';
 import { startTwins } from '../cli/up.ts';
 import { PlatformError } from '../errors.ts';
-import { openHoldouts } from '../vault/index.ts';
+import { type OpenedHoldout, openHoldouts } from '../vault/index.ts';
 import { type AppProcess, killNow, startApp } from './app.ts';
 import { registerCleanup } from './cleanup.ts';
 import { checkSteps, expandFeaturePaths, formatStepProblems, readSources } from './features.ts';
 import { createPrivateDir, type PrivateDir } from './private-dir.ts';
+import { scenarioResults } from './results.ts';
 import { readTwinsEnv } from './twins-env.ts';
 
 export interface RunOptions {
@@ -39,6 +41,12 @@ export interface RunOptions {
   messages?: string;
   /** Also run the sealed holdouts of `task`, opened with the identity. */
   holdouts?: { task?: string; vaultDir: string; identityPath?: string };
+  /** Holdouts the caller (the grader) has already opened, held in memory; run with the rest. */
+  opened?: OpenedHoldout[];
+  /** Twins that are already running (the grader's): no start, no --twins-env. */
+  twins?: Partial<Record<ScenarioTwin, TwinEndpoint>>;
+  /** App slots the caller set up (the grader's app in its sandbox, on its tenant): no app start. */
+  slots?: Slot[];
   eventsPath: string;
   readyPath: string;
   appTimeoutMs: number;
@@ -55,6 +63,8 @@ export interface RunResult {
   success: boolean;
   features: number;
   holdouts: number;
+  /** Every scenario's outcome, from cucumber's messages (read in memory, never kept on disk). */
+  scenarios: ScenarioResult[];
 }
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -110,7 +120,10 @@ export async function runScenarios(opts: RunOptions): Promise<RunResult> {
   }
 
   const catalogue = await loadCatalogue();
-  const publicFiles = expandFeaturePaths(opts.paths.length > 0 ? opts.paths : opts.holdouts ? [] : defaultPaths(opts.cwd), opts.cwd);
+  const publicFiles = expandFeaturePaths(
+    opts.paths.length > 0 ? opts.paths : opts.holdouts || opts.opened ? [] : defaultPaths(opts.cwd),
+    opts.cwd,
+  );
 
   const cleanups: (() => Promise<void> | void)[] = [];
   let privateDir: PrivateDir | undefined;
@@ -118,23 +131,25 @@ export async function runScenarios(opts: RunOptions): Promise<RunResult> {
     // Holdouts: opened in memory, then written only to a private folder cucumber can read.
     const holdoutFiles: string[] = [];
     let holdoutSources: { uri: string; text: string }[] = [];
+    // The private folder also takes cucumber's messages, which quote every scenario run.
+    privateDir = createPrivateDir();
+    const dir = privateDir;
+    const opened: OpenedHoldout[] = [...(opts.opened ?? [])];
     if (opts.holdouts) {
-      const opened = await openHoldouts({
+      const fromVault = await openHoldouts({
         vaultDir: opts.holdouts.vaultDir,
         identityPath: opts.holdouts.identityPath,
         task: opts.holdouts.task,
       });
-      if (opened.length > 0) {
-        privateDir = createPrivateDir();
-        const dir = privateDir;
-        cleanups.push(() => dir.remove());
-        for (const h of opened) {
-          const file = dir.write(`${h.id}.feature`, h.text);
-          holdoutFiles.push(file);
-          holdoutSources.push({ uri: file, text: h.text });
-        }
-      }
-      opts.log(`twins run: ${opened.length} sealed holdout feature(s)${opts.holdouts.task ? ` of task ${opts.holdouts.task}` : ''} opened`);
+      opened.push(...fromVault);
+      opts.log(
+        `twins run: ${fromVault.length} sealed holdout feature(s)${opts.holdouts.task ? ` of task ${opts.holdouts.task}` : ''} opened`,
+      );
+    }
+    for (const h of opened) {
+      const file = dir.write(`${h.id}.feature`, h.text);
+      holdoutFiles.push(file);
+      holdoutSources.push({ uri: file, text: h.text });
     }
     const files = [...publicFiles, ...holdoutFiles];
     if (files.length === 0) {
@@ -161,7 +176,9 @@ export async function runScenarios(opts: RunOptions): Promise<RunResult> {
     // The twins.
     const twins: Partial<Record<ScenarioTwin, TwinEndpoint>> = {};
     let envVars: Record<string, string> = {};
-    if (opts.twinsEnv) {
+    if (opts.twins) {
+      Object.assign(twins, opts.twins);
+    } else if (opts.twinsEnv) {
       const found = await readTwinsEnv(opts.twinsEnv);
       Object.assign(twins, found.twins);
       envVars = found.vars;
@@ -184,7 +201,9 @@ export async function runScenarios(opts: RunOptions): Promise<RunResult> {
 
     // The app: bound slots, one per worker.
     let slots: Slot[] | undefined;
-    if (opts.appUrl) {
+    if (opts.slots) {
+      slots = opts.slots;
+    } else if (opts.appUrl) {
       const tenants: Slot['tenants'] = {};
       // The control plane takes a credential as the tenant's name: the token the app was started with.
       if (twins.slack && envVars.SLACK_BOT_TOKEN) tenants.slack = envVars.SLACK_BOT_TOKEN;
@@ -224,7 +243,8 @@ export async function runScenarios(opts: RunOptions): Promise<RunResult> {
     }
 
     const worldParameters: TwinsWorldParameters = { twins, slots, eventsPath: opts.eventsPath, waitMs: opts.waitMs };
-    const format = ['progress'];
+    const resultsFile = `${dir.path}/results.ndjson`;
+    const format = ['progress', `message:${resultsFile}`];
     for (const [kind, path] of [
       ['junit', opts.junit],
       ['message', opts.messages],
@@ -260,7 +280,14 @@ export async function runScenarios(opts: RunOptions): Promise<RunResult> {
     );
     opts.log(`twins run: ${files.length} feature file(s)${opts.parallel > 1 ? `, ${opts.parallel} workers` : ''}`);
     const { success } = await runCucumber(runConfiguration, environment);
-    return { success, features: files.length, holdouts: holdoutFiles.length };
+    let scenarios: ScenarioResult[] = [];
+    try {
+      const lines = readFileSync(resultsFile, 'utf8').split('\n').filter(Boolean);
+      scenarios = scenarioResults(lines.map((l) => JSON.parse(l)));
+    } catch (err) {
+      opts.log(`twins run: could not read the scenario results: ${(err as Error).message}`);
+    }
+    return { success, features: files.length, holdouts: holdoutFiles.length, scenarios };
   } finally {
     for (const c of cleanups.reverse()) {
       try {
