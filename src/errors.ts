@@ -43,6 +43,20 @@ export const ERRORS = {
       'Results that cannot be combined: different runs (run id, task, agent, trials requested), or one trial recorded twice with different contents.',
   },
   TWINS_RESULTS_WRITE: { exit: 1, summary: 'A results file or report could not be written.' },
+  TWINS_TASK_NOT_FOUND: { exit: 2, summary: 'No task of that id in harness/tasks, or the path given holds no task.yaml.' },
+  TWINS_TASK_INVALID: {
+    exit: 2,
+    summary: "A task's task.yaml is not valid YAML or breaks its schema, or its brief.md is missing or empty.",
+  },
+  TWINS_NO_HOLDOUTS: { exit: 2, summary: 'The task has no sealed holdout in the vault: there is nothing to grade with.' },
+  TWINS_OUT_EXISTS: {
+    exit: 2,
+    summary: 'The --out folder already holds trial results and --resume was not given (or they belong to another run).',
+  },
+  TWINS_INFRASTRUCTURE: {
+    exit: 1,
+    summary: 'A run finished, but some trials failed for reasons of the infrastructure (twins, sandbox, vault), not the agent.',
+  },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;
