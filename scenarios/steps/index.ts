@@ -3,3 +3,5 @@ import './slack.steps.ts';
 import './app.steps.ts';
 import './time.steps.ts';
 import './faults.steps.ts';
+import './channels.steps.ts';
+import './delivery.steps.ts';
