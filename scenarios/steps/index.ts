@@ -5,3 +5,4 @@ import './time.steps.ts';
 import './faults.steps.ts';
 import './channels.steps.ts';
 import './delivery.steps.ts';
+import './schedule.steps.ts';

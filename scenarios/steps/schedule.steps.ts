@@ -1,0 +1,3 @@
+// Schedule steps: what recurring, scheduled work shows people (how many DMs, how many thread replies) and admins changing people's accounts.
+
+export {};
