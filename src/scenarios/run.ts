@@ -4,7 +4,14 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { loadConfiguration, runCucumber } from '@cucumber/cucumber/api';
+import {
+  type IRunConfiguration,
+  type IRunEnvironment,
+  type ISupportCodeLibrary,
+  loadConfiguration,
+  loadSupport,
+  runCucumber,
+} from '@cucumber/cucumber/api';
 import type { ScenarioResult } from '../../harness/types.ts';
 import { loadCatalogue } from '../../scenarios/support/catalogue.ts';
 import {
@@ -76,6 +83,21 @@ function workerNodeOptions(): string | undefined {
   if (!FROM_SOURCE) return process.env.NODE_OPTIONS;
   const tsx = import.meta.resolve('tsx');
   return [process.env.NODE_OPTIONS, `--import=${tsx}`].filter(Boolean).join(' ');
+}
+
+let sharedSupport: Promise<ISupportCodeLibrary> | undefined;
+
+/**
+ * The step library, loaded once per process for in-process (serial) runs. Cucumber imports it with
+ * import(), which ESM caches, so a second run in the same process (the grader runs one per trial, some
+ * at once) would find no step at all; cucumber accepts a loaded library instead (its API docs say so).
+ */
+function supportFor(runConfiguration: IRunConfiguration, environment: IRunEnvironment): Promise<ISupportCodeLibrary> {
+  sharedSupport ??= loadSupport(runConfiguration, environment).catch((err) => {
+    sharedSupport = undefined;
+    throw err;
+  });
+  return sharedSupport;
 }
 
 function defaultPaths(cwd: string): string[] {
@@ -279,7 +301,9 @@ export async function runScenarios(opts: RunOptions): Promise<RunResult> {
       environment,
     );
     opts.log(`twins run: ${files.length} feature file(s)${opts.parallel > 1 ? `, ${opts.parallel} workers` : ''}`);
-    const { success } = await runCucumber(runConfiguration, environment);
+    // Parallel workers load the library themselves; serial runs share one load.
+    const support = opts.parallel > 1 ? runConfiguration.support : await supportFor(runConfiguration, environment);
+    const { success } = await runCucumber({ ...runConfiguration, support }, environment);
     let scenarios: ScenarioResult[] = [];
     try {
       const lines = readFileSync(resultsFile, 'utf8').split('\n').filter(Boolean);
