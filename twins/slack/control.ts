@@ -1,7 +1,7 @@
 // The Slack twin's own control-plane routes: configure the app, make people act (with the events Slack would send), and observe.
 
 import { type ControlContext, type ControlRoute, TwinError } from '../../src/kernel/types.ts';
-import { emitEvent, type SlackEnv, verifyRequestUrl } from './events.ts';
+import { emitEvent, recentEvents, redeliverEvent, SLACK_TIMEOUT_MS, type SlackEnv, verifyRequestUrl } from './events.ts';
 import { controlError, openAppHome, runBlockAction, runSlashCommand, runViewSubmission } from './interactivity.ts';
 import { addReaction, eventTs, joinConversation, leaveConversation, postMessage, reactionName, removeReaction } from './messaging.ts';
 import { archiveChannel, createChannel } from './operations/conversations.ts';
@@ -270,6 +270,61 @@ function actLeave(ctx: Ctx) {
   return { channel: conv.id, left: leaveConversation(env(ctx), conv, user.id) };
 }
 
+/** A person archives a channel (channel_archive, for public ones); nobody can post in it afterwards. */
+function actArchive(ctx: Ctx) {
+  const { state } = ctx.tenant;
+  const user = personRef(state, ctx.body.user);
+  const conv = conversationRef(state, ctx.body.channel);
+  if (conv.is_im || conv.is_mpim) throw controlError(400, 'method_not_supported_for_channel_type', 'only channels can be archived');
+  if (conv.is_general) throw controlError(409, 'cant_archive_general', `#${conv.name} is the workspace's general channel`);
+  if (conv.is_archived) throw controlError(409, 'already_archived', `#${conv.name} is already archived`);
+  archiveChannel(env(ctx), conv, user.id);
+  return { channel: conv.id, archived: true };
+}
+
+const REDELIVERY_REASONS = new Set(['http_timeout', 'http_error', 'connection_failed', 'unknown_error']);
+
+/**
+ * Slack sends an event it already sent once more (or `times` more), as it retries when an
+ * answer came too late: the same body and event_id, with X-Slack-Retry-Num. The newest event
+ * of `event_type` (or the one named by `event_id`) that a person caused is picked; the app's own
+ * messages echoing back are skipped unless `include_app`. Each redelivery waits for the
+ * previous attempt's answer first, so it arrives after the original, as Slack's retries do.
+ */
+async function actRedeliver(ctx: Ctx) {
+  const { state } = ctx.tenant;
+  const b = ctx.body;
+  const eventId = s(b.event_id);
+  const eventType = s(b.event_type);
+  const times = b.times === undefined ? 1 : Number(b.times);
+  if (!Number.isInteger(times) || times < 1 || times > 10)
+    throw controlError(400, 'invalid_argument', '"times" must be a whole number from 1 to 10');
+  const reason = s(b.reason) ?? 'http_timeout';
+  if (!REDELIVERY_REASONS.has(reason))
+    throw controlError(400, 'invalid_argument', `"reason" must be one of ${[...REDELIVERY_REASONS].join(', ')}`);
+  const sent = recentEvents(state);
+  const found = [...sent]
+    .reverse()
+    .find((e) => (eventId ? e.eventId === eventId : (!eventType || e.type === eventType) && (bool(b.include_app) || !e.byApp)));
+  if (!found) {
+    const types = [...new Set(sent.map((e) => e.type))];
+    const what = eventId ? `event ${eventId}` : `${eventType ? `"${eventType}" ` : ''}event caused by a person`;
+    const seen = types.length ? `recent event types: ${types.join(', ')}` : 'it has been sent no events yet';
+    throw controlError(404, 'event_not_found', `no ${what} was sent to the app in this workspace (${seen})`);
+  }
+  const e = env(ctx);
+  // A retry follows the attempt it retries: wait (bounded) for the original's first answer.
+  const deadline = Date.now() + SLACK_TIMEOUT_MS + 2000;
+  while (found.delivery.attempts.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  const deliveries: Record<string, unknown>[] = [];
+  for (let i = 0; i < times; i++) {
+    const { delivery, retryNum, answered } = redeliverEvent(e, found, reason);
+    const answer = await answered;
+    deliveries.push({ id: delivery.id, retry_num: retryNum, status: answer.answer?.status ?? null, reason: answer.reason ?? null });
+  }
+  return { event_id: found.eventId, event_type: found.type, original: found.delivery.id, deliveries };
+}
+
 async function actSlashCommand(ctx: Ctx) {
   const { state } = ctx.tenant;
   const b = ctx.body;
@@ -402,6 +457,8 @@ export const slackControlRoutes: ControlRoute<SlackState>[] = [
   { method: 'POST', path: 'slack/act/reaction', handler: guard(actReaction) },
   { method: 'POST', path: 'slack/act/join', handler: guard(actJoin) },
   { method: 'POST', path: 'slack/act/leave', handler: guard(actLeave) },
+  { method: 'POST', path: 'slack/act/archive', handler: guard(actArchive) },
+  { method: 'POST', path: 'slack/act/redeliver', handler: guard(actRedeliver) },
   { method: 'POST', path: 'slack/act/slash-command', handler: guard(actSlashCommand) },
   { method: 'POST', path: 'slack/act/block-action', handler: guard(actBlockAction) },
   { method: 'POST', path: 'slack/act/view-submission', handler: guard(actViewSubmission) },

@@ -146,10 +146,13 @@ export function emitEvent(env: SlackEnv, event: Record<string, unknown>, opts: E
   if (!isSubscribed(state, type, conv)) return undefined;
   if (MEMBER_ONLY.has(type) && !opts.ignoreMembership && !conv?.members.includes(app.bot_user_id)) return undefined;
   const nowMs = env.tenant.clock.now();
-  const eventId = `Ev${state.idTag}${(++state.counters.event).toString(36).toUpperCase().padStart(7, '0')}`;
+  state.counters.event++;
+  // From a process-wide sequence, not the tenant's counter: a reset tenant must not send an
+  // event_id it sent before, or an app that drops repeated ids (as it should) drops new events.
+  const eventId = `Ev${state.idTag}${(++eventSeq).toString(36).toUpperCase().padStart(7, '0')}`;
   const body = JSON.stringify(buildEnvelope(state, event, eventId, seconds(nowMs)));
   const secret = app.signing_secret;
-  return env.deliver({
+  const spec: DeliverySpec = {
     tenantId: env.tenant.id,
     kind: 'event_callback',
     url: app.request_url,
@@ -166,7 +169,75 @@ export function emitEvent(env: SlackEnv, event: Record<string, unknown>, opts: E
       }
       return { method: 'POST', headers, body };
     },
+  };
+  const delivery = env.deliver(spec);
+  remember(state, {
+    eventId,
+    type,
+    byApp: event.user === app.bot_user_id || typeof event.bot_id === 'string',
+    delivery,
+    spec,
+    redeliveries: 0,
   });
+  return delivery;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sending an event again, as Slack retries it
+
+/** Every event id the twin mints comes from here (see emitEvent). */
+let eventSeq = 0;
+
+/** An event the twin sent the app, kept so that it can be sent again with the same event_id. */
+export interface SentEvent {
+  eventId: string;
+  type: string;
+  /** Caused by the app's own bot (its messages and reactions echo back to it as events). */
+  byApp: boolean;
+  /** The original delivery (the outbox's live record: its attempts grow). */
+  delivery: OutboundDelivery;
+  spec: DeliverySpec;
+  /** How many times it was sent again through `redeliverEvent`. */
+  redeliveries: number;
+}
+
+/** How many recent events each workspace keeps for redelivery. */
+const SENT_EVENTS_KEPT = 200;
+
+/** Per state object, so a reset or restored tenant (a new state) starts with none. */
+const sentEvents = new WeakMap<SlackState, SentEvent[]>();
+
+function remember(state: SlackState, sent: SentEvent): void {
+  const list = sentEvents.get(state) ?? [];
+  if (list.length === 0) sentEvents.set(state, list);
+  list.push(sent);
+  if (list.length > SENT_EVENTS_KEPT) list.splice(0, list.length - SENT_EVENTS_KEPT);
+}
+
+/** The events the twin sent this workspace's app, oldest first (the last 200). */
+export function recentEvents(state: SlackState): readonly SentEvent[] {
+  return sentEvents.get(state) ?? [];
+}
+
+/**
+ * Send an event again, as Slack does when the app's answer came too late or failed: the same
+ * body (so the same event_id), freshly signed, to the app's current Request URL, with
+ * `X-Slack-Retry-Num` counting every earlier attempt and `X-Slack-Retry-Reason`. The redelivery
+ * is one attempt; whatever the app answers is logged in the outbox like any delivery.
+ */
+export function redeliverEvent(env: SlackEnv, sent: SentEvent, reason = 'http_timeout') {
+  const retryNum = sent.delivery.attempts.length + sent.redeliveries;
+  sent.redeliveries++;
+  const { spec, first } = withFirstAnswer({
+    ...sent.spec,
+    url: env.tenant.state.app.request_url ?? sent.spec.url,
+    retryDelaysMs: [],
+    clock: env.tenant.clock,
+    meta: { ...sent.spec.meta, redelivery_of: sent.delivery.id, retry_num: retryNum },
+    build: () => sent.spec.build({ number: retryNum + 1, lastReason: reason }),
+  });
+  const delivery = env.deliver(spec);
+  return { delivery, retryNum, answered: first(delivery) };
 }
 
 // ---------------------------------------------------------------------------------------------
