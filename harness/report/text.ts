@@ -1,0 +1,77 @@
+// The scores of a run as plain text for a terminal (`twins report show`), and as JSON without the bulky trials.
+
+import type { RunSummary } from '../types.ts';
+import { duration, int, pct, pctInterval, plural, usd } from './format.ts';
+import { missingTrials } from './summary.ts';
+
+/** Largest k printed in the pass@k line; the whole series is in the JSON. */
+const KS_SHOWN = 10;
+
+function series(values: Record<string, number>): string {
+  const ks = Object.keys(values)
+    .map(Number)
+    .sort((a, b) => a - b);
+  const shown = ks.length > KS_SHOWN ? [...ks.slice(0, KS_SHOWN - 1), ks[ks.length - 1]] : ks;
+  return shown.map((k) => `k=${k} ${pct(values[k])}`).join('  ');
+}
+
+/**
+ * The scores as lines for a terminal: identity, trials, satisfaction with its interval, pass@k and pass^k,
+ * time and cost, each scenario's passes, then the contamination and isolation warnings.
+ */
+export function scoresText(summary: RunSummary): string {
+  const s = summary.scores;
+  const tr = s.trials;
+  const lines: string[] = [];
+  lines.push(
+    `Run ${summary.runId}: task ${summary.task}, agent ${summary.agent}${summary.shards.length ? `, shards ${summary.shards.join(' ')}` : ''}, isolation ${summary.isolation}`,
+  );
+  const missing = missingTrials(summary);
+  lines.push(
+    `Trials: ${tr.total} of ${summary.trialsRequested} requested${missing.length ? ` (missing ${missing.length > 20 ? `${missing.slice(0, 20).join(', ')}, …` : missing.join(', ')})` : ''}; ${tr.graded} scored, ${plural(tr.agentFailures, 'agent failure')}, ${plural(tr.infrastructureFailures, 'infrastructure failure')} (not scored), ${tr.contaminated} contaminated`,
+  );
+  lines.push(
+    `Satisfaction: ${pct(s.satisfaction)} (95 % interval ${pctInterval(s.interval)}): ${s.passedScenarioTrials} of ${plural(s.scenarioTrials, 'scenario-trial')} passed`,
+  );
+  if (Object.keys(s.passAtK).length) {
+    lines.push(`pass@k: ${series(s.passAtK)}`);
+    lines.push(`pass^k: ${series(s.passHatK)}`);
+  }
+  const extras = [`agent wall time median ${duration(s.agentWallMs.median)}, max ${duration(s.agentWallMs.max)}`];
+  if (s.tokens !== undefined) extras.push(`${int(s.tokens)} tokens`);
+  if (s.costUsd !== undefined) extras.push(`cost ${usd(s.costUsd)}`);
+  lines.push(`Time and cost: ${extras.join('; ')}`);
+  if (s.scenarios.length) {
+    lines.push('Scenarios (passed/scored trials):');
+    const width = Math.max(...s.scenarios.map((sc) => `${sc.passed}/${sc.trials}`.length));
+    for (const sc of s.scenarios)
+      lines.push(
+        `  ${sc.trials > 0 && sc.passed === sc.trials ? '✓' : '✗'} ${`${sc.passed}/${sc.trials}`.padStart(width)}  ${sc.name}  (${sc.id})`,
+      );
+  }
+  for (const t of summary.trials)
+    if (t.failure)
+      lines.push(`Trial ${t.trial}: ${t.failure.kind} failure at stage ${t.failure.stage}: ${t.failure.reason.split('\n', 1)[0]}`);
+  const flagged = summary.trials.filter((t) => t.contamination.flagged);
+  if (flagged.length) {
+    lines.push(
+      `CONTAMINATED: ${flagged.length} of ${plural(summary.trials.length, 'trial')} saw holdout content (they still count in the scores):`,
+    );
+    for (const t of flagged)
+      lines.push(
+        `  trial ${t.trial}: ${t.contamination.hits.map((h) => `${h.kind} ${h.needle} in the ${h.where}${h.location ? ` (${h.location})` : ''}`).join('; ') || 'flagged'}`,
+      );
+  }
+  const bare = summary.trials.filter((t) => t.isolation === 'none').length;
+  if (bare || summary.isolation === 'none')
+    lines.push(
+      `WARNING: ${bare ? `${bare} of ${plural(summary.trials.length, 'trial')}` : 'this run'} ran without isolation: the agent could read anything this user can, the vault included.`,
+    );
+  return lines.join('\n');
+}
+
+/** The summary for `--json` output: everything but the inlined trials (those are in trials/*.json), plus the missing trial indices. */
+export function summaryJson(summary: RunSummary): Omit<RunSummary, 'trials'> & { trialCount: number; missingTrials: number[] } {
+  const { trials, ...rest } = summary;
+  return { ...rest, trialCount: trials.length, missingTrials: missingTrials(summary) };
+}
