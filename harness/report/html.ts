@@ -121,12 +121,17 @@ function cell(t: TrialResult, s: ScenarioResult | undefined, scenarioId: string)
   } else if (s.status === 'passed') {
     kind = 'pass';
     mark = '✓';
+  } else if (t.failure) {
+    // The agent failed before grading: counted as failed, shown as the trial's error rather than the scenario's.
+    kind = 'error';
+    mark = 'E';
+    detail = `Not graded: ${failureLine(t)}${s.error ? `\n\n${s.error}` : ''}`;
   } else {
     kind = 'fail';
     mark = '✗';
     detail = `${s.status}${s.error ? `: ${s.error}` : ''}`;
   }
-  const status = s?.status ?? (kind === 'error' ? 'error' : 'not run');
+  const status = kind === 'error' ? 'error' : (s?.status ?? 'not run');
   const title = detail ?? `passed in ${duration(s?.durationMs ?? 0)}`;
   const body = detail ? html`<details><summary>${mark}</summary><pre>${detail}</pre></details>` : html`${mark}`;
   return html`<td class="cell ${kind}" data-scenario="${scenarioId}" data-trial="${t.trial}" data-status="${status}" title="${title.slice(0, 2000)}">${body}</td>`;

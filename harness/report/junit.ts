@@ -32,6 +32,11 @@ function scenarioCase(t: TrialResult, s: ScenarioResult, classname: string): Cas
     const body = `${failureText(t)}\n(infrastructure failure: this trial is not scored)${s.error ? `\n\n${s.error}` : ''}`;
     return { ...c, outcome: { element: 'error', type: 'infrastructure', message: firstLine(failureText(t)), body } };
   }
+  if (t.failure) {
+    // The agent failed before grading: the scenario was not run, which is an error of the trial, not of the scenario.
+    const body = `${failureText(t)}${s.error ? `\n\n${s.error}` : ''}`;
+    return { ...c, outcome: { element: 'error', type: t.failure.kind, message: firstLine(failureText(t)), body } };
+  }
   // Every status but 'passed' counts as not satisfied in the scores, so CI sees the same.
   const message = s.error ? firstLine(s.error) : `scenario ${s.status}`;
   return { ...c, outcome: { element: 'failure', type: s.status, message, body: s.error ?? `status: ${s.status}` } };

@@ -131,6 +131,31 @@ describe('JUnit XML', () => {
     expect(suite3).toContain('canary canary-c in workspace (src/&lt;evil&gt;.js)');
   });
 
+  it('makes the scenarios of an infrastructure failure, or of an agent failure that reported none, errors', () => {
+    const out = junitXml(
+      buildSummary(meta(), [
+        trial(0, [
+          ['canary-a', 'passed'],
+          ['canary-b', 'passed'],
+        ]),
+        trial(1, [['canary-a', 'unknown', 'not graded']], {
+          status: 'error',
+          failure: { kind: 'infrastructure', stage: 'setup', reason: 'tenant not created' },
+        }),
+        trial(2, [], { failure: { kind: 'agent', stage: 'start', reason: 'the app did not answer' } }),
+      ]),
+    );
+    assertWellFormedXml(out);
+    const suite = (i: number) =>
+      out.slice(out.indexOf(`<testsuite name="trial ${i}"`), out.indexOf('</testsuite>', out.indexOf(`"trial ${i}"`)));
+    expect(suite(0)).not.toMatch(/<failure|<error/);
+    expect(
+      suite(1).match(/<error message="infrastructure failure at stage setup: tenant not created" type="infrastructure">/g),
+    ).toHaveLength(2);
+    expect(suite(1)).toContain('this trial is not scored');
+    expect(suite(2).match(/<error message="agent failure at stage start: the app did not answer" type="agent">/g)).toHaveLength(2);
+  });
+
   it('escapes hostile names and strips characters XML forbids', () => {
     const hostile = trial(0, [['canary-x', 'failed', 'a\u0000b\u001b[31m "quoted" <tag> & ]]> \'apos\'\nsecond line']], {
       scenarios: [{ id: 'canary-x', name: '"><script>alert(1)</script>', status: 'failed', durationMs: 1, error: 'x\u0001y & <z>' }],

@@ -75,13 +75,21 @@ export function mixedTrials(): TrialResult[] {
       ['canary-b', 'failed', 'Then "#inc-1" has member "alice"\nexpected alice among [bot] within 5 s <b>bold</b> & more'],
       ['canary-c', 'passed'],
     ]),
-    trial(2, [], {
-      status: 'error',
-      failure: { kind: 'agent', stage: 'agent', reason: 'the agent timed out after 600 s' },
-      agentRun: { exitCode: null, timedOut: true, wallMs: 600_000 },
-      app: { installed: false, started: false, output: '' },
-      journal: [],
-    }),
+    // As harness/trial.ts records an agent failure: status failed, every holdout reported failed, not graded.
+    trial(
+      2,
+      [
+        ['canary-a', 'failed', 'not graded: the agent timed out after 600 s'],
+        ['canary-b', 'failed', 'not graded: the agent timed out after 600 s'],
+        ['canary-c', 'failed', 'not graded: the agent timed out after 600 s'],
+      ],
+      {
+        failure: { kind: 'agent', stage: 'agent', reason: 'the agent timed out after 600 s' },
+        agentRun: { exitCode: null, timedOut: true, wallMs: 600_000 },
+        app: { installed: false, started: false, output: '' },
+        journal: [],
+      },
+    ),
     trial(
       3,
       [
