@@ -583,20 +583,26 @@ describe('CLI', () => {
     expect(JSON.parse(stdout).tasks).toEqual([{ task: 'incident-bot', k: 4 }]);
   });
 
-  it('twins report show runs as a real process, and a corrupt file is one line and exit 1', { timeout: 30_000 }, async () => {
-    const main = readFileSync(new URL('../../src/cli/main.ts', import.meta.url), 'utf8');
-    // The lead wires `report` and `leaderboard` into main.ts; until then there is nothing to run.
-    if (!main.includes('reportCommand')) return;
-    const dir = writeFolder(fresh('proc'), summary);
-    const ok = twins(['report', 'show', dir]);
-    expect(await ok.exited).toBe(0);
-    expect(ok.out()).toContain('Satisfaction: 58.3 %');
-    writeFileSync(join(dir, 'trials', '0001.json'), '{');
-    const bad = twins(['report', 'show', dir]);
-    expect(await bad.exited).toBe(1);
-    expect(bad.err()).toMatch(/^twins: .*0001\.json is not valid JSON .*\(TWINS_RESULTS_INVALID\)/);
-    const lb = twins(['leaderboard', dir.replace(/proc-\d+$/, 'nowhere')]);
-    expect(await lb.exited).toBe(2);
-    expect(lb.err()).toContain('TWINS_RESULTS_NOT_FOUND');
-  });
+  // The lead wires `report` and `leaderboard` into src/cli/main.ts; until then the launcher does not know them.
+  const wired = readFileSync(new URL('../../src/cli/main.ts', import.meta.url), 'utf8').includes('reportCommand');
+  it.skipIf(!wired)(
+    'twins report show and twins leaderboard run as real processes; a corrupt file is one line and exit 1',
+    { timeout: 30_000 },
+    async () => {
+      const dir = writeFolder(fresh('proc'), summary);
+      const ok = twins(['report', 'show', dir]);
+      expect(await ok.exited).toBe(0);
+      expect(ok.out()).toContain('Satisfaction: 58.3 %');
+      const lb = twins(['leaderboard', dir, '--json']);
+      expect(await lb.exited).toBe(0);
+      expect(JSON.parse(lb.out()).rows[0].agent).toBe('reference');
+      writeFileSync(join(dir, 'trials', '0001.json'), '{');
+      const bad = twins(['report', 'show', dir]);
+      expect(await bad.exited).toBe(1);
+      expect(bad.err()).toMatch(/^twins: .*0001\.json is not valid JSON .*\(TWINS_RESULTS_INVALID\)/);
+      const none = twins(['leaderboard', join(root, 'nowhere')]);
+      expect(await none.exited).toBe(2);
+      expect(none.err()).toContain('TWINS_RESULTS_NOT_FOUND');
+    },
+  );
 });
