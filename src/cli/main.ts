@@ -3,11 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { PlatformError } from '../errors.ts';
-import { runCommand } from './run.ts';
-import { scenariosCommand } from './scenarios.ts';
-import { stepsCommand } from './steps.ts';
 import { DEFAULT_PORT, startTwins, summaryText } from './up.ts';
-import { vaultCommand } from './vault.ts';
 
 const HELP = `twins: digital twins of Slack, Okta and Jira for testing integrations
 
@@ -21,6 +17,11 @@ Usage:
   twins vault init [--identity FILE] [--vault DIR]
   twins vault verify [--identity FILE] [--vault DIR] [--hashes-only] [--json]
   twins vault reseal [--identity FILE] [--vault DIR]
+  twins score --agent SPEC --task ID [--trials K] [--parallel N] [--shard I/N] [--out DIR] [--resume] [--json]
+  twins grade --app "CMD" --cwd DIR --task ID [--out DIR] [--json]
+  twins task list | validate ID
+  twins report show DIR | merge DIR… --out DIR
+  twins leaderboard DIR… [--html FILE] [--json]
   twins --help | --version
 
 twins up     start the twins, wait until healthy, print their URLs and credentials, run until Ctrl-C
@@ -38,9 +39,14 @@ twins run        run Gherkin scenarios against the twins and an app; \`twins run
 twins steps      print the step catalogue, each step with an example
 twins scenarios  add scenarios to a task (public, or sealed into the vault with --holdout); list them
 twins vault      create the vault identity (init); check every sealed holdout (verify); seal again to new recipients (reseal)
+twins score      build an app with an agent in a sandbox, grade it by the task's sealed holdouts, K trials
+twins grade      grade an app built elsewhere by the task's holdouts
+twins task       list the tasks; check that every holdout passes on the reference and fails on a do-nothing app
+twins report     print a run's scores; merge shards into one run
+twins leaderboard  agents side by side on the same tasks
 Each command takes --help.
 
-Docs: README.md, docs/control-plane.md, docs/scenarios.md, docs/security.md`;
+Docs: README.md, docs/control-plane.md, docs/scenarios.md, docs/harness.md, docs/agents.md, docs/security.md`;
 
 function usage(message: string): PlatformError {
   return new PlatformError('TWINS_USAGE', message, 'Run `twins --help` for usage.');
@@ -117,10 +123,16 @@ export async function main(argv: string[]): Promise<number> {
       await up(rest);
       return -1; // keeps running until a signal stops it
     }
-    if (command === 'run') return await runCommand(rest);
-    if (command === 'steps') return await stepsCommand(rest);
-    if (command === 'scenarios') return await scenariosCommand(rest);
-    if (command === 'vault') return await vaultCommand(rest);
+    // Loaded on demand: `twins up` must not pay for cucumber, age or the harness at start.
+    if (command === 'run') return await (await import('./run.ts')).runCommand(rest);
+    if (command === 'steps') return await (await import('./steps.ts')).stepsCommand(rest);
+    if (command === 'scenarios') return await (await import('./scenarios.ts')).scenariosCommand(rest);
+    if (command === 'vault') return await (await import('./vault.ts')).vaultCommand(rest);
+    if (command === 'score') return await (await import('./score.ts')).scoreCommand(rest);
+    if (command === 'grade') return await (await import('./grade.ts')).gradeCommand(rest);
+    if (command === 'task') return await (await import('./task.ts')).taskCommand(rest);
+    if (command === 'report') return await (await import('./report.ts')).reportCommand(rest);
+    if (command === 'leaderboard') return await (await import('./leaderboard.ts')).leaderboardCommand(rest);
     throw usage(`unknown command "${command}"`);
   } catch (err) {
     if (err instanceof PlatformError) {
