@@ -583,26 +583,24 @@ describe('CLI', () => {
     expect(JSON.parse(stdout).tasks).toEqual([{ task: 'incident-bot', k: 4 }]);
   });
 
-  // The lead wires `report` and `leaderboard` into src/cli/main.ts; until then the launcher does not know them.
-  const wired = readFileSync(new URL('../../src/cli/main.ts', import.meta.url), 'utf8').includes('reportCommand');
-  it.skipIf(!wired)(
-    'twins report show and twins leaderboard run as real processes; a corrupt file is one line and exit 1',
-    { timeout: 30_000 },
-    async () => {
-      const dir = writeFolder(fresh('proc'), summary);
-      const ok = twins(['report', 'show', dir]);
-      expect(await ok.exited).toBe(0);
-      expect(ok.out()).toContain('Satisfaction: 58.3 %');
-      const lb = twins(['leaderboard', dir, '--json']);
-      expect(await lb.exited).toBe(0);
-      expect(JSON.parse(lb.out()).rows[0].agent).toBe('reference');
-      writeFileSync(join(dir, 'trials', '0001.json'), '{');
-      const bad = twins(['report', 'show', dir]);
-      expect(await bad.exited).toBe(1);
-      expect(bad.err()).toMatch(/^twins: .*0001\.json is not valid JSON .*\(TWINS_RESULTS_INVALID\)/);
-      const none = twins(['leaderboard', join(root, 'nowhere')]);
-      expect(await none.exited).toBe(2);
-      expect(none.err()).toContain('TWINS_RESULTS_NOT_FOUND');
-    },
-  );
+  it('twins report show and twins leaderboard run as real processes; a corrupt file is one line and exit 1', {
+    timeout: 30_000,
+  }, async () => {
+    const dir = writeFolder(fresh('proc'), summary);
+    const corrupt = writeFolder(fresh('proc-bad'), summary);
+    writeFileSync(join(corrupt, 'trials', '0001.json'), '{');
+    // Started together: each launcher pays tsx's start-up once, in parallel.
+    const ok = twins(['report', 'show', dir]);
+    const lb = twins(['leaderboard', dir, '--json']);
+    const bad = twins(['report', 'show', corrupt]);
+    const none = twins(['leaderboard', join(root, 'nowhere')]);
+    expect(await ok.exited).toBe(0);
+    expect(ok.out()).toContain('Satisfaction: 58.3 %');
+    expect(await lb.exited).toBe(0);
+    expect(JSON.parse(lb.out()).rows[0].agent).toBe('reference');
+    expect(await bad.exited).toBe(1);
+    expect(bad.err()).toMatch(/^twins: .*0001\.json is not valid JSON .*\(TWINS_RESULTS_INVALID\)/);
+    expect(await none.exited).toBe(2);
+    expect(none.err()).toContain('TWINS_RESULTS_NOT_FOUND');
+  });
 });
