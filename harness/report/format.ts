@@ -36,3 +36,12 @@ export function int(x: number): string {
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
+
+/**
+ * The k values worth a row or a column: all of them up to `max`, else 1…max−1 and the largest, so a run
+ * of 500 trials does not print 500 rows (every k stays in run.json).
+ */
+export function shownKs(ks: number[], max = 10): number[] {
+  const sorted = [...ks].sort((a, b) => a - b);
+  return sorted.length > max ? [...sorted.slice(0, max - 1), sorted[sorted.length - 1]] : sorted;
+}

@@ -3,7 +3,7 @@
 import { isExcludedTrial, scenarioCatalogue, trialTokens } from '../scoring.ts';
 import type { RunSummary, ScenarioResult, TrialResult } from '../types.ts';
 import { escapeHtml } from './escape.ts';
-import { duration, int, pct, pctInterval, plural, usd } from './format.ts';
+import { duration, int, pct, pctInterval, plural, shownKs, usd } from './format.ts';
 import { missingTrials } from './summary.ts';
 
 /** HTML that is already safe; everything else interpolated into `html` is escaped. */
@@ -169,9 +169,8 @@ function isolationWarning(summary: RunSummary): SafeHtml | undefined {
 function scoresSection(summary: RunSummary): SafeHtml {
   const s = summary.scores;
   const tr = s.trials;
-  const ks = Object.keys(s.passAtK)
-    .map(Number)
-    .sort((a, b) => a - b);
+  const allKs = Object.keys(s.passAtK).map(Number);
+  const ks = shownKs(allKs, 20);
   return html`<section id="scores"><h2>Scores</h2>
 <div class="cards">
 <div class="card" id="satisfaction"><div class="label">Satisfaction</div><div class="figure">${pct(s.satisfaction)}</div>
@@ -190,7 +189,7 @@ ${
     ? html`<h3 style="margin-top:16px">pass@k and pass^k (means over ${plural(s.scenarios.length, 'scenario')})</h3>
 <table id="pass-k"><thead><tr><th>k</th><th>pass@k: at least one of k trials passes</th><th>pass^k: all k trials pass</th></tr></thead><tbody>
 ${ks.map((k) => html`<tr><td class="num">${k}</td><td class="num">${pct(s.passAtK[k])}</td><td class="num">${pct(s.passHatK[k])}</td></tr>`)}
-</tbody></table>`
+</tbody></table>${ks.length < allKs.length ? html`<p class="meta">k = ${ks[ks.length - 2] + 1}…${allKs.length - 1} are in run.json.</p>` : ''}`
     : html`<p class="meta">No scored trials, so no pass@k.</p>`
 }
 </section>`;

@@ -1,18 +1,13 @@
 // The scores of a run as plain text for a terminal (`twins report show`), and as JSON without the bulky trials.
 
 import type { RunSummary } from '../types.ts';
-import { duration, int, pct, pctInterval, plural, usd } from './format.ts';
+import { duration, int, pct, pctInterval, plural, shownKs, usd } from './format.ts';
 import { missingTrials } from './summary.ts';
 
-/** Largest k printed in the pass@k line; the whole series is in the JSON. */
-const KS_SHOWN = 10;
-
 function series(values: Record<string, number>): string {
-  const ks = Object.keys(values)
-    .map(Number)
-    .sort((a, b) => a - b);
-  const shown = ks.length > KS_SHOWN ? [...ks.slice(0, KS_SHOWN - 1), ks[ks.length - 1]] : ks;
-  return shown.map((k) => `k=${k} ${pct(values[k])}`).join('  ');
+  return shownKs(Object.keys(values).map(Number))
+    .map((k) => `k=${k} ${pct(values[k])}`)
+    .join('  ');
 }
 
 /**
