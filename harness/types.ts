@@ -128,6 +128,8 @@ export interface AgentOutcome {
   /** What the agent printed, bounded: the transcript. */
   transcript: string;
   transcriptTruncated: boolean;
+  /** The agent had more than limits.processes processes alive at once and was killed. */
+  processLimitHit?: boolean;
   isolation: IsolationKind;
   /** Reported by the agent (a `.twins/usage.json` file in the workspace: {"tokens":{"input":N,"output":N},"costUsd":N}). */
   tokens?: { input?: number; output?: number; total?: number };
@@ -193,7 +195,15 @@ export interface TrialResult {
   transcript: string;
   /** The calls the app made to the twins during grading, from the twins' journals. */
   journal: { twin: ScenarioTwin; operation?: string; status: number; error?: string; time: string; args?: unknown }[];
-  timings: { setupMs: number; agentMs: number; installMs: number; startMs: number; gradeMs: number; teardownMs: number; overheadMs: number };
+  timings: {
+    setupMs: number;
+    agentMs: number;
+    installMs: number;
+    startMs: number;
+    gradeMs: number;
+    teardownMs: number;
+    overheadMs: number;
+  };
   startedAt: string;
   finishedAt: string;
 }

@@ -57,6 +57,17 @@ export const ERRORS = {
     exit: 1,
     summary: 'A run finished, but some trials failed for reasons of the infrastructure (twins, sandbox, vault), not the agent.',
   },
+  TWINS_SANDBOX_UNAVAILABLE: {
+    exit: 2,
+    summary: 'The bubblewrap sandbox was asked for, but `bwrap` is missing or cannot make its namespaces on this machine.',
+  },
+  TWINS_SANDBOX_PATH: {
+    exit: 2,
+    summary:
+      'A folder given to the agent sandbox is, or lies inside, something an agent must never see (the vault, the identity, the tasks).',
+  },
+  TWINS_AGENT_SPEC: { exit: 2, summary: 'The agent spec is unknown, or names a preset or module that does not exist.' },
+  TWINS_AGENT_ENV: { exit: 2, summary: "An agent preset needs a variable (its API key) that is not in the agent's environment." },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -1,0 +1,286 @@
+// The bubblewrap sandbox: a new mount, pid, ipc, uts and user namespace in which only the workspace is writable and nothing of the repository, the vault or the identity exists.
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import type { Sandbox, SandboxProcess, SandboxRequest, SandboxResult } from '../types.ts';
+import { assertShowable, type ProtectedPath, protectedInside, real, within } from './paths.ts';
+import { type Launch, supervise } from './supervise.ts';
+import { TOOLBOX_DIR, type Toolbox, toolboxEntries } from './toolbox.ts';
+
+/** What `bwrap` on this machine can do, found once by running it. */
+export interface BubblewrapProbe {
+  ok: boolean;
+  /** Why it cannot be used, when it cannot (bwrap's own message). */
+  reason?: string;
+  version?: string;
+  /** `--unshare-user --disable-userns` worked: the sandbox cannot make user namespaces of its own. */
+  disableUserns: boolean;
+  /** `--size` is understood: tmpfs mounts are capped. */
+  tmpfsSize: boolean;
+}
+
+/** Always dropped: uid 0 in the sandbox keeps every capability otherwise, and with them could remount read-only binds writable. */
+const HARDENING = ['--unshare-all', '--share-net', '--die-with-parent', '--new-session', '--cap-drop', 'ALL'];
+const NO_USERNS = ['--unshare-user', '--disable-userns'];
+
+/** The system folders a build needs, read-only. On merged-/usr systems /bin, /lib… are symlinks and are recreated as such. */
+const SYSTEM_DIRS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
+
+/**
+ * /etc, reduced to what name resolution, TLS and the dynamic linker read. Nothing with credentials: not shadow, not
+ * npmrc or gitconfig (they may hold tokens), not ssl/private. passwd and group are written fresh (see etcFiles).
+ */
+const ETC_ENTRIES = [
+  'resolv.conf',
+  'hosts',
+  'host.conf',
+  'nsswitch.conf',
+  'gai.conf',
+  'services',
+  'protocols',
+  'localtime',
+  'timezone',
+  'os-release',
+  'ld.so.cache',
+  'ld.so.conf',
+  'ld.so.conf.d',
+  'mime.types',
+  'alternatives',
+  'ca-certificates.conf',
+  'ssl/certs',
+  'ssl/openssl.cnf',
+  'pki/tls/certs',
+  'pki/ca-trust',
+];
+
+/** Default PATH inside: the usual system folders; the toolbox's bin/ is appended when it is mounted. */
+export const SANDBOX_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+/** HOME when the request names none: a fresh tmpfs per command. */
+export const SANDBOX_HOME = '/home/agent';
+/** Each tmpfs (/tmp, HOME) is capped at this many bytes where bwrap supports --size: a full tmpfs must not eat the machine's memory. */
+const TMPFS_BYTES = 2 * 1024 ** 3;
+
+let probed: BubblewrapProbe | undefined;
+
+function tryRun(args: string[]): { ok: boolean; out: string } {
+  const r = spawnSync('bwrap', args, { encoding: 'utf8', timeout: 10_000, env: { PATH: SANDBOX_PATH } });
+  return { ok: r.status === 0, out: `${r.stderr ?? ''}${r.stdout ?? ''}${r.error ? r.error.message : ''}`.trim() };
+}
+
+/** Runs `bwrap … true` once per process with the options the sandbox uses and remembers what worked. */
+export function probeBubblewrap(): BubblewrapProbe {
+  if (probed) return probed;
+  const version = tryRun(['--version']);
+  if (!version.ok) {
+    probed = { ok: false, reason: version.out || 'bwrap is not installed', disableUserns: false, tmpfsSize: false };
+    return probed;
+  }
+  const help = tryRun(['--help']).out;
+  const base = [...systemMounts(), '--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp', '--', '/bin/sh', '-c', 'exit 0'];
+  const tmpfsSize = help.includes('--size');
+  let disableUserns = help.includes('--disable-userns');
+  let run = disableUserns ? tryRun([...HARDENING, ...NO_USERNS, ...base]) : { ok: false, out: '' };
+  if (!run.ok) {
+    disableUserns = false;
+    run = tryRun([...HARDENING, ...base]);
+  }
+  probed = { ok: run.ok, reason: run.ok ? undefined : run.out, version: version.out, disableUserns, tmpfsSize };
+  return probed;
+}
+
+/** The read-only system folders, or the symlinks that stand for them. */
+function systemMounts(): string[] {
+  const args: string[] = [];
+  for (const dir of SYSTEM_DIRS) {
+    let st: ReturnType<typeof lstatSync>;
+    try {
+      st = lstatSync(dir);
+    } catch {
+      continue;
+    }
+    if (st.isSymbolicLink()) args.push('--symlink', readlinkSync(dir), dir);
+    else if (st.isDirectory()) args.push('--ro-bind', dir, dir);
+  }
+  return args;
+}
+
+let etcDir: string | undefined;
+
+/** passwd and group with only root, the current user and nobody: the host's list of accounts is none of the agent's business. */
+function etcFiles(): string {
+  if (etcDir && existsSync(etcDir)) return etcDir;
+  const uid = process.getuid?.() ?? 0;
+  const gid = process.getgid?.() ?? 0;
+  etcDir = mkdtempSync(join(tmpdir(), 'twins-sandbox-etc-'));
+  const users = ['root:x:0:0:root:/root:/bin/sh'];
+  const groups = ['root:x:0:'];
+  if (uid !== 0) users.push(`agent:x:${uid}:${gid}:agent:${SANDBOX_HOME}:/bin/sh`);
+  if (gid !== 0) groups.push(`agent:x:${gid}:`);
+  users.push('nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin');
+  groups.push('nogroup:x:65534:');
+  writeFileSync(join(etcDir, 'passwd'), `${users.join('\n')}\n`);
+  writeFileSync(join(etcDir, 'group'), `${groups.join('\n')}\n`);
+  const dir = etcDir;
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return etcDir;
+}
+
+type Mount =
+  | { op: 'ro-bind' | 'bind'; src: string; dest: string }
+  | { op: 'tmpfs'; dest: string }
+  | { op: 'mask-file'; dest: string }
+  | { op: 'dir'; dest: string };
+
+const depth = (p: string) => p.split('/').filter(Boolean).length;
+
+/** Options for a BubblewrapSandbox. */
+export interface BubblewrapOptions {
+  probe: BubblewrapProbe;
+  protect: ProtectedPath[];
+  toolbox?: Toolbox;
+}
+
+/** Builds bwrap's arguments for `req`: every mount, ordered parents first, with protected paths masked wherever a shown folder holds them. */
+export function bubblewrapArgs(req: SandboxRequest, opts: BubblewrapOptions): { args: string[]; env: Record<string, string>; cwd: string } {
+  const workspace = real(req.workspace);
+  assertShowable(workspace, 'The workspace', opts.protect);
+  mkdirSync(workspace, { recursive: true });
+
+  const mounts: Mount[] = [];
+  const show = (op: 'ro-bind' | 'bind', src: string, dest: string) => {
+    mounts.push({ op, src, dest });
+    const inside = [...new Map(protectedInside(src, opts.protect).map((p) => [p.path, p])).values()];
+    // A path inside another masked one is already out of sight.
+    const outermost = inside.filter((p) => !inside.some((q) => q.path !== p.path && within(p.path, q.path)));
+    for (const p of outermost) {
+      const at = join(dest, relative(src, p.path));
+      mounts.push(p.isFile ? { op: 'mask-file', dest: at } : { op: 'tmpfs', dest: at });
+    }
+  };
+
+  for (const dir of SYSTEM_DIRS) {
+    try {
+      if (lstatSync(dir).isDirectory()) show('ro-bind', dir, dir);
+    } catch {
+      // absent on this system
+    }
+  }
+  // Node may live outside /usr (actions/setup-node, nvm): its install folder is shown read-only where it is.
+  const nodePrefix = dirname(dirname(real(process.execPath)));
+  const nodeBin = join(nodePrefix, 'bin');
+  const nodeOutside = !SYSTEM_DIRS.some((d) => within(nodePrefix, d));
+  if (nodeOutside) show('ro-bind', nodePrefix, nodePrefix);
+
+  for (const entry of ETC_ENTRIES) {
+    const src = `/etc/${entry}`;
+    if (existsSync(src)) show('ro-bind', real(src), src);
+  }
+  const etc = etcFiles();
+  show('ro-bind', join(etc, 'passwd'), '/etc/passwd');
+  show('ro-bind', join(etc, 'group'), '/etc/group');
+
+  for (const extra of req.readOnly ?? []) {
+    const src = real(extra);
+    assertShowable(src, 'A read-only folder', opts.protect);
+    if (existsSync(src)) show('ro-bind', src, src);
+  }
+  if (opts.toolbox) for (const t of toolboxEntries(opts.toolbox)) show('ro-bind', t.src, t.dest);
+
+  mounts.push({ op: 'tmpfs', dest: '/tmp' });
+  show('bind', workspace, workspace);
+
+  const env: Record<string, string> = { ...req.env };
+  let path = env.PATH ?? SANDBOX_PATH;
+  if (nodeOutside && !path.split(':').includes(nodeBin)) path = `${path}:${nodeBin}`;
+  if (opts.toolbox && !path.split(':').includes(`${TOOLBOX_DIR}/bin`)) path = `${path}:${TOOLBOX_DIR}/bin`;
+  env.PATH = path;
+  env.HOME ??= SANDBOX_HOME;
+  env.TMPDIR ??= '/tmp';
+  // HOME and TMPDIR must be writable: inside the workspace or /tmp they are; anywhere else they get a tmpfs of their own.
+  for (const dir of new Set([env.HOME, env.TMPDIR])) {
+    if (!dir.startsWith('/')) continue;
+    const r = real(dir);
+    if (within(r, workspace)) mkdirSync(r, { recursive: true });
+    else if (within(r, '/tmp')) mounts.push({ op: 'dir', dest: r });
+    else if (!mounts.some((m) => m.op !== 'dir' && m.op !== 'mask-file' && (within(m.dest, r) || within(r, m.dest)))) {
+      // Only where nothing else is mounted: a tmpfs over /usr or around the workspace would hide what is needed.
+      mounts.push({ op: 'tmpfs', dest: r });
+    }
+  }
+
+  // Parents before children: a tmpfs or bind must be in place before anything is mounted inside it. The sort is stable,
+  // so a mask stays after the bind it masks.
+  const ordered = mounts.map((m, i) => ({ m, i })).sort((a, b) => depth(a.m.dest) - depth(b.m.dest) || a.i - b.i);
+
+  const sized = (bytes: number) => (opts.probe.tmpfsSize ? ['--size', String(bytes)] : []);
+  const args = [...HARDENING, ...(opts.probe.disableUserns ? NO_USERNS : []), '--hostname', 'twins-sandbox'];
+  for (const dir of SYSTEM_DIRS) {
+    try {
+      if (lstatSync(dir).isSymbolicLink()) args.push('--symlink', readlinkSync(dir), dir);
+    } catch {
+      // absent
+    }
+  }
+  args.push('--proc', '/proc', '--dev', '/dev');
+  for (const { m } of ordered) {
+    if (m.op === 'ro-bind' || m.op === 'bind') args.push(`--${m.op}`, m.src, m.dest);
+    else if (m.op === 'tmpfs') args.push(...sized(TMPFS_BYTES), '--tmpfs', m.dest);
+    else if (m.op === 'mask-file') args.push('--ro-bind', '/dev/null', m.dest);
+    else args.push('--dir', m.dest);
+  }
+  // Nothing else of the new root is writable: no stray files outside the workspace, /tmp and HOME.
+  args.push('--remount-ro', '/', '--chdir', workspace);
+  return { args, env, cwd: workspace };
+}
+
+/** Whether `p` is one of bubblewrap's own processes (the monitor we started, or the namespace's init). */
+function isBwrapHelper(p: { pid: number; ppid: number; comm: string }, root: number): boolean {
+  return p.comm === 'bwrap' && (p.pid === root || p.ppid === root);
+}
+
+/** A sandbox that runs every command under bubblewrap. */
+export class BubblewrapSandbox implements Sandbox {
+  readonly kind = 'bubblewrap' as const;
+  constructor(private readonly opts: BubblewrapOptions) {}
+
+  /** Where the toolbox is inside the sandbox, or undefined when it is not mounted. */
+  get toolbox(): string | undefined {
+    return this.opts.toolbox ? TOOLBOX_DIR : undefined;
+  }
+
+  describe(): string {
+    const userns = this.opts.probe.disableUserns ? '' : ' (this bwrap cannot forbid nested user namespaces)';
+    return (
+      `bubblewrap${this.opts.probe.version ? ` ${this.opts.probe.version.replace(/^bubblewrap\s*/, '')}` : ''}: only the workspace is writable; ` +
+      'the repository, the vault, the identity, the reference solutions and other trials are not mounted; ' +
+      `environment cleared to an allow-list; own mount, pid, ipc, uts and user namespaces, no capabilities${userns}; ` +
+      "network shared with the host (loopback reaches the twins; the internet is whatever this machine's egress allows); " +
+      `${this.opts.toolbox ? `read-only toolbox at ${TOOLBOX_DIR} (twins run with public scenarios); ` : ''}` +
+      'limits on wall time, output and processes'
+    );
+  }
+
+  private launch(req: SandboxRequest): Launch {
+    const { args, env, cwd } = bubblewrapArgs(req, this.opts);
+    return {
+      file: 'bwrap',
+      // The options go through fd 3 so that /proc/1/cmdline inside shows none of the host's paths.
+      args: ['--args', '3', '--', '/bin/sh', '-c', req.command],
+      fd3: Buffer.from(`${args.join('\0')}\0`),
+      env,
+      cwd: statSync(cwd).isDirectory() ? cwd : '/',
+      isolation: 'bubblewrap',
+      isHelper: isBwrapHelper,
+    };
+  }
+
+  run(req: SandboxRequest): Promise<SandboxResult> {
+    return supervise(this.launch(req), req).exited;
+  }
+
+  start(req: SandboxRequest): SandboxProcess {
+    return supervise(this.launch(req), req);
+  }
+}

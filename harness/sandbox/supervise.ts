@@ -1,0 +1,277 @@
+// Runs one sandboxed command under the limits (wall time, output bytes, processes) and turns whatever happens into a result.
+
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { closeSync, constants, fstatSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { IsolationKind, SandboxProcess, SandboxRequest, SandboxResult } from '../types.ts';
+import { descendants, killTree, type ProcInfo, type ProcRef, pipeHolders, readInfo, signalTree, watchProcesses } from './process-tree.ts';
+
+/** What a sandbox hands the supervisor: the program that wraps the command, and how to tell its helpers apart. */
+export interface Launch {
+  file: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd: string;
+  isolation: IsolationKind;
+  /** Written to the child's fd 3 and closed (bubblewrap reads its options there, out of sight of /proc/PID/cmdline). */
+  fd3?: Buffer;
+  /** Printed first in the output: the plain fallback says there that it isolates nothing. */
+  preamble?: string;
+  /** Processes of the wrapper itself (bubblewrap's monitor and init), not counted against the limit nor sent SIGTERM. */
+  isHelper?: (p: ProcInfo, root: number) => boolean;
+  /** Runs once the command has ended and its tree is dead (temp folders to remove). */
+  cleanup?: () => void;
+}
+
+/** How long stop() waits after SIGTERM before it kills the whole tree. */
+const STOP_GRACE_MS = 2000;
+/** How long the output may stay open after the command ended and its tree was killed, before we stop reading. */
+const DRAIN_MS = 500;
+
+/** Bounded output: keeps the first `limit` bytes, drops (but reads) the rest, and hands complete kept lines to `onLine`. */
+class OutputBuffer {
+  private chunks: Buffer[] = [];
+  private kept = 0;
+  truncated = false;
+  private partial = '';
+  constructor(
+    private readonly limit: number,
+    private readonly onLine?: (line: string) => void,
+  ) {}
+
+  push(chunk: Buffer): void {
+    if (this.truncated) return; // keep draining: the child must never block on a full pipe
+    const room = this.limit - this.kept;
+    const part = chunk.length <= room ? chunk : chunk.subarray(0, Math.max(0, room));
+    if (part.length > 0) {
+      this.chunks.push(part);
+      this.kept += part.length;
+      this.lines(part.toString('utf8'));
+    }
+    if (chunk.length > room) {
+      this.truncated = true;
+      this.flush();
+      this.emit(`[twins: output cut at ${this.limit} bytes; the rest was read and dropped]`);
+    }
+  }
+
+  private lines(text: string): void {
+    if (!this.onLine) return;
+    const parts = (this.partial + text).split('\n');
+    this.partial = parts.pop() ?? '';
+    for (const line of parts) this.emit(line);
+  }
+
+  private emit(line: string): void {
+    try {
+      this.onLine?.(line);
+    } catch {
+      // a failing progress display must not take the sandbox down
+    }
+  }
+
+  flush(): void {
+    if (this.partial) this.emit(this.partial);
+    this.partial = '';
+  }
+
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+}
+
+/**
+ * One pipe for stdout and stderr together (so they interleave as written), made from a FIFO rather than Node's
+ * socketpairs: both ends of a pipe share an inode, so whoever still holds the write end can be found in /proc.
+ */
+function outputPipe(): { read: number; write: number; ino: number; dev: number } | undefined {
+  let dir: string | undefined;
+  try {
+    dir = mkdtempSync(join(tmpdir(), 'twins-out-'));
+    const path = join(dir, 'pipe');
+    if (spawnSync('mkfifo', ['-m', '600', path]).status !== 0) return undefined;
+    const read = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    const write = openSync(path, constants.O_WRONLY);
+    const st = fstatSync(read);
+    return { read, write, ino: st.ino, dev: st.dev };
+  } catch {
+    return undefined; // no mkfifo: Node's own pipes, and no way to find escaped holders
+  } finally {
+    // The open descriptors keep the pipe alive; the name is not needed any more.
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const seconds = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`);
+
+/** Starts `launch` for `req` and supervises it until it ends; never throws for anything the command does. */
+export function supervise(launch: Launch, req: SandboxRequest): SandboxProcess {
+  const started = performance.now();
+  const out = new OutputBuffer(Math.max(0, req.outputBytes), req.onOutput);
+  if (launch.preamble) out.push(Buffer.from(`${launch.preamble}\n`));
+
+  let timedOut = false;
+  let processLimitHit = false;
+  let killed = false;
+  const known = new Map<number, ProcInfo>();
+
+  const pipe = outputPipe();
+  let child: ChildProcess | undefined;
+  let spawnError: Error | undefined;
+  try {
+    const o = pipe ? pipe.write : 'pipe';
+    child = spawn(launch.file, launch.args, {
+      cwd: launch.cwd,
+      env: launch.env,
+      // stdin is /dev/null: an agent waiting for input would hang until its wall time.
+      stdio: launch.fd3 ? ['ignore', o, o, 'pipe'] : ['ignore', o, o],
+      // Its own process group, so the whole group can be signalled at once.
+      detached: true,
+    });
+  } catch (err) {
+    spawnError = err as Error;
+  } finally {
+    if (pipe) closeSync(pipe.write); // the child has its copy; ours would keep the pipe open forever
+  }
+
+  const streams: Readable[] = pipe
+    ? // allowHalfOpen: at end of input the socket must not close our end before the holders were looked for.
+      [new Socket({ fd: pipe.read, readable: true, writable: false, allowHalfOpen: true })]
+    : [child?.stdout, child?.stderr].filter((s): s is Readable => s !== null && s !== undefined);
+  for (const s of streams) {
+    s.on('data', (b: Buffer) => out.push(b));
+    s.on('error', () => {}); // a read error ends the output; the exit status still comes
+  }
+
+  const root = child?.pid;
+  // Its start time, read at once: later, the pid alone might name some other process.
+  const rootRef: ProcRef | undefined = root === undefined ? undefined : { pid: root, start: readInfo(root)?.start ?? -1 };
+  const helper = (p: ProcInfo) => (root !== undefined && launch.isHelper ? launch.isHelper(p, root) : false);
+
+  const killAll = () => {
+    if (root === undefined) return;
+    killed = true;
+    killTree(rootRef, known.values());
+  };
+
+  const stopWatching =
+    root === undefined
+      ? () => {}
+      : watchProcesses((all) => {
+          const tree = descendants(all, root);
+          for (const p of tree) known.set(p.pid, p);
+          const rootInfo = all.get(root);
+          const counted = [...(rootInfo ? [rootInfo] : []), ...tree].filter((p) => p.state !== 'Z' && !helper(p)).length;
+          if (counted > req.processes && !killed) {
+            processLimitHit = true;
+            out.push(Buffer.from(`\n[twins: more than ${req.processes} processes at once; the sandbox was killed]\n`));
+            killAll();
+          }
+        });
+
+  const timer =
+    root === undefined
+      ? undefined
+      : setTimeout(
+          () => {
+            if (killed) return;
+            timedOut = true;
+            out.push(Buffer.from(`\n[twins: wall time of ${seconds(req.wallMs)} reached; the sandbox was killed]\n`));
+            killAll();
+          },
+          Math.max(0, req.wallMs),
+        );
+
+  const exited = new Promise<SandboxResult>((resolve) => {
+    let finished = false;
+    const finish = (exitCode: number | null, signal: string | null) => {
+      if (finished) return;
+      finished = true;
+      if (timer) clearTimeout(timer);
+      stopWatching();
+      for (const s of streams) s.destroy();
+      out.flush();
+      try {
+        launch.cleanup?.();
+      } catch {
+        // a temp folder that will not go away is not the command's failure
+      }
+      resolve({
+        exitCode,
+        signal,
+        timedOut,
+        outputTruncated: out.truncated,
+        processLimitHit,
+        wallMs: Math.round(performance.now() - started),
+        output: out.text(),
+        isolation: launch.isolation,
+      });
+    };
+
+    if (!child || root === undefined) {
+      const fail = (why: string) => {
+        out.push(Buffer.from(`[twins: the sandbox could not start the command: ${why}]\n`));
+        finish(null, null);
+      };
+      if (child) child.once('error', (e) => fail(e.message));
+      else queueMicrotask(() => fail(spawnError?.message ?? `could not start ${launch.file}`));
+      return;
+    }
+
+    child.on('error', () => {}); // a failed kill() of a process already gone is not news
+    const fd3 = child.stdio[3] as NodeJS.WritableStream | null | undefined;
+    if (fd3 && launch.fd3) {
+      fd3.on('error', () => {}); // a wrapper that exits before reading its options closes the pipe: EPIPE is its result
+      fd3.end(launch.fd3);
+    }
+    child.once('exit', (code, sig) => {
+      // The command is over: whatever it left running (background jobs, daemons) goes with it, including anything
+      // that escaped the tree but still holds the output pipe.
+      killTree(rootRef, known.values());
+      // Only while our end is open is the pipe's inode ours: once closed, a new pipe may have the same number.
+      if (pipe && !streams[0]?.destroyed) for (const p of pipeHolders(pipe)) killTree(p, [p]);
+      // Then give the output DRAIN_MS to deliver what is left and close.
+      let pending = streams.filter((s) => !s.readableEnded).length;
+      const cut = setTimeout(() => finish(code, sig), DRAIN_MS);
+      if (pending === 0) {
+        clearTimeout(cut);
+        finish(code, sig);
+        return;
+      }
+      for (const s of streams) {
+        if (s.readableEnded) continue;
+        s.once('close', () => {
+          if (--pending === 0) {
+            clearTimeout(cut);
+            finish(code, sig);
+          }
+        });
+      }
+    });
+  });
+
+  return {
+    pid: root,
+    isolation: launch.isolation,
+    output: () => out.text(),
+    exited,
+    async stop() {
+      if (rootRef === undefined) return exited;
+      let over = false;
+      void exited.then(() => {
+        over = true;
+      });
+      // A polite SIGTERM to the command's own processes first, so an app can close its server; then everything dies.
+      signalTree(rootRef, 'SIGTERM', helper);
+      const grace = setTimeout(() => {
+        if (!over) killAll();
+      }, STOP_GRACE_MS);
+      const result = await exited;
+      clearTimeout(grace);
+      return result;
+    },
+  };
+}
