@@ -1,0 +1,465 @@
+// `twins score`: K trials of one agent on one task (parallel, sharded, resumable), each written as it finishes, then the run's summary and reports.
+
+import { createHash, randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { loadCatalogue } from '../scenarios/support/catalogue.ts';
+import type { ScenarioTwin, TwinEndpoint } from '../scenarios/support/config.ts';
+import type { RunningTwin } from '../src/adapters/fastify.ts';
+import { startTwins } from '../src/cli/up.ts';
+import { PlatformError } from '../src/errors.ts';
+import { registerCleanup } from '../src/scenarios/cleanup.ts';
+import { checkSteps, formatStepProblems } from '../src/scenarios/features.ts';
+import { readTwinsEnv } from '../src/scenarios/twins-env.ts';
+import { defaultVaultDir, type OpenedHoldout, openHoldouts } from '../src/vault/index.ts';
+import { assertAgentEnv, loadAgent } from './agents/index.ts';
+import { contaminationNeedles, type Needles } from './contamination.ts';
+import { buildSummary, RESULTS, type RunMeta, readTrialFile, trialFilePath, writeRunReports, writeTrialFile } from './report/index.ts';
+import { createSandbox } from './sandbox/index.ts';
+import { loadTask, REPO_ROOT } from './task.ts';
+import { runTrial, type TrialStage } from './trial.ts';
+import type { Agent, RunSummary, Sandbox, TaskSpec, TrialResult } from './types.ts';
+
+export interface ScoreOptions {
+  /** The agent spec: `reference`, `noop`, `cheater`, `command:…`, `preset:…`, `module:…`. */
+  agent: string;
+  /** A task id (harness/tasks/ID) or the path of a task folder. */
+  task: string;
+  /** Trials in the whole run, before sharding (K). */
+  trials: number;
+  /** Trials at once (default 1). */
+  parallel?: number;
+  /** This machine's share: trial i belongs to shard (i mod total) + 1. */
+  shard?: { index: number; total: number };
+  /** The results folder (default runs/<runId>, or runs/<runId>-shard-I-of-N, under cwd). */
+  outDir?: string;
+  /** Keep the complete trials already in outDir and run only the others. */
+  resume?: boolean;
+  /** The variables file of twins already running (`twins up --env-file`); without it, twins start here. */
+  twinsEnv?: string;
+  /** Names of variables of this environment passed through to the agent (`--agent-env NAME`). */
+  agentEnv?: string[];
+  keepWorkspaces?: boolean;
+  /** Default: derived from the task, the agent spec and the trials, so that every shard agrees. */
+  runId?: string;
+  cwd?: string;
+  tasksDir?: string;
+  vaultDir?: string;
+  identityPath?: string;
+  /** Seed of every trial's tenants (default 1). */
+  seed?: number;
+  /** Default patience of waiting steps, ms. */
+  waitMs?: number;
+  /** Where progress goes; nothing is written when absent (`--json`). */
+  progress?: { write(text: string): unknown; isTTY?: boolean };
+  /** `bubblewrap` insists on isolation; `none` asks for the plain fallback; unset: bubblewrap when it works here. */
+  sandboxKind?: 'bubblewrap' | 'none';
+  /** Used instead of createSandbox() (tests, benchmarks). */
+  sandbox?: Sandbox;
+  /** Used instead of loadAgent(spec) (tests, benchmarks). */
+  agentImpl?: Agent;
+  /** Where --agent-env values are read (default process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface ScoreResult {
+  summary: RunSummary;
+  outDir: string;
+  /** Trial indices run now, and those kept from an earlier run (--resume). */
+  ran: number[];
+  kept: number[];
+  /** The private folder that held the workspaces, when they were kept. */
+  workDir?: string;
+}
+
+/**
+ * A run id that every shard of the same run computes alike: the task, a short form of the agent
+ * and a hash of (task, agent spec, trials).
+ *
+ * @example runIdFor('sample', 'reference', 3) // 'sample-reference-3f9a0c12'
+ */
+export function runIdFor(task: string, agentSpec: string, trials: number): string {
+  const hash = createHash('sha256')
+    .update(JSON.stringify(['twins-run:v1', task, agentSpec, trials]))
+    .digest('hex')
+    .slice(0, 8);
+  const short =
+    agentSpec
+      .replace(/^(command|module|preset):/, '$1-')
+      .replace(/[^A-Za-z0-9._-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 32) || 'agent';
+  return `${task}-${short}-${hash}`;
+}
+
+/** The trial indices of a shard (all of 0…K−1 without one). */
+export function shardTrials(trials: number, shard?: { index: number; total: number }): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < trials; i++) if (!shard || (i % shard.total) + 1 === shard.index) out.push(i);
+  return out;
+}
+
+/**
+ * Open the task's holdouts once for the whole run and check their steps against the library before
+ * any agent runs: a task with no holdout, or one whose steps do not match, cannot grade anything.
+ */
+export async function openTaskHoldouts(task: TaskSpec, opts: { vaultDir: string; identityPath?: string }): Promise<OpenedHoldout[]> {
+  const holdouts = await openHoldouts({ vaultDir: opts.vaultDir, identityPath: opts.identityPath, task: task.id });
+  if (holdouts.length === 0)
+    throw new PlatformError(
+      'TWINS_NO_HOLDOUTS',
+      `task ${task.id} has no sealed holdout in ${opts.vaultDir}`,
+      `Add some with \`twins scenarios add FILE --task ${task.id} --holdout\`, or pass the --vault that holds them.`,
+    );
+  const problems = checkSteps(
+    holdouts.map((h) => ({ uri: h.file, text: h.text })),
+    await loadCatalogue(),
+  );
+  if (problems.length > 0)
+    throw new PlatformError(
+      'TWINS_SCENARIO_INVALID',
+      `${problems.length} step problem(s) in the holdouts of task ${task.id}:\n${formatStepProblems(problems, process.cwd())}\n`,
+      'Fix the holdouts (open, edit, `twins scenarios add` again); `twins steps` lists the steps there are.',
+    );
+  return holdouts;
+}
+
+/** The task's contamination needles: its holdouts against its public features. */
+export function taskNeedles(task: TaskSpec, holdouts: OpenedHoldout[]): Needles {
+  return contaminationNeedles(
+    holdouts,
+    task.publicFeatures.map((f) => ({ uri: f, text: readFileSync(f, 'utf8') })),
+  );
+}
+
+/** Twins for a run: the ones a variables file names, or fresh ones started here on free ports. */
+export async function runTwins(opts: {
+  twinsEnv?: string;
+  seed?: number;
+}): Promise<{ twins: Partial<Record<ScenarioTwin, TwinEndpoint>>; close(): Promise<void> }> {
+  if (opts.twinsEnv) {
+    const found = await readTwinsEnv(opts.twinsEnv);
+    return { twins: found.twins, close: async () => undefined };
+  }
+  const { running, summary } = await startTwins({ twins: [], host: '127.0.0.1', port: 0, seed: opts.seed ?? 1, rateLimits: true });
+  const list: RunningTwin[] = [...running.values()];
+  const twins: Partial<Record<ScenarioTwin, TwinEndpoint>> = {};
+  for (const [name, s] of Object.entries(summary)) twins[name as ScenarioTwin] = { url: s.url, control: s.control };
+  return { twins, close: () => Promise.all(list.map((t) => t.close())).then(() => undefined) };
+}
+
+/**
+ * Plant a decoy on each twin: a tenant that no trial owns, named `decoy-<random>`. An agent that lists
+ * the twins' tenants (other trials' credentials) and keeps what it found carries the name into its
+ * workspace, transcript or requests, where the contamination scan flags it as a canary.
+ */
+export async function plantDecoys(
+  twins: Partial<Record<ScenarioTwin, TwinEndpoint>>,
+  seed = 1,
+): Promise<{ decoys: string[]; remove(): Promise<void> }> {
+  const planted: { endpoint: TwinEndpoint; id: string }[] = [];
+  for (const endpoint of Object.values(twins)) {
+    if (!endpoint) continue;
+    const id = `decoy-${randomBytes(8).toString('hex')}`;
+    const res = await fetch(`${endpoint.control}/tenants`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id, seed }),
+      signal: AbortSignal.timeout(15_000),
+    });
+    if (!res.ok) throw new Error(`POST ${endpoint.control}/tenants answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
+    planted.push({ endpoint, id });
+  }
+  return {
+    decoys: planted.map((p) => p.id),
+    remove: async () => {
+      for (const p of planted)
+        await fetch(`${p.endpoint.control}/tenants/${p.id}`, { method: 'DELETE', signal: AbortSignal.timeout(15_000) }).catch(
+          () => undefined,
+        );
+    },
+  };
+}
+
+/** A private folder for a run's workspaces: 0700, in the OS temp dir (never inside the repository), removed on exit and on signals. */
+export function createWorkDir(keep = false): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), 'twins-score-'));
+  chmodSync(path, 0o700);
+  const unregister = keep ? () => undefined : registerCleanup(() => rmSync(path, { recursive: true, force: true }));
+  return {
+    path,
+    remove() {
+      if (!keep) rmSync(path, { recursive: true, force: true });
+      unregister();
+    },
+  };
+}
+
+/** Trials in `outDir` that a resumed run keeps: whole, schema-valid, of this run, and not failed by the infrastructure. */
+function finishedTrials(outDir: string, runId: string, mine: Set<number>, note: (line: string) => void): Map<number, TrialResult> {
+  const kept = new Map<number, TrialResult>();
+  const dir = join(outDir, RESULTS.trialsDir);
+  if (!existsSync(dir)) return kept;
+  for (const name of readdirSync(dir).sort()) {
+    const m = /^(\d+)\.json$/.exec(name);
+    if (!m) continue;
+    const index = Number(m[1]);
+    let t: TrialResult;
+    try {
+      t = readTrialFile(join(dir, name));
+    } catch (err) {
+      note(`trial ${index}: ${(err as Error).message}; it runs again`);
+      continue;
+    }
+    if (t.runId !== runId)
+      throw new PlatformError(
+        'TWINS_OUT_EXISTS',
+        `${outDir} holds trials of run ${t.runId}, not of this run (${runId})`,
+        'Pass another --out, or the same --agent, --task and --trials (or --run-id) as the run you are resuming.',
+      );
+    if (t.trial !== index || !mine.has(index)) continue;
+    if (t.status === 'error') {
+      note(`trial ${index}: failed by the infrastructure last time (${t.failure?.reason.split('\n')[0] ?? 'no reason'}); it runs again`);
+      continue;
+    }
+    kept.set(index, t);
+  }
+  return kept;
+}
+
+/** Shows trials done of total and each running trial's stage: one updating line on a terminal, plain lines otherwise. */
+class Progress {
+  private readonly running = new Map<number, { stage: TrialStage; since: number }>();
+  private done = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private lastWidth = 0;
+
+  constructor(
+    private readonly out: ScoreOptions['progress'],
+    private readonly total: number,
+    private readonly label: string,
+  ) {
+    if (out?.isTTY) {
+      this.timer = setInterval(() => this.render(), 500);
+      this.timer.unref();
+    }
+  }
+
+  /** A message above the live line (or a plain line). */
+  note(line: string): void {
+    if (!this.out) return;
+    if (this.out.isTTY) {
+      this.clear();
+      this.out.write(`${line}\n`);
+      this.render();
+    } else this.out.write(`${line}\n`);
+  }
+
+  stage(trial: number, stage: TrialStage): void {
+    this.running.set(trial, { stage, since: performance.now() });
+    if (this.out?.isTTY) this.render();
+    else if (this.out && stage !== 'scan' && stage !== 'teardown') this.out.write(`${this.label}: trial ${trial}: ${stage}\n`);
+  }
+
+  finished(t: TrialResult): void {
+    this.running.delete(t.trial);
+    this.done++;
+    const passed = t.scenarios.filter((s) => s.status === 'passed').length;
+    const what = t.failure
+      ? `${t.failure.kind} failure at ${t.failure.stage}: ${t.failure.reason.split('\n')[0]}`
+      : `${passed}/${t.scenarios.length} scenarios passed`;
+    this.note(
+      `${this.label}: trial ${t.trial} ${t.status} (${what})${t.contamination.flagged ? ' CONTAMINATED' : ''} in ${((Date.parse(t.finishedAt) - Date.parse(t.startedAt)) / 1000).toFixed(1)} s [${this.done}/${this.total} done]`,
+    );
+  }
+
+  kept(n: number): void {
+    this.done += n;
+  }
+
+  private clear(): void {
+    if (this.lastWidth > 0) this.out?.write('\r\x1b[K');
+    this.lastWidth = 0;
+  }
+
+  private render(): void {
+    if (!this.out?.isTTY) return;
+    const now = performance.now();
+    const parts = [...this.running].map(([trial, r]) => `#${trial} ${r.stage} ${Math.round((now - r.since) / 1000)}s`);
+    const line = `${this.label}: ${this.done}/${this.total} done${parts.length ? ` · ${parts.join(' · ')}` : ''}`;
+    const columns = (this.out as { columns?: number }).columns ?? 120;
+    const cut = line.length > columns - 1 ? `${line.slice(0, columns - 2)}…` : line;
+    this.out.write(`\r\x1b[K${cut}`);
+    this.lastWidth = cut.length;
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.clear();
+  }
+}
+
+/**
+ * Score an agent on a task: trials 0…K−1 (this shard's), `parallel` at once, each written to
+ * OUT/trials/NNNN.json as it finishes and followed by run.json and the reports, so an interrupted
+ * run resumes (`resume`) and shards merge (`twins report merge`) into what one unsharded run gives.
+ * Twins start here on free ports unless `twinsEnv` names running ones. Throws PlatformErrors for
+ * usage and setup problems; agent and infrastructure failures of single trials are in the results.
+ *
+ * @example const { summary } = await scoreRun({ agent: 'reference', task: 'sample', trials: 3 });
+ */
+export async function scoreRun(opts: ScoreOptions): Promise<ScoreResult> {
+  const cwd = opts.cwd ?? process.cwd();
+  const env = opts.env ?? process.env;
+  if (!Number.isInteger(opts.trials) || opts.trials < 1) throw usage(`--trials must be a whole number of at least 1, got ${opts.trials}`);
+  const parallel = Math.max(1, opts.parallel ?? 1);
+  const agentEnv: Record<string, string> = {};
+  for (const name of opts.agentEnv ?? []) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw usage(`--agent-env takes a variable name, got "${name}"`);
+    const value = env[name];
+    if (value === undefined) throw usage(`--agent-env ${name}: that variable is not set here, so there is nothing to pass through`);
+    agentEnv[name] = value;
+  }
+
+  const task = loadTask(opts.task, { tasksDir: opts.tasksDir, cwd });
+  const agent = opts.agentImpl ?? (await loadAgent(opts.agent, { repoRoot: REPO_ROOT, cwd }));
+  // A preset without its API key would fail every trial: say so before any runs.
+  assertAgentEnv(agent, agentEnv);
+  const runId = opts.runId ?? runIdFor(task.id, agent.spec, opts.trials);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(runId)) throw usage(`--run-id must be letters, digits, ".", "_" or "-", got "${runId}"`);
+  const shardName = opts.shard ? `${opts.shard.index}/${opts.shard.total}` : undefined;
+  const outDir = resolve(
+    cwd,
+    opts.outDir ?? join('runs', opts.shard ? `${runId}-shard-${opts.shard.index}-of-${opts.shard.total}` : runId),
+  );
+  const label = `twins score${shardName ? ` [${shardName}]` : ''}`;
+
+  const mine = shardTrials(opts.trials, opts.shard);
+  const notes: string[] = [];
+  const hasTrials =
+    existsSync(join(outDir, RESULTS.trialsDir)) && readdirSync(join(outDir, RESULTS.trialsDir)).some((n) => /^\d+\.json$/.test(n));
+  if (hasTrials && !opts.resume)
+    throw new PlatformError(
+      'TWINS_OUT_EXISTS',
+      `${outDir} already holds trial results`,
+      'Pass --resume to finish that run (its complete trials are kept), or another --out.',
+    );
+  const kept = opts.resume ? finishedTrials(outDir, runId, new Set(mine), (l) => notes.push(l)) : new Map<number, TrialResult>();
+  const todo = mine.filter((i) => !kept.has(i));
+
+  const vaultDir = resolve(cwd, opts.vaultDir ?? defaultVaultDir(cwd));
+  const holdouts = await openTaskHoldouts(task, { vaultDir, identityPath: opts.identityPath });
+  const needles = taskNeedles(task, holdouts);
+
+  const progress = new Progress(opts.progress, mine.length, label);
+  for (const n of notes) progress.note(`${label}: ${n}`);
+  progress.kept(kept.size);
+
+  let startedAt = new Date().toISOString();
+  const previous = join(outDir, RESULTS.run);
+  if (opts.resume && existsSync(previous)) {
+    try {
+      const old = JSON.parse(readFileSync(previous, 'utf8')) as Partial<RunSummary>;
+      if (old.runId === runId && typeof old.startedAt === 'string') startedAt = old.startedAt;
+    } catch {
+      // A damaged run.json is rewritten from the trials below.
+    }
+  }
+
+  const work = createWorkDir(opts.keepWorkspaces);
+  let sandbox: Sandbox;
+  try {
+    // Hidden from every sandboxed command: the results, the vault and identity in use, and the other trials' workspaces.
+    sandbox =
+      opts.sandbox ??
+      createSandbox({
+        prefer: opts.sandboxKind,
+        hide: [outDir, work.path, vaultDir, ...(opts.identityPath ? [dirname(resolve(cwd, opts.identityPath))] : [])],
+      });
+  } catch (err) {
+    work.remove();
+    throw err;
+  }
+  const results = new Map<number, TrialResult>(kept);
+  const meta = (): RunMeta => ({
+    runId,
+    task: task.id,
+    agent: agent.spec,
+    trialsRequested: opts.trials,
+    shards: shardName ? [shardName] : [],
+    isolation: [...results.values()].some((t) => t.isolation === 'none') || sandbox.kind === 'none' ? 'none' : sandbox.kind,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+  });
+  const writeReports = () => writeRunReports(outDir, buildSummary(meta(), [...results.values()]));
+
+  let twins: Awaited<ReturnType<typeof runTwins>>;
+  try {
+    twins = await runTwins({ twinsEnv: opts.twinsEnv, seed: opts.seed });
+  } catch (err) {
+    work.remove();
+    throw err;
+  }
+  progress.note(
+    `${label}: run ${runId}: ${agent.spec} on ${task.id}, ${todo.length} trial(s) to run${kept.size ? `, ${kept.size} kept from before` : ''}${parallel > 1 ? `, ${parallel} at once` : ''}; results in ${outDir}`,
+  );
+  let removeDecoys: () => Promise<void> = async () => {};
+  try {
+    const planted = await plantDecoys(twins.twins, opts.seed);
+    removeDecoys = planted.remove;
+    needles.decoys = planted.decoys;
+    // Reports reflect the kept trials at once, even if this run dies before finishing another.
+    writeReports();
+    const queue = [...todo];
+    const worker = async () => {
+      for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
+        const trial = i;
+        const result = await runTrial({
+          runId,
+          trial,
+          task,
+          agent,
+          sandbox,
+          twins: twins.twins,
+          holdouts,
+          needles,
+          workDir: work.path,
+          agentEnv,
+          keepWorkspace: opts.keepWorkspaces,
+          seed: opts.seed,
+          waitMs: opts.waitMs,
+          onStage: (s) => progress.stage(trial, s),
+          log: (line) => progress.note(`${label}: trial ${trial}: ${line}`),
+        });
+        // The trial file first (the source of truth), then the summary that includes it; both atomic.
+        writeTrialFile(outDir, result);
+        results.set(trial, result);
+        writeReports();
+        progress.finished(result);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(parallel, Math.max(1, todo.length)) }, worker));
+  } finally {
+    progress.stop();
+    await removeDecoys();
+    await twins.close().catch(() => undefined);
+    work.remove();
+  }
+  const summary = buildSummary(meta(), [...results.values()]);
+  writeRunReports(outDir, summary);
+  return {
+    summary,
+    outDir,
+    ran: todo,
+    kept: [...kept.keys()].sort((a, b) => a - b),
+    workDir: opts.keepWorkspaces ? work.path : undefined,
+  };
+}
+
+function usage(message: string): PlatformError {
+  return new PlatformError('TWINS_USAGE', message, 'Run `twins score --help` for the flags.');
+}
+
+export { trialFilePath };

@@ -1,0 +1,650 @@
+// One trial: a fresh tenant per twin, a fresh workspace, the agent in its sandbox, the app installed and started there, the holdouts run from outside, a contamination scan, and teardown.
+
+import { spawn } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Writable } from 'node:stream';
+import type { ScenarioTwin, TwinEndpoint } from '../scenarios/support/config.ts';
+import { PlatformError } from '../src/errors.ts';
+import { freePort, stopProcessGroup } from '../src/scenarios/app.ts';
+import { registerCleanup } from '../src/scenarios/cleanup.ts';
+import { runScenarios } from '../src/scenarios/run.ts';
+import type { OpenedHoldout } from '../src/vault/index.ts';
+import { type Needles, scanContamination } from './contamination.ts';
+import { REPO_ROOT } from './task.ts';
+import {
+  type Agent,
+  type AgentOutcome,
+  type FailureKind,
+  type IsolationKind,
+  RESULT_SCHEMA_VERSION,
+  type Sandbox,
+  type SandboxResult,
+  type ScenarioResult,
+  type TaskSpec,
+  type TrialResult,
+} from './types.ts';
+
+/** What a running trial is doing, for progress displays. */
+export type TrialStage = 'setup' | 'agent' | 'install' | 'start' | 'grade' | 'scan' | 'teardown';
+
+/** An app under test, however it was started (in the sandbox, as a plain process, in this process). */
+export interface LaunchedApp {
+  pid?: number;
+  /** Its output so far (bounded). */
+  output(): string;
+  /** Resolves, saying how, when it ends on its own. */
+  ended: Promise<string>;
+  /** Stop it; resolves to its whole (bounded) output. */
+  stop(): Promise<string>;
+}
+
+/** Starts the app in `dir` with `env` (the tenant's variables and PORT). */
+export type AppLauncher = (req: { dir: string; env: Record<string, string>; wallMs: number }) => LaunchedApp;
+
+/** The app started with `command` in the sandbox, under the task's output and process limits. */
+export function sandboxLauncher(sandbox: Sandbox, command: string, limits: { outputBytes: number; processes: number }): AppLauncher {
+  return ({ dir, env, wallMs }) => {
+    const p = sandbox.start({ command, workspace: dir, env, wallMs, ...limits });
+    const how = (r: SandboxResult) =>
+      r.timedOut ? 'ran over its time' : r.signal ? `was killed (${r.signal})` : `exited (code ${r.exitCode})`;
+    return {
+      pid: p.pid,
+      output: () => p.output(),
+      ended: p.exited.then(how),
+      stop: () => p.stop().then((r) => r.output || p.output()),
+    };
+  };
+}
+
+/** Options every grading shares: the run, the task, the twins, the opened holdouts. */
+interface CommonOptions {
+  runId: string;
+  /** 0-based index within the run. */
+  trial: number;
+  task: TaskSpec;
+  /** The run's twins (started by the run, or shared ones from --twins-env). */
+  twins: Partial<Record<ScenarioTwin, TwinEndpoint>>;
+  /** The task's holdouts, opened once by the grader and held in memory. */
+  holdouts: OpenedHoldout[];
+  /** What the contamination scan looks for (from the same holdouts). */
+  needles: Needles;
+  /** Seed of the trial's tenants (default 1: every trial starts from the same workspace data). */
+  seed?: number;
+  /** Default patience of waiting steps, in ms (the step library's default when absent). */
+  waitMs?: number;
+  onStage?: (stage: TrialStage) => void;
+  log?: (line: string) => void;
+}
+
+export interface TrialOptions extends CommonOptions {
+  agent: Agent;
+  sandbox: Sandbox;
+  /** The run's private work folder (0700, outside the repository): the trial's workspace is made inside it. */
+  workDir: string;
+  /** Variables passed through to the agent because the user named them (`--agent-env NAME`). */
+  agentEnv?: Record<string, string>;
+  /** Keep the workspace after the trial (`--keep-workspaces`), for a person to look at. */
+  keepWorkspace?: boolean;
+}
+
+export interface GradeAppOptions extends CommonOptions {
+  /** Recorded as the trial's agent: what built the app (`external`, `reference`, `do-nothing`). */
+  agentName: string;
+  /** The folder the app lives in: started there, and scanned for contamination. Never removed. */
+  appDir: string;
+  launch: AppLauncher;
+  /** What the report says about isolation: `none` unless the launcher is a sandbox. */
+  isolation?: IsolationKind;
+  /** Run the task's install command first (as a plain process in appDir) when it has a package.json. */
+  install?: boolean;
+  /** Leave the workspace scan out (an app of our own, such as the do-nothing baseline). */
+  noScan?: boolean;
+}
+
+/** Extra time a module agent gets past its limit before the trial stops waiting for it (a sandboxed one is killed at the limit). */
+const AGENT_GRACE_MS = 10_000;
+/** How long the app may run in all: its start plus this much for the holdouts. */
+const GRADE_BUDGET_MS = 30 * 60_000;
+/** Bytes of the app's output kept in the trial result (the end, where the errors are). */
+const APP_OUTPUT_BYTES = 64 * 1024;
+/** What the trial writes into the workspace for the agent; the contamination scan skips these. */
+const TWINS_DIR = '.twins';
+
+const sink = () =>
+  new Writable({
+    write(_chunk, _enc, cb) {
+      cb();
+    },
+  });
+
+/** The holdouts' scenarios as the grader will report them: id = the canary without its `@`. */
+export function holdoutScenarios(holdouts: OpenedHoldout[]): { id: string; name: string }[] {
+  return holdouts.flatMap((h) => h.scenarios.map((s) => ({ id: s.canary.replace(/^@/, ''), name: s.name })));
+}
+
+async function control<T>(endpoint: TwinEndpoint, method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${endpoint.control}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(15_000),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${endpoint.control}${path} answered ${res.status}: ${text.slice(0, 300)}`);
+  return (text ? JSON.parse(text) : {}) as T;
+}
+
+interface JournalRow {
+  seq: number;
+  time: string;
+  operation?: string;
+  path?: string;
+  status: number;
+  error?: string;
+  args?: unknown;
+}
+
+/**
+ * The twin's newest journal seq (0 when empty). Seqs count across tenants; journal times follow each
+ * tenant's clock, which scenarios move, so the stages of a trial are told apart by seq, not time.
+ */
+async function lastSeq(endpoint: TwinEndpoint): Promise<number> {
+  const last = await control<{ entries: JournalRow[] }>(endpoint, 'GET', '/journal?limit=1');
+  return last.entries.at(-1)?.seq ?? 0;
+}
+
+/** A failure that is the infrastructure's, not the agent's: twins, sandbox, vault. */
+class InfrastructureError extends Error {}
+
+function tail(text: string, bytes: number): string {
+  if (text.length <= bytes) return text;
+  return `[… ${text.length - bytes} earlier characters cut]\n${text.slice(-bytes)}`;
+}
+
+function lastLines(text: string, n = 15): string {
+  const lines = text.trimEnd().split('\n');
+  return lines.slice(-n).join('\n');
+}
+
+function dotenv(vars: Record<string, string>): string {
+  return `${Object.entries(vars)
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join('\n')}\n`;
+}
+
+/** Kill a sandboxed process at once, synchronously, for signal handlers (its group when it leads one). */
+function killNowPid(pid: number | undefined): void {
+  if (pid === undefined) return;
+  for (const target of [-pid, pid]) {
+    try {
+      process.kill(target, 'SIGKILL');
+    } catch {
+      // Not a group leader, or already gone.
+    }
+  }
+}
+
+/** Resolves to `value`, or to `onTimeout()` when `promise` has not settled after `ms`. */
+async function within<T>(promise: Promise<T>, ms: number, onTimeout: () => T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<T>((resolve) => (timer = setTimeout(() => resolve(onTimeout()), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Runs a command to its end (the install), however it is isolated. */
+type Runner = (req: { dir: string; env: Record<string, string>; wallMs: number }) => Promise<{
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  output: string;
+}>;
+
+/** What differs between a trial of an agent and the grading of an app someone else built. */
+interface Plan {
+  agentName: string;
+  isolation: IsolationKind;
+  /** A fresh workspace in this folder (a trial), or an existing folder (an app built elsewhere). */
+  workspace: { fresh: string; keep: boolean } | { existing: string };
+  agent?: { agent: Agent; sandbox: Sandbox; env: Record<string, string> };
+  /** How the install runs, when the folder has a package.json; no install without it. */
+  install?: Runner;
+  launch: AppLauncher;
+  scanWorkspace: boolean;
+}
+
+/**
+ * Run one trial and describe it. Never throws for anything the agent or its app does: a crash, a
+ * hang, an app that does not install, start or answer is a failed trial (`failure.kind: 'agent'`); a
+ * twin that is down, a sandbox that cannot be set up or a grader error is `failure.kind:
+ * 'infrastructure'` (status 'error'), left out of the scores. Whatever happens, the app is stopped,
+ * the tenants deleted and the workspace removed (kept with `keepWorkspace`).
+ *
+ * @example const result = await runTrial({ runId, trial: 0, task, agent, sandbox, twins, holdouts, needles, workDir });
+ */
+export function runTrial(o: TrialOptions): Promise<TrialResult> {
+  const limits = { outputBytes: o.task.limits.outputBytes, processes: o.task.limits.processes };
+  return execute(o, {
+    agentName: o.agent.spec,
+    isolation: o.sandbox.kind,
+    workspace: { fresh: o.workDir, keep: Boolean(o.keepWorkspace) },
+    agent: { agent: o.agent, sandbox: o.sandbox, env: o.agentEnv ?? {} },
+    install: ({ dir, env, wallMs }) => o.sandbox.run({ command: o.task.app.install, workspace: dir, env, wallMs, ...limits }),
+    launch: sandboxLauncher(o.sandbox, o.task.app.start, limits),
+    scanWorkspace: true,
+  });
+}
+
+/**
+ * Grade an app that is already built, in `appDir`: a tenant of its own on each twin, the app started
+ * by `launch` with the tenant's variables and PORT, the holdouts run from outside, the folder scanned
+ * for contamination. The same flow and result as a trial, without an agent (`twins grade`, `twins task validate`).
+ */
+export function gradeApp(o: GradeAppOptions): Promise<TrialResult> {
+  return execute(o, {
+    agentName: o.agentName,
+    isolation: o.isolation ?? 'none',
+    workspace: { existing: o.appDir },
+    install: o.install ? plainRunner(o.task.app.install) : undefined,
+    launch: o.launch,
+    scanWorkspace: !o.noScan,
+  });
+}
+
+async function execute(o: CommonOptions, plan: Plan): Promise<TrialResult> {
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const log = o.log ?? (() => undefined);
+  const expected = holdoutScenarios(o.holdouts);
+  const timings: TrialResult['timings'] = { setupMs: 0, agentMs: 0, installMs: 0, startMs: 0, gradeMs: 0, teardownMs: 0, overheadMs: 0 };
+  const result: TrialResult = {
+    schemaVersion: RESULT_SCHEMA_VERSION,
+    runId: o.runId,
+    task: o.task.id,
+    agent: plan.agentName,
+    trial: o.trial,
+    status: 'failed',
+    scenarios: [],
+    agentRun: { exitCode: null, timedOut: false, wallMs: 0 },
+    app: { installed: false, started: false, output: '' },
+    contamination: { flagged: false, hits: [] },
+    isolation: plan.isolation,
+    transcript: '',
+    journal: [],
+    timings,
+    startedAt: startedAt.toISOString(),
+    finishedAt: startedAt.toISOString(),
+  };
+  let stage: TrialStage = 'setup';
+  const enter = (s: TrialStage) => {
+    stage = s;
+    o.onStage?.(s);
+  };
+  const fail = (kind: FailureKind, reason: string) => {
+    const failureStage = stage === 'scan' || stage === 'teardown' ? 'grade' : stage;
+    result.failure ??= { kind, stage: failureStage, reason };
+  };
+
+  const tenants: { twin: ScenarioTwin; endpoint: TwinEndpoint; id: string; firstSeq: number; gradeSeq?: number }[] = [];
+  const tenantEnv: Record<string, string> = {};
+  const fresh = 'fresh' in plan.workspace ? plan.workspace : undefined;
+  let workspace: string | undefined = 'existing' in plan.workspace ? plan.workspace.existing : undefined;
+  let app: LaunchedApp | undefined;
+  let holdoutsOwnMs = 0;
+  let graded = false;
+  const appOutput: string[] = [];
+  const unregister: (() => void)[] = [];
+
+  try {
+    // Setup: a tenant of its own on every twin the task uses, and an empty private workspace.
+    enter('setup');
+    let mark = performance.now();
+    try {
+      for (const twin of o.task.twins) {
+        const endpoint = o.twins[twin];
+        if (!endpoint) throw new Error(`the task uses the ${twin} twin, which this run did not start`);
+        const t = await control<{ id: string; env: Record<string, string> }>(endpoint, 'POST', '/tenants', { seed: o.seed ?? 1 });
+        tenants.push({ twin, endpoint, id: t.id, firstSeq: await lastSeq(endpoint) });
+        Object.assign(tenantEnv, t.env);
+      }
+      if (fresh) {
+        workspace = mkdtempSync(join(fresh.fresh, `trial-${String(o.trial).padStart(4, '0')}-`));
+        chmodSync(workspace, 0o700);
+        const ws = workspace;
+        if (!fresh.keep) unregister.push(registerCleanup(() => rmSync(ws, { recursive: true, force: true })));
+        const dot = join(workspace, TWINS_DIR);
+        mkdirSync(join(dot, 'features'), { recursive: true });
+        writeFileSync(join(dot, 'brief.md'), o.task.brief);
+        for (const f of o.task.publicFeatures) copyFileSync(f, join(dot, 'features', basename(f)));
+        writeFileSync(join(dot, 'twins.env'), dotenv(tenantEnv), { mode: 0o600 });
+      }
+    } catch (err) {
+      throw new InfrastructureError(`setting up the trial failed: ${(err as Error).message}`);
+    }
+    if (!workspace) throw new InfrastructureError('no workspace');
+    timings.setupMs = performance.now() - mark;
+
+    // The agent, in its sandbox, with the tenant's variables and only the variables the user let through.
+    if (plan.agent) {
+      const { agent, sandbox } = plan.agent;
+      enter('agent');
+      mark = performance.now();
+      const env: Record<string, string> = {
+        ...plan.agent.env,
+        ...tenantEnv,
+        TWINS_TASK_BRIEF: join(workspace, TWINS_DIR, 'brief.md'),
+        TWINS_PUBLIC_FEATURES: join(workspace, TWINS_DIR, 'features'),
+        TWINS_WORKSPACE: workspace,
+      };
+      const limitMs = o.task.limits.agentSeconds * 1000;
+      let outcome: AgentOutcome | undefined;
+      try {
+        outcome = await within(
+          agent.generate({ task: o.task, workspace, env, sandbox, limits: o.task.limits, trialId: `${o.runId}/${o.trial}`, log }),
+          limitMs + AGENT_GRACE_MS,
+          () => ({
+            exitCode: null,
+            timedOut: true,
+            wallMs: performance.now() - mark,
+            transcript: '',
+            transcriptTruncated: false,
+            isolation: sandbox.kind,
+          }),
+        );
+      } catch (err) {
+        timings.agentMs = performance.now() - mark;
+        result.agentRun.wallMs = Math.round(timings.agentMs);
+        // The platform's own errors (the sandbox could not be set up) are not the agent's doing; anything else it threw is.
+        if (err instanceof PlatformError) throw new InfrastructureError(`the sandbox failed: ${err.message}`);
+        fail('agent', `the agent crashed: ${(err as Error)?.message ?? String(err)}`);
+      }
+      if (outcome) {
+        timings.agentMs = performance.now() - mark;
+        result.agentRun = {
+          exitCode: outcome.exitCode,
+          timedOut: outcome.timedOut,
+          wallMs: Math.round(outcome.wallMs),
+          ...(outcome.tokens ? { tokens: outcome.tokens } : {}),
+          ...(outcome.costUsd !== undefined ? { costUsd: outcome.costUsd } : {}),
+        };
+        result.isolation = outcome.isolation;
+        result.transcript =
+          outcome.transcript + (outcome.transcriptTruncated ? `\n[… transcript cut at ${o.task.limits.outputBytes} bytes]` : '');
+        // A non-zero exit alone is not a failure: the grade decides. Running over the limit, or over the process limit, is.
+        if (outcome.timedOut) fail('agent', `the agent ran over its limit of ${o.task.limits.agentSeconds} s and was stopped`);
+        else if (outcome.processLimitHit)
+          fail('agent', `the agent had more than ${o.task.limits.processes} processes at once and was stopped`);
+      }
+    }
+
+    // Install, when there is a package.json.
+    if (!result.failure && plan.install && existsSync(join(workspace, 'package.json'))) {
+      enter('install');
+      mark = performance.now();
+      let r: Awaited<ReturnType<Runner>>;
+      try {
+        r = await plan.install({ dir: workspace, env: { ...tenantEnv }, wallMs: o.task.limits.installSeconds * 1000 });
+      } catch (err) {
+        throw new InfrastructureError(`the install could not be run: ${(err as Error).message}`);
+      }
+      timings.installMs = performance.now() - mark;
+      appOutput.push(`$ ${o.task.app.install}\n${r.output}`);
+      if (r.output.includes(COULD_NOT_START))
+        throw new InfrastructureError(`the sandbox could not run the install:\n${lastLines(r.output)}`);
+      if (r.timedOut) fail('agent', `\`${o.task.app.install}\` ran over ${o.task.limits.installSeconds} s`);
+      else if (r.exitCode !== 0)
+        fail('agent', `\`${o.task.app.install}\` failed (${r.signal ?? `exit ${r.exitCode}`}):\n${lastLines(r.output)}`);
+      else result.app.installed = true;
+    }
+
+    // Start the app and wait until it answers its readiness path.
+    let appUrl: string | undefined;
+    if (!result.failure) {
+      enter('start');
+      mark = performance.now();
+      const port = await freePort();
+      appUrl = `http://127.0.0.1:${port}`;
+      const startMs = o.task.limits.appStartSeconds * 1000;
+      try {
+        app = plan.launch({ dir: workspace, env: { ...tenantEnv, PORT: String(port) }, wallMs: startMs + GRADE_BUDGET_MS });
+      } catch (err) {
+        throw new InfrastructureError(`the app could not be launched: ${(err as Error).message}`);
+      }
+      const started = app;
+      unregister.push(registerCleanup(() => killNowPid(started.pid)));
+      let ended: string | undefined;
+      void started.ended.then((how) => {
+        ended = how;
+      });
+      const deadline = performance.now() + startMs;
+      let ready = false;
+      while (performance.now() < deadline && !ended) {
+        try {
+          await fetch(`${appUrl}${o.task.app.readyPath}`, { signal: AbortSignal.timeout(1000) });
+          ready = true;
+          break;
+        } catch {
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
+      timings.startMs = performance.now() - mark;
+      if (ready && !ended) {
+        result.app.started = true;
+        result.app.readyMs = Math.round(timings.startMs);
+      } else {
+        if (started.output().includes(COULD_NOT_START))
+          throw new InfrastructureError(`the sandbox could not start the app:\n${lastLines(started.output())}`);
+        const why = ended
+          ? `the app (\`${o.task.app.start}\`) ${ended} before it answered on ${o.task.app.readyPath}`
+          : `the app (\`${o.task.app.start}\`) did not answer on ${o.task.app.readyPath} within ${o.task.limits.appStartSeconds} s`;
+        fail('agent', `${why}:\n${lastLines(started.output())}`);
+      }
+    }
+
+    // Grade: the holdouts, run from outside against the twins and the app; the app is never asked how it did.
+    if (!result.failure && appUrl) {
+      enter('grade');
+      mark = performance.now();
+      const slotTenants = Object.fromEntries(tenants.map((t) => [t.twin, t.id]));
+      try {
+        for (const t of tenants) t.gradeSeq = await lastSeq(t.endpoint);
+      } catch (err) {
+        throw new InfrastructureError(`a twin did not answer before grading: ${(err as Error).message}`);
+      }
+      let run: Awaited<ReturnType<typeof runScenarios>>;
+      try {
+        run = await runScenarios({
+          paths: [],
+          cwd: REPO_ROOT,
+          twins: o.twins,
+          slots: [{ appUrl, tenants: slotTenants }],
+          opened: o.holdouts,
+          eventsPath: o.task.app.events.slack ?? '/slack/events',
+          readyPath: o.task.app.readyPath,
+          appTimeoutMs: o.task.limits.appStartSeconds * 1000,
+          waitMs: o.waitMs,
+          parallel: 1,
+          seed: o.seed ?? 1,
+          rateLimits: true,
+          log: () => undefined,
+          stdout: sink(),
+          stderr: sink(),
+        });
+      } catch (err) {
+        throw new InfrastructureError(`grading failed: ${(err as Error).message}`);
+      }
+      timings.gradeMs = performance.now() - mark;
+      if (run.scenarios.length === 0) throw new InfrastructureError('grading reported no scenario at all');
+      result.scenarios = complete(run.scenarios, expected);
+      holdoutsOwnMs = run.scenarios.reduce((sum, s) => sum + s.durationMs, 0);
+      graded = true;
+    }
+  } catch (err) {
+    const reason = err instanceof InfrastructureError ? err.message : `the harness failed: ${(err as Error)?.stack ?? String(err)}`;
+    fail('infrastructure', reason);
+  }
+
+  // Scan, then tear down: both run however the trial went, and never throw.
+  enter('scan');
+  let mark = performance.now();
+  const requests: JournalRow[] = [];
+  for (const t of tenants) {
+    try {
+      const all = await control<{ entries: JournalRow[] }>(
+        t.endpoint,
+        'GET',
+        `/journal?tenant=${encodeURIComponent(t.id)}&after=${t.firstSeq}`,
+      );
+      requests.push(...all.entries);
+      // The report's journal: what the app sent while the holdouts ran; the scan also reads what came before (the agent's calls).
+      if (t.gradeSeq !== undefined)
+        for (const e of all.entries.filter((x) => x.seq > (t.gradeSeq as number)))
+          result.journal.push({ twin: t.twin, operation: e.operation, status: e.status, error: e.error, time: e.time, args: e.args });
+    } catch (err) {
+      log(`could not read the ${t.twin} journal: ${(err as Error).message}`);
+    }
+  }
+  try {
+    const scan = scanContamination(o.needles, {
+      workspace: plan.scanWorkspace ? workspace : undefined,
+      skip: fresh
+        ? [
+            join(TWINS_DIR, 'brief.md'),
+            join(TWINS_DIR, 'twins.env'),
+            ...o.task.publicFeatures.map((f) => join(TWINS_DIR, 'features', basename(f))),
+          ]
+        : [],
+      transcript: result.transcript,
+      requests,
+    });
+    result.contamination = { flagged: scan.flagged, hits: scan.hits };
+    if (scan.workspaceTruncated) log('the workspace is larger than the contamination scan reads; the rest was not searched');
+  } catch (err) {
+    fail('infrastructure', `the contamination scan failed: ${(err as Error).message}`);
+  }
+
+  enter('teardown');
+  mark = performance.now();
+  if (app) {
+    try {
+      appOutput.push(`$ ${o.task.app.start}\n${await app.stop()}`);
+    } catch {
+      appOutput.push(`$ ${o.task.app.start}\n${app.output()}`);
+    }
+  }
+  for (const t of tenants) await control(t.endpoint, 'DELETE', `/tenants/${encodeURIComponent(t.id)}`).catch(() => undefined);
+  if (fresh && workspace && !fresh.keep) rmSync(workspace, { recursive: true, force: true });
+  for (const u of unregister) u();
+  timings.teardownMs = performance.now() - mark;
+
+  result.app.output = tail(appOutput.join('\n'), APP_OUTPUT_BYTES);
+  if (!graded) {
+    // Not graded: every holdout scenario is still reported, failed for the agent's failures, unknown for the infrastructure's.
+    const kind = result.failure?.kind ?? 'infrastructure';
+    result.scenarios = expected.map((s) => ({
+      ...s,
+      status: kind === 'agent' ? 'failed' : 'unknown',
+      durationMs: 0,
+      error: `not graded: ${result.failure?.reason.split('\n')[0] ?? 'the trial stopped early'}`,
+    }));
+  }
+  result.status =
+    result.failure?.kind === 'infrastructure'
+      ? 'error'
+      : !result.failure && result.scenarios.every((s) => s.status === 'passed')
+        ? 'passed'
+        : 'failed';
+  const total = performance.now() - t0;
+  // The harness's own time: everything but the agent, the install, the app's start and the holdouts' own run time.
+  timings.overheadMs = Math.max(0, total - timings.agentMs - timings.installMs - timings.startMs - holdoutsOwnMs);
+  for (const k of Object.keys(timings) as (keyof typeof timings)[]) timings[k] = Math.round(timings[k]);
+  result.finishedAt = new Date().toISOString();
+  return result;
+}
+
+/** The grader's results in the holdouts' order, with any scenario cucumber did not report added as unknown. */
+function complete(found: ScenarioResult[], expected: { id: string; name: string }[]): ScenarioResult[] {
+  const byId = new Map(found.map((s) => [s.id, s]));
+  const out: ScenarioResult[] = expected.map(
+    (e) => byId.get(e.id) ?? { id: e.id, name: e.name, status: 'unknown', durationMs: 0, error: 'the grader did not report it' },
+  );
+  for (const s of found) if (!expected.some((e) => e.id === s.id)) out.push(s);
+  return out;
+}
+
+/** The sandbox's own words when it could not start a command at all: its failure, not the command's. */
+const COULD_NOT_START = '[twins: the sandbox could not start the command';
+
+/** Output kept from a plain process: the last bytes, where the errors are. */
+class Tail {
+  private text = '';
+  constructor(private readonly max: number) {}
+  push(chunk: Buffer | string): void {
+    this.text += chunk.toString();
+    if (this.text.length > this.max * 2) this.text = this.text.slice(-this.max);
+  }
+  value(): string {
+    return this.text.length > this.max ? this.text.slice(-this.max) : this.text;
+  }
+}
+
+function spawnPlain(command: string, dir: string, env: Record<string, string>) {
+  const out = new Tail(APP_OUTPUT_BYTES);
+  // The grader's identity stays with the grader, whatever else of this environment the app gets.
+  const { TWINS_VAULT_IDENTITY: _identity, ...inherited } = process.env;
+  // Its own process group, so that stopping it stops whatever it started (npm start → node …).
+  const child = spawn(command, {
+    shell: true,
+    cwd: dir,
+    env: { ...inherited, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  child.stdout?.on('data', (c) => out.push(c));
+  child.stderr?.on('data', (c) => out.push(c));
+  const ended = new Promise<{ code: number | null; signal: string | null; error?: string }>((resolve) => {
+    child.once('error', (err) => resolve({ code: null, signal: null, error: err.message }));
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+  return { child, out, ended };
+}
+
+/**
+ * An app started with `command` as a plain process of this user in its folder (`twins grade`: an app some other
+ * pipeline built, outside our sandbox), with this environment plus the tenant's variables and PORT.
+ */
+export function plainLauncher(command: string): AppLauncher {
+  return ({ dir, env }) => {
+    const { child, out, ended } = spawnPlain(command, dir, env);
+    return {
+      pid: child.pid,
+      output: () => out.value(),
+      ended: ended.then((e) =>
+        e.error ? `could not be started (${e.error})` : e.signal ? `was killed (${e.signal})` : `exited (code ${e.code})`,
+      ),
+      stop: async () => {
+        await stopProcessGroup(child);
+        return out.value();
+      },
+    };
+  };
+}
+
+/** A command run to its end as a plain process, stopped at `wallMs`. */
+export function plainRunner(command: string): Runner {
+  return async ({ dir, env, wallMs }) => {
+    const { child, out, ended } = spawnPlain(command, dir, env);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      void stopProcessGroup(child, 1000);
+    }, wallMs);
+    const e = await ended;
+    clearTimeout(timer);
+    return { exitCode: e.code, signal: e.signal, timedOut, output: out.value() + (e.error ? `\n${e.error}` : '') };
+  };
+}
