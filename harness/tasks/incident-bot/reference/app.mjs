@@ -12,6 +12,8 @@ const OPS = 'ops';
 const ANNOUNCE = 'incidents';
 const TRIGGER_EMOJI = 'rotating_light';
 const INCIDENT_CHANNEL = /^inc-(\d+)-/;
+/** Message subtypes that are still a person writing. */
+const PERSON_SUBTYPES = new Set(['file_share', 'thread_broadcast']);
 
 /** Slack errors that mean "the service hiccuped, the request was fine": worth another try. */
 const TRANSIENT = new Set(['fatal_error', 'internal_error', 'service_unavailable', 'request_timeout', 'ratelimited']);
@@ -314,6 +316,7 @@ async function createIncident(report) {
       }),
     );
   }
+  inc.opened = true;
   return inc;
 }
 
@@ -331,7 +334,7 @@ function incidentIn(channelId, name) {
 async function closeIncident({ channelId, channelName: name, user, resolution }) {
   const number = Number(INCIDENT_CHANNEL.exec(name)?.[1]);
   // A channel whose opening is still under way (people can reach it as soon as it exists): let it finish.
-  if (!incidentIn(channelId, name)) await openingQueue;
+  if (!incidentIn(channelId, name)?.opened) await openingQueue;
   const inc = incidentIn(channelId, name);
   if (inc?.closing) return;
   if (inc) inc.closing = true;
@@ -372,8 +375,10 @@ setInterval(() => {
 }, 60_000).unref();
 
 async function onMessage(ev) {
-  // Edits, joins, bots (this one included) and hidden messages are not reports.
-  if (ev.subtype || ev.bot_id || !ev.user || ev.user === (await botUser())) return;
+  // Edits, joins, bots (this one included) and hidden messages are not reports; a message with a file, or a thread reply
+  // also sent to the channel, is a person writing like any other.
+  if (ev.subtype && !PERSON_SUBTYPES.has(ev.subtype)) return;
+  if (ev.bot_id || !ev.user || ev.user === (await botUser())) return;
   const text = ev.text ?? '';
   const update = /^\s*update:\s*([\s\S]+)/i.exec(plain(text));
   if (update && byChannel.has(ev.channel)) {
@@ -403,7 +408,8 @@ async function reactedMessage(channel, ts) {
   const history = await slack('conversations.history', { channel, latest: ts, oldest: ts, inclusive: true, limit: 1 });
   const top = history.messages?.find((m) => m.ts === ts);
   if (top) return top;
-  const replies = await tryTo('read the thread', () => slack('conversations.replies', { channel, ts, limit: 1 }));
+  // Given a reply's ts, Slack answers with its whole thread, parent first.
+  const replies = await tryTo('read the thread', () => slack('conversations.replies', { channel, ts, limit: 1000 }));
   return replies?.messages?.find((m) => m.ts === ts);
 }
 
@@ -415,7 +421,7 @@ async function onReaction(ev) {
   const message = await tryTo('read the reported message', () => reactedMessage(channel, ts));
   // The bot's own messages (its thread summaries) are not reports.
   if (message?.bot_id || message?.user === botUserId) return;
-  const author = message?.bot_id ? undefined : (message?.user ?? ev.item_user);
+  const author = message?.user ?? ev.item_user;
   const people = [ev.user, author].filter((u) => u && u !== botUserId);
   await openIncident({
     channel,
