@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import type { Sandbox, SandboxProcess, SandboxRequest, SandboxResult } from '../types.ts';
 import { assertShowable, type ProtectedPath, protectedInside, real, within } from './paths.ts';
+import { findExecutable } from './process-tree.ts';
 import { type Launch, supervise } from './supervise.ts';
 import { TOOLBOX_DIR, type Toolbox, toolboxEntries } from './toolbox.ts';
 
@@ -64,8 +65,12 @@ const TMPFS_BYTES = 2 * 1024 ** 3;
 
 let probed: BubblewrapProbe | undefined;
 
+/** bwrap's absolute path: spawn looks commands up on the child's PATH, which is the agent's, not ours. */
+const BWRAP = findExecutable('bwrap');
+
 function tryRun(args: string[]): { ok: boolean; out: string } {
-  const r = spawnSync('bwrap', args, { encoding: 'utf8', timeout: 10_000, env: { PATH: SANDBOX_PATH } });
+  if (!BWRAP) return { ok: false, out: 'bwrap is not installed (no bwrap on PATH)' };
+  const r = spawnSync(BWRAP, args, { encoding: 'utf8', timeout: 10_000, env: { PATH: SANDBOX_PATH } });
   return { ok: r.status === 0, out: `${r.stderr ?? ''}${r.stdout ?? ''}${r.error ? r.error.message : ''}`.trim() };
 }
 
@@ -210,6 +215,12 @@ export function bubblewrapArgs(req: SandboxRequest, opts: BubblewrapOptions): { 
     }
   }
 
+  // The folder around the workspace: an empty tmpfs, read-only once the workspace is mounted in it, so nothing can be
+  // left beside the workspace (where the agent would otherwise find a writable mount point in the sandbox's /tmp).
+  const parent = dirname(workspace);
+  const guardParent = parent !== '/' && !mounts.some((m) => m.dest !== workspace && !within(m.dest, workspace) && within(m.dest, parent));
+  if (guardParent) mounts.push({ op: 'tmpfs', dest: parent });
+
   // Parents before children: a tmpfs or bind must be in place before anything is mounted inside it. The sort is stable,
   // so a mask stays after the bind it masks.
   const ordered = mounts.map((m, i) => ({ m, i })).sort((a, b) => depth(a.m.dest) - depth(b.m.dest) || a.i - b.i);
@@ -231,6 +242,7 @@ export function bubblewrapArgs(req: SandboxRequest, opts: BubblewrapOptions): { 
     else args.push('--dir', m.dest);
   }
   // Nothing else of the new root is writable: no stray files outside the workspace, /tmp and HOME.
+  if (guardParent) args.push('--remount-ro', parent);
   args.push('--remount-ro', '/', '--chdir', workspace);
   return { args, env, cwd: workspace };
 }
@@ -265,7 +277,7 @@ export class BubblewrapSandbox implements Sandbox {
   private launch(req: SandboxRequest): Launch {
     const { args, env, cwd } = bubblewrapArgs(req, this.opts);
     return {
-      file: 'bwrap',
+      file: BWRAP ?? 'bwrap',
       // The options go through fd 3 so that /proc/1/cmdline inside shows none of the host's paths.
       args: ['--args', '3', '--', '/bin/sh', '-c', req.command],
       fd3: Buffer.from(`${args.join('\0')}\0`),

@@ -1,6 +1,6 @@
 // A sandboxed command's process tree, read from /proc: counting it against the process limit and killing all of it.
 
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
 
 export interface ProcInfo {
   pid: number;
@@ -176,6 +176,36 @@ export function pipeHolders(pipe: { ino: number; dev: number }): ProcInfo[] {
     }
   }
   return out;
+}
+
+/** The absolute path of `name` on this process's PATH (or the usual system folders), or undefined. */
+export function findExecutable(name: string): string | undefined {
+  const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/local/bin', '/usr/bin', '/bin', '/usr/sbin', '/sbin'];
+  for (const dir of dirs) {
+    if (!dir.startsWith('/')) continue;
+    const path = `${dir}/${name}`;
+    try {
+      accessSync(path, constants.X_OK);
+      if (statSync(path).isFile()) return path;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/** How many processes `uid` has on the machine now (RLIMIT_NPROC counts them all, not only the sandbox's). */
+export function processesOf(uid: number): number {
+  let n = 0;
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (statSync(`/proc/${name}`).uid === uid) n++;
+    } catch {
+      // gone
+    }
+  }
+  return n;
 }
 
 type Watcher = (all: Map<number, ProcInfo>) => void;

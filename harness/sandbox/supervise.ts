@@ -7,7 +7,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { IsolationKind, SandboxProcess, SandboxRequest, SandboxResult } from '../types.ts';
-import { descendants, killTree, type ProcInfo, type ProcRef, pipeHolders, readInfo, signalTree, watchProcesses } from './process-tree.ts';
+import {
+  descendants,
+  findExecutable,
+  killTree,
+  type ProcInfo,
+  type ProcRef,
+  pipeHolders,
+  processesOf,
+  readInfo,
+  signalTree,
+  watchProcesses,
+} from './process-tree.ts';
 
 /** What a sandbox hands the supervisor: the program that wraps the command, and how to tell its helpers apart. */
 export interface Launch {
@@ -105,6 +116,21 @@ function outputPipe(): { read: number; write: number; ino: number; dev: number }
   }
 }
 
+const PRLIMIT = findExecutable('prlimit');
+
+/**
+ * The launch wrapped in prlimit(1), which sets limits and execs it (same pid): no core dumps, and for a non-root user
+ * a cap on processes the kernel enforces between two /proc scans. RLIMIT_NPROC counts all of the user's processes,
+ * so the cap is the user's current count plus the sandbox's allowance; root is exempt from it by the kernel, so for
+ * root only the /proc watch counts.
+ */
+function withRlimits(launch: Launch, processes: number): { file: string; args: string[] } {
+  if (!PRLIMIT) return { file: launch.file, args: launch.args };
+  const uid = process.getuid?.() ?? 0;
+  const nproc = uid === 0 ? [] : [`--nproc=${processesOf(uid) + processes + 16}`];
+  return { file: PRLIMIT, args: ['--core=0', ...nproc, '--', launch.file, ...launch.args] };
+}
+
 const seconds = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`);
 
 /** Starts `launch` for `req` and supervises it until it ends; never throws for anything the command does. */
@@ -123,7 +149,8 @@ export function supervise(launch: Launch, req: SandboxRequest): SandboxProcess {
   let spawnError: Error | undefined;
   try {
     const o = pipe ? pipe.write : 'pipe';
-    child = spawn(launch.file, launch.args, {
+    const { file, args } = withRlimits(launch, req.processes);
+    child = spawn(file, args, {
       cwd: launch.cwd,
       env: launch.env,
       // stdin is /dev/null: an agent waiting for input would hang until its wall time.

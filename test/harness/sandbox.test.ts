@@ -209,6 +209,8 @@ withBwrap.concurrent('bubblewrap', () => {
     expect(r.exitCode === null ? r.signal : r.exitCode).toBeTruthy();
     const missing = await bwrap.run(req('no-such-command-here'));
     expect(missing.exitCode).toBe(127);
+    // No core dumps (prlimit --core=0), where util-linux's prlimit is installed.
+    if (existsSync('/usr/bin/prlimit')) expect((await bwrap.run(req('ulimit -c'))).output).toBe('0\n');
   });
 
   it('starts a long-running process and stops it, politely first', async () => {
