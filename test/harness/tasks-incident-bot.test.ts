@@ -2,15 +2,24 @@
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { killAll, twins } from '../support/cli.ts';
+import { type CliRun, killAll, twins } from '../support/cli.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const TASK = join(ROOT, 'harness/tasks/incident-bot');
 const FEATURES = 'harness/tasks/incident-bot/features';
 const REFERENCE = 'node harness/tasks/incident-bot/reference/app.mjs';
 const NOTHING = 'node test/fixtures/do-nothing-app.mjs';
+
+let onReference: CliRun;
+let onNothing: CliRun;
+
+beforeAll(() => {
+  // Both runs at once: each mostly waits (on the app, or for outcomes that never come).
+  onReference = twins(['run', FEATURES, '--app', REFERENCE, '--ready-path', '/health'], { cwd: ROOT });
+  onNothing = twins(['run', FEATURES, '--app', NOTHING, '--wait', '1'], { cwd: ROOT });
+});
 
 afterAll(() => killAll());
 
@@ -50,14 +59,12 @@ describe('the incident-bot task folder', () => {
 
 describe('its public features', () => {
   it('pass on the reference solution', async () => {
-    const r = twins(['run', FEATURES, '--app', REFERENCE, '--ready-path', '/health', '--parallel', '2'], { cwd: ROOT });
-    expect(await r.exited, r.out() + r.err()).toBe(0);
-    expect(r.out()).toMatch(/(\d+) scenarios \(\1 passed\)/);
+    expect(await onReference.exited, onReference.out() + onReference.err()).toBe(0);
+    expect(onReference.out()).toMatch(/(\d+) scenarios \(\1 passed\)/);
   }, 60_000);
 
   it('each fail on the do-nothing app', async () => {
-    const r = twins(['run', FEATURES, '--app', NOTHING, '--wait', '1', '--parallel', '2'], { cwd: ROOT });
-    expect(await r.exited).toBe(1);
-    expect(r.out()).toMatch(/(\d+) scenarios \(\1 failed\)/);
+    expect(await onNothing.exited).toBe(1);
+    expect(onNothing.out()).toMatch(/(\d+) scenarios \(\1 failed\)/);
   }, 60_000);
 });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { holdoutFeatures } from '../fixtures/tasks/sample/holdouts.ts';
-import { killAll, twins } from '../support/cli.ts';
+import { type CliRun, killAll, twins } from '../support/cli.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const TASK = join(ROOT, 'test/fixtures/tasks/sample');
@@ -15,11 +15,17 @@ const NOTHING = 'node test/fixtures/do-nothing-app.mjs';
 const NONCE = `nonce${Date.now().toString(36)}`;
 
 let holdouts: string;
+let onReference: CliRun;
+let onNothing: CliRun;
 
 beforeAll(() => {
   // The sample's holdouts are fixtures, not secrets; RAM-backed when there is /dev/shm all the same.
   holdouts = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'twins-sample-holdouts-'));
   for (const h of holdoutFeatures(NONCE)) writeFileSync(join(holdouts, h.name), h.text);
+  // Both runs at once: each mostly waits (on the app, or for outcomes that never come).
+  const features = [join(TASK, 'features'), holdouts];
+  onReference = twins(['run', ...features, '--app', REFERENCE, '--ready-path', '/health'], { cwd: ROOT });
+  onNothing = twins(['run', ...features, '--app', NOTHING, '--wait', '1'], { cwd: ROOT });
 });
 
 afterAll(() => {
@@ -43,16 +49,12 @@ describe('the sample task', () => {
   });
 
   it('passes its public features and holdouts on the reference', async () => {
-    const r = twins(['run', join(TASK, 'features'), holdouts, '--app', REFERENCE, '--ready-path', '/health', '--parallel', '3'], {
-      cwd: ROOT,
-    });
-    expect(await r.exited, r.out() + r.err()).toBe(0);
-    expect(r.out()).toMatch(/5 scenarios \(5 passed\)/);
+    expect(await onReference.exited, onReference.out() + onReference.err()).toBe(0);
+    expect(onReference.out()).toMatch(/5 scenarios \(5 passed\)/);
   }, 60_000);
 
   it('fails every one of them on the do-nothing app', async () => {
-    const r = twins(['run', join(TASK, 'features'), holdouts, '--app', NOTHING, '--wait', '1'], { cwd: ROOT });
-    expect(await r.exited).toBe(1);
-    expect(r.out()).toMatch(/5 scenarios \(5 failed\)/);
+    expect(await onNothing.exited).toBe(1);
+    expect(onNothing.out()).toMatch(/5 scenarios \(5 failed\)/);
   }, 60_000);
 });
