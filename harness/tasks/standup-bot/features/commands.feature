@@ -9,8 +9,9 @@ Feature: Standup commands
 
   @canary-fea458242131873a
   Scenario: Joining the standup
-    When "bob" runs "/standup join" in "#general"
-    Then "bob" sees an ephemeral message matching /joined the daily standup/ in "#general"
+    When "grace" runs "/standup leave" in "#general"
+    And "grace" runs "/standup join" in "#general"
+    Then "grace" sees an ephemeral message matching /joined the daily standup/ in "#general"
 
   @canary-4e27c2b92708a099
   Scenario: Setting the standup time is announced to the team

@@ -323,13 +323,33 @@ async function onEvent(envelope) {
       return;
     case 'channel_archive':
     case 'channel_unarchive':
-      if (e.channel && e.channel === standup.channelId) {
-        // The pending header would fail in an archived channel: move it to the organiser (or back).
-        await scheduleNext(Number(envelope.event_time) || Date.now() / 1000, { replace: true });
-      }
+      if (await isTeamChannel(e.channel)) await onTeamChannelArchived(e.type === 'channel_archive', Number(envelope.event_time));
       return;
     default:
   }
+}
+
+/** Whether a channel id is the team channel, by its name now (ids are not remembered across a reset workspace). */
+async function isTeamChannel(channel) {
+  if (!channel) return false;
+  if (channel === standup.channelId) return true;
+  try {
+    const { channel: info } = await slack('conversations.info', { channel });
+    return info.name === TEAM_CHANNEL;
+  } catch {
+    return false;
+  }
+}
+
+/** #standup was archived (or is back): move the pending header to the organiser (or back), then tell them. */
+async function onTeamChannelArchived(archived, eventTime) {
+  await scheduleNext(eventTime || Date.now() / 1000, { replace: true });
+  if (!archived || !standup.organiser) return;
+  const dm = await openDm(standup.organiser);
+  await slack('chat.postMessage', {
+    channel: dm,
+    text: `#${TEAM_CHANNEL} was archived. Until it is back, I'll send you the team's standup updates here.`,
+  });
 }
 
 /** The header we scheduled was posted: it is standup time on Slack's clock. Remind everyone, and schedule tomorrow's. */
@@ -413,15 +433,23 @@ async function onDirectMessage(e) {
   const open = round && at >= Number(round.ts) && at < Number(round.ts) + DAY_S;
   if (open && !round.answered.has(user)) {
     round.answered.add(user);
-    const where = await postUpdate(round, user, text);
-    await reply(where);
+    let thanks;
+    try {
+      thanks = await postUpdate(round, user, text);
+    } catch (err) {
+      // Not posted after every retry: let them send it again rather than lose it silently.
+      round.answered.delete(user);
+      log(`cannot post the update of ${user}: ${err.message}`);
+      thanks = `Sorry, I could not post your update (${err.code ?? 'Slack did not answer'}). Please send it again in a minute.`;
+    }
+    await reply(thanks);
     return;
   }
   const next = `${hhmm(standup.time)} UTC`;
   if (open) await reply(`I already have your update for today, thanks! The next standup is at ${next}.`);
   else if (standup.participants.has(user))
-    await reply(`No standup is waiting for your update right now. The next one is at ${next}; I'll DM you then.`);
-  else await reply(`You're not in the daily standup. Run \`/standup join\` to take part (it is at ${next}).`);
+    await reply(`No standup is waiting for your update right now. The next standup is at ${next}; I'll DM you then.`);
+  else await reply(`You're not in the daily standup. Run \`/standup join\` to take part (the next standup is at ${next}).`);
 }
 
 /** Post an update in the round's thread, or to the organiser when #standup cannot take it; returns the thanks to send. */
