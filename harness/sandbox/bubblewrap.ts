@@ -172,11 +172,16 @@ export function bubblewrapArgs(req: SandboxRequest, opts: BubblewrapOptions): { 
       // absent on this system
     }
   }
-  // Node may live outside /usr (actions/setup-node, nvm): its install folder is shown read-only where it is.
-  const nodePrefix = dirname(dirname(real(process.execPath)));
-  const nodeBin = join(nodePrefix, 'bin');
-  const nodeOutside = !SYSTEM_DIRS.some((d) => within(nodePrefix, d));
-  if (nodeOutside) show('ro-bind', nodePrefix, nodePrefix);
+  // Node may live outside /usr (actions/setup-node, nvm): its install folder is shown read-only where it is, when it
+  // is one (it has include/node); otherwise only the executable, so a node in ~/bin does not show the whole home.
+  const nodeExe = real(process.execPath);
+  const nodeBin = dirname(nodeExe);
+  const nodePrefix = dirname(nodeBin);
+  const nodeOutside = !SYSTEM_DIRS.some((d) => within(nodeExe, d));
+  if (nodeOutside) {
+    if (existsSync(join(nodePrefix, 'include', 'node'))) show('ro-bind', nodePrefix, nodePrefix);
+    else show('ro-bind', nodeExe, nodeExe);
+  }
 
   for (const entry of ETC_ENTRIES) {
     const src = `/etc/${entry}`;
@@ -288,10 +293,12 @@ export class BubblewrapSandbox implements Sandbox {
     };
   }
 
-  run(req: SandboxRequest): Promise<SandboxResult> {
+  /** Runs `req` to its end. Rejects (TWINS_SANDBOX_PATH) only for a request that would show what must stay hidden. */
+  async run(req: SandboxRequest): Promise<SandboxResult> {
     return supervise(this.launch(req), req).exited;
   }
 
+  /** Starts `req` (the app) and returns at once; throws (TWINS_SANDBOX_PATH) only for a request that would show what must stay hidden. */
   start(req: SandboxRequest): SandboxProcess {
     return supervise(this.launch(req), req);
   }

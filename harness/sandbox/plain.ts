@@ -64,10 +64,12 @@ export class PlainSandbox implements Sandbox {
     };
   }
 
-  run(req: SandboxRequest): Promise<SandboxResult> {
+  /** Runs `req` to its end. Rejects (TWINS_SANDBOX_PATH) only for a request that would show what must stay hidden. */
+  async run(req: SandboxRequest): Promise<SandboxResult> {
     return supervise(this.launch(req), req).exited;
   }
 
+  /** Starts `req` (the app) and returns at once; throws (TWINS_SANDBOX_PATH) only for a request that would show what must stay hidden. */
   start(req: SandboxRequest): SandboxProcess {
     return supervise(this.launch(req), req);
   }
