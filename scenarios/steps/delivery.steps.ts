@@ -24,7 +24,7 @@ step({
   example: 'When Slack delivers the last "message" event again',
   // It waits for the original's answer first (3 s at most, as Slack), then for the app's answer to the retry.
   timeoutMs: WAITING_STEP_TIMEOUT_MS,
-  doc: "Slack retries the newest event of that type a person caused (the app's own messages echoing back skipped), as it does when an answer came too late: the same event_id and body, with X-Slack-Retry-Num 1 and X-Slack-Retry-Reason http_timeout, after the first attempt was answered.",
+  doc: "Slack retries the newest event of that type a person caused (the app's own messages echoing back skipped), as it does when an answer came too late: the same event_id and body, after its first attempt was answered, with X-Slack-Retry-Num counting the attempts before it (1 when the first succeeded) and X-Slack-Retry-Reason http_timeout.",
   async run(this: TwinsWorld, eventType: string) {
     await redeliver(this, eventType, 1);
   },
@@ -36,7 +36,7 @@ step({
   expression: 'Slack delivers the last {string} event {int} more time(s)',
   example: 'When Slack delivers the last "reaction_added" event 2 more times',
   timeoutMs: WAITING_STEP_TIMEOUT_MS,
-  doc: 'Like delivering it again, but that many retries one after another, numbered by X-Slack-Retry-Num 1, 2, ….',
+  doc: 'Like delivering it again, but that many retries one after another, each X-Slack-Retry-Num one more than the last.',
   async run(this: TwinsWorld, eventType: string, times: number) {
     if (times < 1 || times > 10) throw new Error(`Slack retries an event 1 to 10 more times here, not ${times}`);
     await redeliver(this, eventType, times);
