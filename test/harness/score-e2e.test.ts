@@ -1,0 +1,102 @@
+// twins score end to end on the sample task, as real processes: the reference scores 1.0, noop 0.0, a hanging agent is cut at its limit and the run goes on.
+
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readRun } from '../../harness/report/index.ts';
+import type { RunSummary } from '../../harness/types.ts';
+import { killAll, twins } from '../support/cli.ts';
+import { SAMPLE, type SealedSample, sealedSample } from './score-fixture.ts';
+
+let s: SealedSample;
+
+/** `twins score` as a user runs it; resolves to the results folder read back, and what it printed. */
+async function score(
+  args: string[],
+  out: string,
+  task = SAMPLE,
+): Promise<{ summary: RunSummary; code: number | null; stdout: string; stderr: string }> {
+  const r = twins(['score', '--task', task, '--out', out, '--wait', '3', ...s.flags, ...args], { cwd: s.work });
+  const code = await r.exited;
+  if (code !== 0) throw new Error(`twins score exited ${code}:\n${r.out()}\n${r.err()}`);
+  return { summary: readRun(out), code, stdout: r.out(), stderr: r.err() };
+}
+
+/** Folders of the runs' private work dirs that this process left in the temp dir. */
+function workDirs(): string[] {
+  return readdirSync(tmpdir()).filter((n) => n.startsWith('twins-score-') && !n.startsWith('twins-score-test-'));
+}
+
+beforeAll(async () => {
+  s = await sealedSample();
+}, 30_000);
+
+afterAll(() => {
+  killAll();
+  s?.cleanup();
+});
+
+describe('twins score on the sample task', () => {
+  it('the reference agent scores satisfaction 1.0, graded from the twins, with results written as they come', async () => {
+    const before = new Set(workDirs());
+    const out = join(s.work, 'reference');
+    const { summary, stdout, stderr } = await score(['--agent', 'reference', '--trials', '2', '--parallel', '2'], out);
+    expect(stdout).toContain('Satisfaction: 100.0 %');
+    // Progress on stderr, not a terminal: plain lines, trials done of total.
+    expect(stderr).toMatch(/trial [01] passed \(3\/3 scenarios passed\).*\[1\/2 done\]/);
+    expect(stderr).toContain('[2/2 done]');
+    expect(summary.scores.satisfaction).toBe(1);
+    expect(summary.scores.scenarioTrials).toBe(2 * s.scenarios);
+    for (const t of summary.trials) {
+      expect(t.status, JSON.stringify(t.failure)).toBe('passed');
+      expect(t.scenarios.map((x) => x.status)).toEqual(Array(s.scenarios).fill('passed'));
+      expect(t.scenarios.every((x) => /^canary-[0-9a-f]{16}$/.test(x.id))).toBe(true);
+      expect(t.app).toMatchObject({ installed: true, started: true });
+      // The grader watched the twins: the app's own calls, from the journal.
+      expect(t.journal.some((j) => j.operation === 'chat.postMessage' && j.status === 200)).toBe(true);
+      expect(t.contamination).toEqual({ flagged: false, hits: [] });
+      expect(t.timings.overheadMs).toBeLessThan(5000);
+    }
+    // The results folder: a file per trial, run.json, JUnit and HTML; readable by the report module.
+    expect(readdirSync(join(out, 'trials')).sort()).toEqual(['0000.json', '0001.json']);
+    for (const f of ['run.json', 'junit.xml', 'report.html']) expect(existsSync(join(out, f))).toBe(true);
+    expect(readRun(out).scores.satisfaction).toBe(1);
+    // Workspaces lived in a private folder outside the repo, gone now.
+    expect(workDirs().filter((d) => !before.has(d))).toEqual([]);
+  }, 60_000);
+
+  it('noop scores 0.0: its app never starts, an agent failure', async () => {
+    const { summary, stdout, stderr } = await score(['--agent', 'noop', '--json'], join(s.work, 'noop'));
+    expect(summary.scores.satisfaction).toBe(0);
+    // --json: the summary alone on stdout, no progress on stderr.
+    expect(JSON.parse(stdout)).toMatchObject({ task: 'sample', agent: 'noop', trialCount: 1, scores: { satisfaction: 0 } });
+    expect(stderr).not.toContain('twins score');
+    const [t] = summary.trials;
+    expect(t.failure).toMatchObject({ kind: 'agent', stage: 'start' });
+    expect(t.status).toBe('failed');
+    expect(t.scenarios).toHaveLength(s.scenarios);
+    expect(t.scenarios.every((x) => x.status === 'failed' && x.error?.startsWith('not graded'))).toBe(true);
+    expect(summary.scores.trials).toMatchObject({ agentFailures: 1, infrastructureFailures: 0 });
+  }, 60_000);
+
+  it('an agent that hangs is cut at its limit and the run goes on to the next trial', async () => {
+    // The sample task with a 2-second agent limit.
+    const short = mkdtempSync(join(s.work, 'short-'));
+    cpSync(SAMPLE, short, { recursive: true });
+    const yaml = readFileSync(join(short, 'task.yaml'), 'utf8').replace(/agentSeconds: \d+/, 'agentSeconds: 2');
+    writeFileSync(join(short, 'task.yaml'), yaml);
+    const started = Date.now();
+    const { summary } = await score(['--agent', 'command:sleep 600', '--trials', '2'], join(s.work, 'hang'), short);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(summary.trials).toHaveLength(2);
+    for (const t of summary.trials) {
+      expect(t.failure).toMatchObject({ kind: 'agent', stage: 'agent' });
+      expect(t.failure?.reason).toContain('ran over its limit of 2 s');
+      expect(t.agentRun.timedOut).toBe(true);
+      expect(t.agentRun.wallMs).toBeGreaterThanOrEqual(1900);
+      expect(t.agentRun.wallMs).toBeLessThan(15_000);
+    }
+    expect(summary.scores.satisfaction).toBe(0);
+  }, 60_000);
+});
