@@ -87,6 +87,8 @@ export interface TrialOptions extends CommonOptions {
   agentEnv?: Record<string, string>;
   /** Keep the workspace after the trial (`--keep-workspaces`), for a person to look at. */
   keepWorkspace?: boolean;
+  /** How long past its limit an agent that does not return is waited for (default 10 s; tests shorten it). */
+  agentGraceMs?: number;
 }
 
 export interface GradeAppOptions extends CommonOptions {
@@ -210,7 +212,7 @@ interface Plan {
   isolation: IsolationKind;
   /** A fresh workspace in this folder (a trial), or an existing folder (an app built elsewhere). */
   workspace: { fresh: string; keep: boolean } | { existing: string };
-  agent?: { agent: Agent; sandbox: Sandbox; env: Record<string, string> };
+  agent?: { agent: Agent; sandbox: Sandbox; env: Record<string, string>; graceMs: number };
   /** How the install runs, when the folder has a package.json; no install without it. */
   install?: Runner;
   launch: AppLauncher;
@@ -232,7 +234,7 @@ export function runTrial(o: TrialOptions): Promise<TrialResult> {
     agentName: o.agent.spec,
     isolation: o.sandbox.kind,
     workspace: { fresh: o.workDir, keep: Boolean(o.keepWorkspace) },
-    agent: { agent: o.agent, sandbox: o.sandbox, env: o.agentEnv ?? {} },
+    agent: { agent: o.agent, sandbox: o.sandbox, env: o.agentEnv ?? {}, graceMs: o.agentGraceMs ?? AGENT_GRACE_MS },
     install: ({ dir, env, wallMs }) => o.sandbox.run({ command: o.task.app.install, workspace: dir, env, wallMs, ...limits }),
     launch: sandboxLauncher(o.sandbox, o.task.app.start, limits),
     scanWorkspace: true,
@@ -345,7 +347,7 @@ async function execute(o: CommonOptions, plan: Plan): Promise<TrialResult> {
       try {
         outcome = await within(
           agent.generate({ task: o.task, workspace, env, sandbox, limits: o.task.limits, trialId: `${o.runId}/${o.trial}`, log }),
-          limitMs + AGENT_GRACE_MS,
+          limitMs + plan.agent.graceMs,
           () => ({
             exitCode: null,
             timedOut: true,
