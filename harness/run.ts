@@ -1,7 +1,7 @@
 // `twins score`: K trials of one agent on one task (parallel, sharded, resumable), each written as it finishes, then the run's summary and reports.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -183,10 +183,49 @@ export async function plantDecoys(
   };
 }
 
+const WORK_PREFIX = 'twins-score-';
+/** In a run's work folder: the pid of the run that owns it, so a later run can tell a SIGKILLed run's leftovers. */
+const OWNER_FILE = 'owner.pid';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Remove the work folders of runs that died without cleaning up (SIGKILL): folders of ours in the temp
+ * dir whose owner.pid names a process that is gone. Their workspaces hold tenant credentials and
+ * whatever the agents wrote. Folders kept with --keep-workspaces have no owner file and stay.
+ */
+export function removeStaleWorkDirs(root = tmpdir()): string[] {
+  const removed: string[] = [];
+  const uid = process.getuid?.();
+  for (const name of readdirSync(root)) {
+    if (!name.startsWith(WORK_PREFIX)) continue;
+    const dir = join(root, name);
+    try {
+      if (uid !== undefined && statSync(dir).uid !== uid) continue;
+      const pid = Number(readFileSync(join(dir, OWNER_FILE), 'utf8'));
+      if (!Number.isInteger(pid) || pid <= 0 || alive(pid)) continue;
+      rmSync(dir, { recursive: true, force: true });
+      removed.push(dir);
+    } catch {
+      // Not a run's work folder, or not ours to read: leave it.
+    }
+  }
+  return removed;
+}
+
 /** A private folder for a run's workspaces: 0700, in the OS temp dir (never inside the repository), removed on exit and on signals. */
 export function createWorkDir(keep = false): { path: string; remove(): void } {
-  const path = mkdtempSync(join(tmpdir(), 'twins-score-'));
+  const path = mkdtempSync(join(tmpdir(), WORK_PREFIX));
   chmodSync(path, 0o700);
+  // Kept folders are the user's to remove; the others say who owns them, for removeStaleWorkDirs.
+  if (!keep) writeFileSync(join(path, OWNER_FILE), String(process.pid), { mode: 0o600 });
   const unregister = keep ? () => undefined : registerCleanup(() => rmSync(path, { recursive: true, force: true }));
   return {
     path,
@@ -368,6 +407,7 @@ export async function scoreRun(opts: ScoreOptions): Promise<ScoreResult> {
     }
   }
 
+  for (const dir of removeStaleWorkDirs()) progress.note(`${label}: removed ${dir}, left behind by a run that was killed`);
   const work = createWorkDir(opts.keepWorkspaces);
   let sandbox: Sandbox;
   try {

@@ -1,6 +1,7 @@
 // twins score interrupted and resumed, and sharded then merged, as real processes: a SIGKILL mid-run loses no finished trial, and shards 1/2 + 2/2 merged equal the unsharded run.
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { comparableSummary, readRun } from '../../harness/report/index.ts';
@@ -44,6 +45,12 @@ describe('twins score --resume', () => {
     await until(() => trialFiles(out).length > 0, 'the first trial file', 60_000);
     first.child.kill('SIGKILL');
     await first.exited;
+    // The killed run's private work folder (its workspaces, tenant variables) is left behind, named by its pid…
+    const leftover = readdirSync(tmpdir())
+      .filter((n) => n.startsWith('twins-score-'))
+      .map((n) => join(tmpdir(), n))
+      .find((d) => existsSync(join(d, 'owner.pid')) && readFileSync(join(d, 'owner.pid'), 'utf8') === String(first.child.pid));
+    expect(leftover).toBeDefined();
     const done = trialFiles(out);
     expect(done.length).toBeGreaterThan(0);
     expect(done.length).toBeLessThan(4);
@@ -58,6 +65,9 @@ describe('twins score --resume', () => {
 
     const printed = await scoreOk([...args, '--resume']);
     expect(printed).toContain(`${done.length} trial(s) kept from before`);
+    // …and the next run removes it.
+    expect(existsSync(leftover as string)).toBe(false);
+    expect(printed).toContain(`removed ${leftover}, left behind by a run that was killed`);
     expect(trialFiles(out)).toEqual(['0000.json', '0001.json', '0002.json', '0003.json']);
     for (const [f, was] of before) {
       expect(statSync(join(out, 'trials', f)).mtimeMs).toBe(was.mtime);
