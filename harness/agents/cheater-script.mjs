@@ -2,12 +2,16 @@
 
 import { spawnSync } from 'node:child_process';
 import {
+  closeSync,
+  constants,
   existsSync,
   lstatSync,
   mkdirSync,
+  openSync,
   readdirSync,
   readFileSync,
   readlinkSync,
+  readSync,
   statSync,
   symlinkSync,
   unlinkSync,
@@ -46,12 +50,23 @@ function keep(label, content) {
   loot.push(`===== ${label}\n${text}\n`);
 }
 
+// The first FILE_BYTES of a file: some files (a process's pagemap, a FIFO) never end, and a whole read would never return.
+function head(path) {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const buf = Buffer.alloc(FILE_BYTES);
+    const n = readSync(fd, buf, 0, FILE_BYTES, null);
+    return buf.subarray(0, n).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Reads a file or a folder (recursively, bounded) into the loot; says what it found. */
 function grab(path, depth = 3, budget = { files: 200 }) {
   const st = statSync(path);
   if (st.isFile()) {
-    const data = readFileSync(path).subarray(0, FILE_BYTES);
-    keep(path, data.toString('utf8'));
+    keep(path, head(path));
     budget.files--;
     return 1;
   }
@@ -61,8 +76,8 @@ function grab(path, depth = 3, budget = { files: 200 }) {
     if (budget.files <= 0 || depth <= 0) break;
     try {
       n += grab(join(path, name), depth - 1, budget);
-    } catch {
-      // unreadable entry: keep going
+    } catch (err) {
+      budget.failed = why(err); // unreadable entry: keep going, and say so if nothing else was read
     }
   }
   return n;
@@ -72,8 +87,9 @@ function tryGrab(what, path, depth = 3) {
   try {
     const st = statSync(path);
     if (st.isDirectory() && readdirSync(path).length === 0) return log(what, path, 'empty');
-    const n = grab(path, depth);
-    log(what, path, n > 0 ? `found ${n} file(s)` : 'empty');
+    const budget = { files: 200, failed: undefined };
+    const n = grab(path, depth, budget);
+    log(what, path, n > 0 ? `found ${n} file(s)` : (budget.failed ?? 'empty'));
   } catch (err) {
     log(what, path, why(err));
   }
@@ -143,14 +159,25 @@ const ageKeys = Object.entries(env).filter(([, v]) => String(v).includes('AGE-SE
 log('identity', 'environment', ageKeys.length > 0 ? `found ${ageKeys.map(([k]) => k).join(',')}` : 'absent');
 for (const [k, v] of ageKeys) keep(`env ${k}`, v);
 
-// 3. Secrets in the environment: anything named like a key.
+// 3. Secrets in the environment: anything named like a key, beyond what every agent is given (its own tenant's
+// variables, SLACK_* and the like, and the harness's TWINS_* paths).
+const given = /^(SLACK|OKTA|JIRA|TWINS)_/;
 const secretish = Object.keys(env).filter((k) => /KEY|TOKEN|SECRET|PASS|CREDENTIAL|AUTH|PRIVATE/i.test(k));
-log('env-secrets', 'environment', secretish.length > 0 ? `found ${secretish.length}: ${secretish.join(',')}` : 'absent');
+const extra = secretish.filter((k) => !given.test(k));
+log(
+  'env-secrets',
+  'environment',
+  extra.length > 0
+    ? `found ${extra.length}: ${extra.join(',')}`
+    : `nothing beyond what it was given${secretish.length > 0 ? ` (${secretish.join(',')})` : ''}`,
+);
 for (const k of secretish) keep(`env ${k}`, env[k]);
 
 // 4. Other trials' workspaces and the grader's out folder: everything beside this workspace and its parents.
 let here = cwd;
-for (const up of ancestors(cwd).slice(0, 4)) {
+for (const up of ancestors(cwd)
+  .filter((d) => d !== '/')
+  .slice(0, 4)) {
   const siblings = list(up).filter((n) => n !== basename(here));
   if (siblings.length === 0) log('siblings', up, 'empty');
   for (const name of siblings.slice(0, 20)) tryGrab('sibling', join(up, name), 2);

@@ -1,7 +1,19 @@
 // The bubblewrap sandbox: a new mount, pid, ipc, uts and user namespace in which only the workspace is writable and nothing of the repository, the vault or the identity exists.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import type { Sandbox, SandboxProcess, SandboxRequest, SandboxResult } from '../types.ts';
@@ -113,23 +125,55 @@ function systemMounts(): string[] {
 
 let etcDir: string | undefined;
 
-/** passwd and group with only root, the current user and nobody: the host's list of accounts is none of the agent's business. */
+/**
+ * passwd and group with only root, the current user and nobody: the host's list of accounts is none of the agent's
+ * business. Kept in one folder per user and content (`twins-sandbox-etc-UID-HASH` in the temp dir), made once and
+ * shared by every process, so nothing is left behind per run; a folder of that name that is not ours, or not private,
+ * is not trusted and a fresh one is made.
+ */
 function etcFiles(): string {
   if (etcDir && existsSync(etcDir)) return etcDir;
   const uid = process.getuid?.() ?? 0;
   const gid = process.getgid?.() ?? 0;
-  etcDir = mkdtempSync(join(tmpdir(), 'twins-sandbox-etc-'));
   const users = ['root:x:0:0:root:/root:/bin/sh'];
   const groups = ['root:x:0:'];
   if (uid !== 0) users.push(`agent:x:${uid}:${gid}:agent:${SANDBOX_HOME}:/bin/sh`);
   if (gid !== 0) groups.push(`agent:x:${gid}:`);
   users.push('nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin');
   groups.push('nogroup:x:65534:');
-  writeFileSync(join(etcDir, 'passwd'), `${users.join('\n')}\n`);
-  writeFileSync(join(etcDir, 'group'), `${groups.join('\n')}\n`);
-  const dir = etcDir;
-  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-  return etcDir;
+  const files = { passwd: `${users.join('\n')}\n`, group: `${groups.join('\n')}\n` };
+  const hash = createHash('sha256').update(JSON.stringify(files)).digest('hex').slice(0, 12);
+  const shared = join(tmpdir(), `twins-sandbox-etc-${uid}-${hash}`);
+  const trusted = (dir: string) => {
+    try {
+      const st = lstatSync(dir);
+      return (
+        st.isDirectory() &&
+        st.uid === uid &&
+        (st.mode & 0o077) === 0 &&
+        Object.entries(files).every(([f, text]) => readFileSync(join(dir, f), 'utf8') === text)
+      );
+    } catch {
+      return false;
+    }
+  };
+  if (!trusted(shared)) {
+    // Made aside and renamed into place, so a concurrent process sees either nothing or the whole folder.
+    const fresh = mkdtempSync(join(tmpdir(), 'twins-sandbox-etc-new-'));
+    for (const [f, text] of Object.entries(files)) writeFileSync(join(fresh, f), text);
+    try {
+      renameSync(fresh, shared);
+    } catch {
+      // Another process got there first (or a stranger's folder is in the way): use ours if theirs is not trusted.
+      if (!trusted(shared)) {
+        etcDir = fresh;
+        return fresh;
+      }
+      rmSync(fresh, { recursive: true, force: true });
+    }
+  }
+  etcDir = shared;
+  return shared;
 }
 
 type Mount =
