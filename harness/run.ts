@@ -328,7 +328,9 @@ class Progress {
     const now = performance.now();
     const parts = [...this.running].map(([trial, r]) => `#${trial} ${r.stage} ${Math.round((now - r.since) / 1000)}s`);
     const line = `${this.label}: ${this.done}/${this.total} done${parts.length ? ` · ${parts.join(' · ')}` : ''}`;
-    const columns = (this.out as { columns?: number }).columns ?? 120;
+    // A terminal that does not say how wide it is (columns 0 or absent) gets a generous line.
+    const said = (this.out as { columns?: number }).columns ?? 0;
+    const columns = said >= 20 ? said : 120;
     const cut = line.length > columns - 1 ? `${line.slice(0, columns - 2)}…` : line;
     this.out.write(`\r\x1b[K${cut}`);
     this.lastWidth = cut.length;

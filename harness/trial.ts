@@ -399,7 +399,7 @@ async function execute(o: CommonOptions, plan: Plan): Promise<TrialResult> {
         throw new InfrastructureError(`the sandbox could not run the install:\n${lastLines(r.output)}`);
       if (r.timedOut) fail('agent', `\`${o.task.app.install}\` ran over ${o.task.limits.installSeconds} s`);
       else if (r.exitCode !== 0)
-        fail('agent', `\`${o.task.app.install}\` failed (${r.signal ?? `exit ${r.exitCode}`}):\n${lastLines(r.output)}`);
+        fail('agent', `\`${o.task.app.install}\` failed (${r.signal ?? `exit ${r.exitCode}`}); its last output:\n${lastLines(r.output)}`);
       else result.app.installed = true;
     }
 
@@ -443,7 +443,7 @@ async function execute(o: CommonOptions, plan: Plan): Promise<TrialResult> {
         const why = ended
           ? `the app (\`${o.task.app.start}\`) ${ended} before it answered on ${o.task.app.readyPath}`
           : `the app (\`${o.task.app.start}\`) did not answer on ${o.task.app.readyPath} within ${o.task.limits.appStartSeconds} s`;
-        fail('agent', `${why}:\n${lastLines(started.output())}`);
+        fail('agent', `${why}; its last output:\n${lastLines(started.output())}`);
       }
     }
 
