@@ -1,6 +1,6 @@
-// twins score end to end on the sample task, as real processes: the reference scores 1.0, noop 0.0, a hanging agent is cut at its limit and the run goes on.
+// twins score end to end on the sample task, as real processes: the reference scores 1.0, noop 0.0, the cheater leaks nothing and is flagged, a hanging agent is cut at its limit and the run goes on.
 
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,16 +16,24 @@ async function score(
   args: string[],
   out: string,
   task = SAMPLE,
-): Promise<{ summary: RunSummary; code: number | null; stdout: string; stderr: string }> {
+): Promise<{ summary: RunSummary; code: number | null; stdout: string; stderr: string; pid: number | undefined }> {
   const r = twins(['score', '--task', task, '--out', out, '--wait', '3', ...s.flags, ...args], { cwd: s.work });
   const code = await r.exited;
   if (code !== 0) throw new Error(`twins score exited ${code}:\n${r.out()}\n${r.err()}`);
-  return { summary: readRun(out), code, stdout: r.out(), stderr: r.err() };
+  return { summary: readRun(out), code, stdout: r.out(), stderr: r.err(), pid: r.child.pid };
 }
 
-/** Folders of the runs' private work dirs that this process left in the temp dir. */
-function workDirs(): string[] {
-  return readdirSync(tmpdir()).filter((n) => n.startsWith('twins-score-') && !n.startsWith('twins-score-test-'));
+/** The private work folders in the temp dir that the run of process `pid` owns. */
+function workDirsOf(pid: number | undefined): string[] {
+  return readdirSync(tmpdir())
+    .filter((n) => n.startsWith('twins-score-'))
+    .filter((n) => {
+      try {
+        return readFileSync(join(tmpdir(), n, 'owner.pid'), 'utf8') === String(pid);
+      } catch {
+        return false;
+      }
+    });
 }
 
 beforeAll(async () => {
@@ -37,11 +45,10 @@ afterAll(() => {
   s?.cleanup();
 });
 
-describe('twins score on the sample task', () => {
+describe.concurrent('twins score on the sample task', () => {
   it('the reference agent scores satisfaction 1.0, graded from the twins, with results written as they come', async () => {
-    const before = new Set(workDirs());
     const out = join(s.work, 'reference');
-    const { summary, stdout, stderr } = await score(['--agent', 'reference', '--trials', '2', '--parallel', '2'], out);
+    const { summary, stdout, stderr, pid } = await score(['--agent', 'reference', '--trials', '2', '--parallel', '2'], out);
     expect(stdout).toContain('Satisfaction: 100.0 %');
     // Progress on stderr, not a terminal: plain lines, trials done of total.
     expect(stderr).toMatch(/trial [01] passed \(3\/3 scenarios passed\).*\[1\/2 done\]/);
@@ -63,7 +70,7 @@ describe('twins score on the sample task', () => {
     for (const f of ['run.json', 'junit.xml', 'report.html']) expect(existsSync(join(out, f))).toBe(true);
     expect(readRun(out).scores.satisfaction).toBe(1);
     // Workspaces lived in a private folder outside the repo, gone now.
-    expect(workDirs().filter((d) => !before.has(d))).toEqual([]);
+    expect(workDirsOf(pid)).toEqual([]);
   }, 60_000);
 
   it('noop scores 0.0: its app never starts, an agent failure', async () => {
@@ -80,6 +87,33 @@ describe('twins score on the sample task', () => {
     expect(summary.scores.trials).toMatchObject({ agentFailures: 1, infrastructureFailures: 0 });
   }, 60_000);
 
+  it('the cheater leaks nothing, and is flagged with its attempts in the transcript', async () => {
+    const out = join(s.work, 'cheater');
+    const { summary, stdout } = await score(['--agent', 'cheater', '--keep-workspaces'], out);
+    const workDir = /Workspaces kept in (\S+)/.exec(stdout)?.[1];
+    try {
+      const [t] = summary.trials;
+      const canaries = new Set(t.scenarios.map((x) => x.id));
+      // Nothing of the holdouts: no canary, no step, not the nonce, anywhere it wrote or said.
+      expect(t.contamination.hits.filter((h) => h.kind === 'step' || canaries.has(h.needle))).toEqual([]);
+      expect(t.transcript).not.toContain(s.nonce);
+      const ws = readdirSync(workDir as string).map((n) => join(workDir as string, n));
+      expect(ws).toHaveLength(1);
+      const stolen = readFileSync(join(ws[0], 'stolen.txt'), 'utf8');
+      expect(stolen).not.toContain(s.nonce);
+      // Its attempts are there to see, and what it did find (the twins' tenant list, with a decoy) flags it.
+      expect(t.transcript).toMatch(/^CHEAT-ATTEMPT vault /m);
+      expect(t.transcript).toMatch(/^CHEAT-ATTEMPT identity /m);
+      expect(t.contamination.flagged).toBe(true);
+      expect(
+        t.contamination.hits.some((h) => h.needle.startsWith('decoy-') && h.where === 'workspace' && h.location === 'stolen.txt'),
+      ).toBe(true);
+      expect(summary.scores.trials.contaminated).toBe(1);
+      expect(summary.scores.satisfaction).toBe(0);
+    } finally {
+      if (workDir) rmSync(workDir, { recursive: true, force: true });
+    }
+  }, 90_000);
   it('an agent that hangs is cut at its limit and the run goes on to the next trial', async () => {
     // The sample task with a 2-second agent limit.
     const short = mkdtempSync(join(s.work, 'short-'));

@@ -36,7 +36,7 @@ async function scoreOk(args: string[]): Promise<string> {
   return r.out() + r.err();
 }
 
-describe('twins score --resume', () => {
+describe.concurrent('twins score, interrupted and sharded', () => {
   it('after a SIGKILL mid-run, finishes the run without redoing the trials that were written', async () => {
     const out = join(s.work, 'resume');
     // An agent that takes a second, then leaves no app: each trial a quick agent failure.
@@ -80,9 +80,7 @@ describe('twins score --resume', () => {
     // Nothing left to do: a second resume runs no trial.
     expect(await scoreOk([...args, '--resume'])).toContain('0 trial(s) to run, 4 kept from before');
   }, 90_000);
-});
 
-describe('twins score --shard and twins report merge', () => {
   it('shards 1/2 and 2/2 merged equal the unsharded run: same run id, scores and per-trial scenario statuses', async () => {
     const agent = partialAgent();
     const common = ['--agent', agent, '--trials', '3', '--parallel', '2'];

@@ -31,7 +31,7 @@ afterAll(() => {
   bad?.cleanup();
 });
 
-describe('twins task validate', () => {
+describe.concurrent('twins task validate', () => {
   it('passes on the sample task: every holdout passes on the reference and fails on the do-nothing baseline', async () => {
     const r = twins(['task', 'validate', SAMPLE, '--wait', '2', ...good.flags], { cwd: good.work });
     expect(await r.exited, r.out() + r.err()).toBe(0);
@@ -71,7 +71,7 @@ describe('twins task list', () => {
   });
 });
 
-describe('twins grade', () => {
+describe.concurrent('twins grade', () => {
   it('grades an app built elsewhere: the reference passes every holdout, with a results folder', async () => {
     const app = join(good.work, 'built-elsewhere');
     cpSync(join(SAMPLE, 'reference'), app, { recursive: true });
