@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { LOAD, type LoadResult, load, progress, ROOT, startServer } from './lib.ts';
 import { postBody, slackFixture } from './slack-fixture.ts';
+import { benchHarness, type HarnessBench } from './harness.ts';
 import { measureStartup, type StartupResult } from './startup.ts';
 
 const MESSAGES = 100_000;
@@ -176,6 +177,7 @@ interface Results {
   tp: Throughput;
   startup: StartupResult;
   mem: MemoryResult;
+  harness: HarnessBench;
   seconds: number;
   load: { before: number[]; after: number[] };
 }
@@ -219,6 +221,8 @@ Load: autocannon, ${LOAD.connections} connections, ${LOAD.duration} s measured a
 | chat.postMessage req/s ÷ bare fastify schema-validated POST (same answer) req/s | ${fmt(postRatio, 2)} | ≥ ${TARGETS.ratio} | ${verdict(postRatio >= TARGETS.ratio)} |
 | \`twins up slack\` start to healthy (median of ${r.startup.runs.length}) | ${fmt(r.startup.median)} ms | ≤ ${TARGETS.startupMs} ms | ${verdict(r.startup.median <= TARGETS.startupMs)} |
 | Resident memory after ${fmt(r.mem.messages)} messages | ${fmt(rssMb)} MB | ≤ ${TARGETS.rssMb} MB | ${verdict(rssMb <= TARGETS.rssMb)} |
+| Harness overhead per trial (median of ${r.harness.overhead.trials}) | ${fmt(r.harness.overhead.medianMs)} ms | ≤ ${fmt(r.harness.targets.overheadMs)} ms | ${verdict(r.harness.overhead.medianMs <= r.harness.targets.overheadMs)} |
+| ${r.harness.fiftyScenarios.scenarios} holdout scenarios against a ready app | ${fmt(r.harness.fiftyScenarios.gradeMs / 1000, 1)} s | ≤ ${fmt(r.harness.targets.fiftyScenariosMs / 1000)} s | ${verdict(r.harness.fiftyScenarios.gradeMs <= r.harness.targets.fiftyScenariosMs)} |
 
 ## Throughput and latency
 
@@ -274,6 +278,19 @@ ${memRow(`after ${fmt(r.mem.messages)} messages`, r.mem.after)}
 ${memRow(`the same, ${fmt(r.mem.idleMs / 1000)} s idle later`, r.mem.idle)}
 
 The ${fmt(r.mem.messages)} posts took ${fmt(r.mem.postMs / 1000, 1)} s (${fmt(r.mem.messages / (r.mem.postMs / 1000))} posts/s in-process); the channel then held ${fmt(r.mem.stored)} messages.
+
+## The harness
+
+\`bench/harness.ts\`: ${r.harness.overhead.trials} trials of the \`reference\` agent on the sample task (test/fixtures/tasks/sample), isolation: ${r.harness.overhead.isolation}, satisfaction ${fmt(r.harness.overhead.satisfaction, 2)}. A trial's overhead is everything but the agent's, the install's, the app start's and the holdout scenarios' own time (tenants, workspace, sandbox set-up, contamination scan, teardown, results files).
+
+| | ms |
+| --- | ---: |
+| overhead per trial, median (runs: ${r.harness.overhead.values.map((x) => fmt(x)).join(', ')}) | ${fmt(r.harness.overhead.medianMs)} |
+${Object.entries(r.harness.overhead.stages)
+  .map(([k, v]) => `| stage ${k}, median | ${fmt(v)} |`)
+  .join('\n')}
+
+${r.harness.fiftyScenarios.scenarios} generated holdout scenarios, sealed into a temporary vault, graded once against the reference app already answering: ${r.harness.fiftyScenarios.passed} passed; the grade stage took ${fmt(r.harness.fiftyScenarios.gradeMs)} ms, of which the scenarios' own time was ${fmt(r.harness.fiftyScenarios.scenariosOwnMs)} ms (${fmt(r.harness.fiftyScenarios.perScenarioMs)} ms per scenario).
 `;
 }
 
@@ -282,8 +299,10 @@ const loadBefore = os.loadavg();
 const tp = await throughput();
 const startup = await measureStartup(5);
 const mem = memory();
+progress('harness: trials of the reference agent and 50 holdouts');
+const harness = await benchHarness({ log: progress });
 const seconds = (performance.now() - started) / 1000;
-const text = report({ tp, startup, mem, seconds, load: { before: loadBefore, after: os.loadavg() } });
+const text = report({ tp, startup, mem, harness, seconds, load: { before: loadBefore, after: os.loadavg() } });
 writeFileSync(new URL('RESULTS.md', import.meta.url), text);
 progress(`done in ${Math.round(seconds)} s; wrote bench/RESULTS.md`);
 process.stdout.write(text);
