@@ -6,9 +6,9 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { benchHarness, type HarnessBench } from './harness.ts';
 import { LOAD, type LoadResult, load, progress, ROOT, startServer } from './lib.ts';
 import { postBody, slackFixture } from './slack-fixture.ts';
-import { benchHarness, type HarnessBench } from './harness.ts';
 import { measureStartup, type StartupResult } from './startup.ts';
 
 const MESSAGES = 100_000;
