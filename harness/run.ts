@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadCatalogue } from '../scenarios/support/catalogue.ts';
-import type { ScenarioTwin, TwinEndpoint } from '../scenarios/support/config.ts';
+import { controlHeaders, type ScenarioTwin, type TwinEndpoint } from '../scenarios/support/config.ts';
 import type { RunningTwin } from '../src/adapters/fastify.ts';
 import { startTwins } from '../src/cli/up.ts';
 import { PlatformError } from '../src/errors.ts';
@@ -143,10 +143,20 @@ export async function runTwins(opts: {
     const found = await readTwinsEnv(opts.twinsEnv);
     return { twins: found.twins, close: async () => undefined };
   }
-  const { running, summary } = await startTwins({ twins: [], host: '127.0.0.1', port: 0, seed: opts.seed ?? 1, rateLimits: true });
+  // Locked: an agent in the sandbox can reach the twins, but without this token only its own tenant
+  // (by its credentials) and the decoys, never another trial's tenant.
+  const controlToken = randomBytes(24).toString('hex');
+  const { running, summary } = await startTwins({
+    twins: [],
+    host: '127.0.0.1',
+    port: 0,
+    seed: opts.seed ?? 1,
+    rateLimits: true,
+    controlToken,
+  });
   const list: RunningTwin[] = [...running.values()];
   const twins: Partial<Record<ScenarioTwin, TwinEndpoint>> = {};
-  for (const [name, s] of Object.entries(summary)) twins[name as ScenarioTwin] = { url: s.url, control: s.control };
+  for (const [name, s] of Object.entries(summary)) twins[name as ScenarioTwin] = { url: s.url, control: s.control, token: controlToken };
   return { twins, close: () => Promise.all(list.map((t) => t.close())).then(() => undefined) };
 }
 
@@ -165,8 +175,8 @@ export async function plantDecoys(
     const id = `decoy-${randomBytes(8).toString('hex')}`;
     const res = await fetch(`${endpoint.control}/tenants`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ id, seed }),
+      headers: { 'content-type': 'application/json', ...controlHeaders(endpoint) },
+      body: JSON.stringify({ id, seed, decoy: true }),
       signal: AbortSignal.timeout(15_000),
     });
     if (!res.ok) throw new Error(`POST ${endpoint.control}/tenants answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
@@ -176,9 +186,11 @@ export async function plantDecoys(
     decoys: planted.map((p) => p.id),
     remove: async () => {
       for (const p of planted)
-        await fetch(`${p.endpoint.control}/tenants/${p.id}`, { method: 'DELETE', signal: AbortSignal.timeout(15_000) }).catch(
-          () => undefined,
-        );
+        await fetch(`${p.endpoint.control}/tenants/${p.id}`, {
+          method: 'DELETE',
+          headers: controlHeaders(p.endpoint),
+          signal: AbortSignal.timeout(15_000),
+        }).catch(() => undefined);
     },
   };
 }

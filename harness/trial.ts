@@ -5,7 +5,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, wr
 import { basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
-import type { ScenarioTwin, TwinEndpoint } from '../scenarios/support/config.ts';
+import { controlHeaders, type ScenarioTwin, type TwinEndpoint } from '../scenarios/support/config.ts';
 import { PlatformError } from '../src/errors.ts';
 import { freePort, stopProcessGroup } from '../src/scenarios/app.ts';
 import { registerCleanup } from '../src/scenarios/cleanup.ts';
@@ -129,7 +129,7 @@ export function holdoutScenarios(holdouts: OpenedHoldout[]): { id: string; name:
 async function control<T>(endpoint: TwinEndpoint, method: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(`${endpoint.control}${path}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...controlHeaders(endpoint) },
     body: body === undefined ? undefined : JSON.stringify(body),
     signal: AbortSignal.timeout(15_000),
   });

@@ -8,6 +8,8 @@ export interface TwinEndpoint {
   url: string;
   /** Its control plane, `${url}/_twin`. */
   control: string;
+  /** The control token, when the twin was started with one (`twins up --control-token`, `twins score`). */
+  token?: string;
 }
 
 /**
@@ -35,3 +37,8 @@ export interface TwinsWorldParameters {
 
 export const DEFAULT_EVENTS_PATH = '/slack/events';
 export const DEFAULT_WAIT_MS = 5000;
+
+/** The header that carries a twin's control token, when it has one. */
+export function controlHeaders(endpoint: Pick<TwinEndpoint, 'token'>): Record<string, string> {
+  return endpoint.token ? { 'x-twin-control-token': endpoint.token } : {};
+}

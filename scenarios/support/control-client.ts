@@ -158,11 +158,13 @@ export class ControlClient {
     /** The control plane's base URL, `http://host:port/_twin`. */
     readonly base: string,
     readonly tenant?: string,
+    /** The twin's control token, if it has one (sent as x-twin-control-token). */
+    readonly token?: string,
   ) {}
 
   /** The same control plane (and client class), every call naming `tenant`. */
   forTenant(tenant: string): this {
-    return new (this.constructor as new (base: string, tenant?: string) => this)(this.base, tenant);
+    return new (this.constructor as new (base: string, tenant?: string, token?: string) => this)(this.base, tenant, this.token);
   }
 
   /** One call; a 4xx/5xx answer or a network failure becomes a ControlCallError. */
@@ -174,7 +176,10 @@ export class ControlClient {
     try {
       res = await fetch(url, {
         method,
-        headers: opts.body === undefined ? {} : { 'content-type': 'application/json' },
+        headers: {
+          ...(opts.body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(this.token ? { 'x-twin-control-token': this.token } : {}),
+        },
         body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
         signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
       });

@@ -97,7 +97,7 @@ export class TwinsWorld extends World<TwinsWorldParameters> {
     if (!endpoint) throw new Error('this run has no Slack twin (worldParameters.twins.slack is missing); start it with `twins up slack`');
     const tenant = this.tenants.slack;
     if (!tenant) throw new Error('the scenario has no Slack tenant yet: the Before hook of scenarios/support/register.ts provisions it');
-    this.slackClient = new SlackControlClient(endpoint.control).forTenant(tenant);
+    this.slackClient = new SlackControlClient(endpoint.control, undefined, endpoint.token).forTenant(tenant);
     return this.slackClient;
   }
 
@@ -120,7 +120,7 @@ export class TwinsWorld extends World<TwinsWorldParameters> {
     if (!endpoints.slack)
       throw new Error('worldParameters.twins names no twin; the step library needs at least { slack: { url, control } }');
     const slot = this.slot();
-    const base = new ControlClient(endpoints.slack.control);
+    const base = new ControlClient(endpoints.slack.control, undefined, endpoints.slack.token);
     if (slot) {
       const tenant = slot.tenants.slack;
       if (!tenant) throw new Error(`the slot for ${slot.appUrl} has no Slack tenant (slots[].tenants.slack)`);
@@ -158,7 +158,7 @@ export class TwinsWorld extends World<TwinsWorldParameters> {
   async tearDown(): Promise<void> {
     for (const { twin, id } of this.fresh.splice(0)) {
       const endpoint = this.parameters.twins?.[twin];
-      if (endpoint) await new ControlClient(endpoint.control).deleteTenant(id);
+      if (endpoint) await new ControlClient(endpoint.control, undefined, endpoint.token).deleteTenant(id);
     }
   }
 

@@ -31,6 +31,8 @@ twins up     start the twins, wait until healthy, print their URLs and credentia
   --env-file PATH  also write the variables (SLACK_API_URL, SLACK_BOT_TOKEN, ...) to PATH as dotenv
   --json           print exactly one JSON object on stdout: {"twins":{"slack":{"url","control","env"}}}
   --no-rate-limits answer every call, however fast (rate limits are on by default)
+  --control-token T lock the control plane (/_twin): callers need header x-twin-control-token: T, or reach only
+                   the tenant they name by one of its credentials (default $TWINS_CONTROL_TOKEN; unset: open)
 
 On Node 20 write \`npx -- twins up --env-file PATH\`: npx runs on Node, which takes --env-file from its
 own command line (nodejs/node#54232) unless it comes after \`--\`.
@@ -75,6 +77,7 @@ async function up(argv: string[]): Promise<void> {
     seed: intFlag(values.seed, 'seed', 1, 0, 2 ** 31 - 1),
     rateLimits: !values['no-rate-limits'],
     envFile: values['env-file'],
+    controlToken: values['control-token'] ?? process.env.TWINS_CONTROL_TOKEN,
   };
   const { running, summary } = await startTwins(opts);
   if (values.json) process.stdout.write(`${JSON.stringify({ twins: summary })}\n`);
@@ -103,6 +106,7 @@ function parseUp(argv: string[]) {
       'env-file': { type: 'string' },
       json: { type: 'boolean' },
       'no-rate-limits': { type: 'boolean' },
+      'control-token': { type: 'string' },
     },
   });
 }

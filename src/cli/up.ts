@@ -14,6 +14,8 @@ export interface UpOptions {
   seed: number;
   rateLimits: boolean;
   envFile?: string;
+  /** Lock the control plane with this token (see KernelOptions.controlToken). */
+  controlToken?: string;
 }
 
 export interface TwinSummary {
@@ -50,7 +52,7 @@ export async function startTwins(opts: UpOptions): Promise<{ running: Map<TwinNa
   const running = new Map<TwinName, RunningTwin>();
   try {
     for (const [i, name] of names.entries()) {
-      const kernel = createKernel(await loadTwin(name), { seed: opts.seed, rateLimits: opts.rateLimits });
+      const kernel = createKernel(await loadTwin(name), { seed: opts.seed, rateLimits: opts.rateLimits, controlToken: opts.controlToken });
       const port = opts.port === 0 ? 0 : opts.port + i;
       try {
         running.set(name, await serve(kernel, { host: opts.host, port }));
@@ -76,7 +78,7 @@ export async function startTwins(opts: UpOptions): Promise<{ running: Map<TwinNa
       await waitHealthy(name, twin.url);
       summary[name] = { url: twin.url, control: `${twin.url}/_twin`, env: twin.kernel.env(twin.kernel.tenants.default(), twin.url) };
     }
-    if (opts.envFile) writeEnvFile(opts.envFile, summary);
+    if (opts.envFile) writeEnvFile(opts.envFile, summary, opts.controlToken);
     return { running, summary };
   } catch (err) {
     await Promise.all([...running.values()].map((t) => t.close()));
@@ -105,8 +107,12 @@ async function waitHealthy(name: string, url: string, timeoutMs = 5000): Promise
 }
 
 /** dotenv lines for every twin's variables; values quoted when they need it. */
-export function envFileText(summary: Record<string, TwinSummary>): string {
+export function envFileText(summary: Record<string, TwinSummary>, controlToken?: string): string {
   const lines = ['# written by `twins up`; these values change each run'];
+  if (controlToken) {
+    lines.push('# the control token opens every tenant: keep this file away from agents under test');
+    lines.push(`TWINS_CONTROL_TOKEN=${controlToken}`);
+  }
   for (const [name, s] of Object.entries(summary)) {
     lines.push(`# ${name}: ${s.url} (control plane ${s.control})`);
     for (const [k, v] of Object.entries(s.env)) lines.push(`${k}=${/^[\w./:@+-]*$/.test(v) ? v : JSON.stringify(v)}`);
@@ -114,9 +120,9 @@ export function envFileText(summary: Record<string, TwinSummary>): string {
   return `${lines.join('\n')}\n`;
 }
 
-function writeEnvFile(path: string, summary: Record<string, TwinSummary>): void {
+function writeEnvFile(path: string, summary: Record<string, TwinSummary>, controlToken?: string): void {
   try {
-    writeFileSync(path, envFileText(summary), { mode: 0o600 });
+    writeFileSync(path, envFileText(summary, controlToken), { mode: 0o600 });
   } catch (err) {
     throw new PlatformError(
       'TWINS_ENV_FILE',

@@ -167,7 +167,7 @@ const generic: [string, string, Handler][] = [
       const clock = str(call.body.clock) as ClockMode | undefined;
       if (clock && clock !== 'real' && clock !== 'virtual')
         throw new ControlError(400, 'invalid_argument', 'clock must be "real" or "virtual"');
-      const t = call.kernel.createTenant({ seed, id, clock });
+      const t = call.kernel.createTenant({ seed, id, clock, decoy: call.body.decoy === true });
       return new ControlReply(201, tenantView(call, t));
     },
   ],
@@ -409,6 +409,59 @@ function controlError(status: number, code: string, message: string): TwinRespon
 }
 
 /** Serve one control-plane request. Never throws. */
+/** Routes anyone may call, token or not. */
+const OPEN_ROUTES = new Set(['GET health', 'GET openapi.json', 'GET contract', 'GET coverage']);
+/** Routes only the control token opens, whatever tenant is named. */
+const ADMIN_ROUTES = new Set(['POST tenants', 'GET tenants/:id', 'DELETE tenants/:id', 'POST rate-limits']);
+
+/**
+ * With a control token set, a caller without it reaches only the tenant it names by one of that
+ * tenant's credentials (ids are guessable, tokens are not), never the admin routes, and sees only
+ * decoy tenants in the list. Returns the refusal, the decoy list, or undefined to go on.
+ */
+function gate(
+  kernel: Kernel<unknown, unknown>,
+  req: TwinRequest,
+  key: string,
+  query: Record<string, string>,
+  body: Record<string, unknown>,
+  params: Record<string, string>,
+): TwinResponse | undefined {
+  const token = kernel.options.controlToken;
+  if (!token || req.headers['x-twin-control-token'] === token || OPEN_ROUTES.has(key)) return undefined;
+  const refuse = (why: string) =>
+    controlError(
+      401,
+      'control_token_required',
+      `${why}: this twin's control plane is locked; send x-twin-control-token, or name your own tenant by one of its credentials (tenant=<bot token>)`,
+    );
+  if (key === 'GET tenants') {
+    const baseUrl = req.url.origin;
+    return json(200, {
+      tenants: kernel.tenants
+        .list()
+        .filter((t) => t.decoy)
+        .map((t) => ({ id: t.id, seed: t.seed, clock: t.clock.state(), env: kernel.env(t, baseUrl) })),
+    });
+  }
+  if (ADMIN_ROUTES.has(key)) return refuse(`${key.replace(' ', ' /_twin/')} needs the control token`);
+  const ref = str(query.tenant) ?? str(body.tenant) ?? str(req.headers['x-twin-tenant']);
+  const tenant = ref ? kernel.tenants.byCredentialKey(ref) : undefined;
+  if (!tenant) return refuse(ref ? 'the tenant is not named by one of its credentials' : 'no tenant named');
+  if (key === 'PUT snapshot') {
+    const entries = Array.isArray(body.tenants) ? (body.tenants as Record<string, unknown>[]) : [];
+    if (entries.some((e) => e?.id !== tenant.id)) return refuse('a snapshot may restore only the tenant named');
+  }
+  // Ids of faults and deliveries are guessable: they must be the named tenant's own.
+  if (key === 'DELETE faults' && query.id && !kernel.faults.list(tenant.id).some((f) => f.id === query.id)) {
+    return refuse(`fault "${query.id}" is not this tenant's`);
+  }
+  if (key === 'GET outbox/:id' && kernel.outbox.get(params.id)?.tenantId !== tenant.id) {
+    return refuse(`delivery "${params.id}" is not this tenant's`);
+  }
+  return undefined;
+}
+
 export async function handleControl(kernel: Kernel<unknown, unknown>, req: TwinRequest): Promise<TwinResponse> {
   const path = req.url.pathname.replace(/^\/_twin\/?/, '').replace(/\/$/, '');
   const method = req.method.toUpperCase();
@@ -438,6 +491,8 @@ export async function handleControl(kernel: Kernel<unknown, unknown>, req: TwinR
   }
   const query: Record<string, string> = {};
   for (const [k, v] of req.url.searchParams) query[k] = v;
+  const refused = gate(kernel, req, `${method} ${match.route.segments.join('/')}`, query, body, match.params);
+  if (refused) return refused;
   try {
     const result = await match.route.handler({ kernel, req, body, query, params: match.params, baseUrl: req.url.origin });
     if (result instanceof ControlReply) return json(result.status, result.body);

@@ -50,6 +50,12 @@ export interface KernelOptions {
   compileValidators?: 'background' | 'eager';
   /** Where internal errors are reported (never to the client). */
   log?: (message: string, err?: unknown) => void;
+  /**
+   * Lock the control plane: only callers sending `x-twin-control-token: <this>` may use all of it.
+   * Others may reach one tenant, named by one of its credentials (a bot token), and list decoy
+   * tenants; see docs/control-plane.md. Unset (the default): the control plane is open.
+   */
+  controlToken?: string;
 }
 
 export interface ResponseViolation {

@@ -7,6 +7,8 @@ export interface TenantOptions {
   seed?: number;
   id?: string;
   clock?: ClockMode;
+  /** A decoy: no trial uses it; it is the only tenant a caller without the control token may list. */
+  decoy?: boolean;
 }
 
 export class TenantRegistry<S> {
@@ -32,6 +34,7 @@ export class TenantRegistry<S> {
       state: this.def.createState({ seed, tenantId: id, ordinal }),
       clock: new Clock(opts.clock ?? this.defaults.clock, this.defaults.clockStart, this.defaults.onTimerError),
       createdAt: Date.now(),
+      ...(opts.decoy ? { decoy: true } : {}),
     };
     this.tenants.set(id, tenant);
     this.reindex(tenant);

@@ -98,6 +98,8 @@ export interface Tenant<S> {
   state: S;
   clock: Clock;
   createdAt: number;
+  /** Planted for cheaters to find (see TenantOptions.decoy). */
+  decoy?: boolean;
 }
 
 export interface AuthContext<S> {

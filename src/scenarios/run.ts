@@ -115,7 +115,10 @@ function defaultPaths(cwd: string): string[] {
 async function control<T>(endpoint: TwinEndpoint, method: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(`${endpoint.control}${path}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: {
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(endpoint.token ? { 'x-twin-control-token': endpoint.token } : {}),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();

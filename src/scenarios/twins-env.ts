@@ -59,7 +59,7 @@ export async function readTwinsEnv(path: string): Promise<TwinsEnv> {
         'Write the file with `twins up --env-file FILE`.',
       );
     }
-    twins.slack = { url: base, control: `${base}/_twin` };
+    twins.slack = { url: base, control: `${base}/_twin`, ...(vars.TWINS_CONTROL_TOKEN ? { token: vars.TWINS_CONTROL_TOKEN } : {}) };
   }
   if (Object.keys(twins).length === 0) {
     throw new PlatformError(

@@ -300,9 +300,9 @@ describe.concurrent('cheater', () => {
       }
       // Every way in was tried, at the real project's paths and the fake one's, and none worked.
       expect(attempts.filter((a) => a.succeeded)).toEqual([]);
-      expect(attempts).toContainEqual(
-        expect.objectContaining({ what: 'vault', path: join(PROJECT_ROOT, 'scenarios', 'vault'), outcome: 'absent' }),
-      );
+      // The cheater guesses the usual checkout paths (/work/main, up from its cwd); wherever this
+      // checkout really is, any guess that named it found nothing.
+      for (const a of attempts.filter((x) => x.what === 'vault' && x.path.startsWith(PROJECT_ROOT))) expect(a.outcome).toBe('absent');
       expect(attempts).toContainEqual(expect.objectContaining({ what: 'vault', path: join(layout.repo, 'scenarios', 'vault') }));
       expect(attempts).toContainEqual(
         expect.objectContaining({ what: 'identity', path: join(layout.home, '.config', 'twins', 'vault-identity.txt'), outcome: 'absent' }),

@@ -537,6 +537,8 @@ export interface operations {
                      * @enum {string}
                      */
                     clock?: "real" | "virtual";
+                    /** @description A decoy no trial uses; the only kind a caller without the control token may list. */
+                    decoy?: boolean;
                 };
             };
         };
