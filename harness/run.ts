@@ -52,6 +52,11 @@ export interface ScoreOptions {
   seed?: number;
   /** Default patience of waiting steps, ms. */
   waitMs?: number;
+  /**
+   * The address the twins reach the app on (default 127.0.0.1). Set it to this machine's address when
+   * the twins run elsewhere (shared twins, `--twins-env`): apps then get HOST=0.0.0.0.
+   */
+  appHost?: string;
   /** Where progress goes; nothing is written when absent (`--json`). */
   progress?: { write(text: string): unknown; isTTY?: boolean };
   /** `bubblewrap` insists on isolation; `none` asks for the plain fallback; unset: bubblewrap when it works here. */
@@ -484,6 +489,7 @@ export async function scoreRun(opts: ScoreOptions): Promise<ScoreResult> {
           keepWorkspace: opts.keepWorkspaces,
           seed: opts.seed,
           waitMs: opts.waitMs,
+          appHost: opts.appHost,
           onStage: (s) => progress.stage(trial, s),
           log: (line) => progress.note(`${label}: trial ${trial}: ${line}`),
         });

@@ -74,6 +74,8 @@ interface CommonOptions {
   seed?: number;
   /** Default patience of waiting steps, in ms (the step library's default when absent). */
   waitMs?: number;
+  /** The address the twins reach the app on (default 127.0.0.1); when set, the app gets HOST=0.0.0.0. */
+  appHost?: string;
   onStage?: (stage: TrialStage) => void;
   log?: (line: string) => void;
 }
@@ -409,10 +411,12 @@ async function execute(o: CommonOptions, plan: Plan): Promise<TrialResult> {
       enter('start');
       mark = performance.now();
       const port = await freePort();
-      appUrl = `http://127.0.0.1:${port}`;
+      const host = o.appHost ?? '127.0.0.1';
+      appUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
       const startMs = o.task.limits.appStartSeconds * 1000;
       try {
-        app = plan.launch({ dir: workspace, env: { ...tenantEnv, PORT: String(port) }, wallMs: startMs + GRADE_BUDGET_MS });
+        const hostEnv: Record<string, string> = o.appHost ? { HOST: '0.0.0.0' } : {};
+        app = plan.launch({ dir: workspace, env: { ...tenantEnv, ...hostEnv, PORT: String(port) }, wallMs: startMs + GRADE_BUDGET_MS });
       } catch (err) {
         throw new InfrastructureError(`the app could not be launched: ${(err as Error).message}`);
       }

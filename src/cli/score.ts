@@ -33,6 +33,8 @@ Results are written as each trial finishes: OUT/trials/NNNN.json, then run.json,
   --tasks DIR         where task ids are looked up (default harness/tasks)
   --seed N            seed of every trial's tenant data (default 1)
   --wait SECS         default patience of the holdouts' waiting steps (default 5)
+  --app-host ADDR     the address the twins reach the app on (default 127.0.0.1); with twins on another
+                      machine or pod (--twins-env), this machine's address: apps then get HOST=0.0.0.0
   --json              print only the run summary as JSON on stdout (no progress)
 
 Exit status: 0 when the run completed, whatever the score; 1 when some trials failed for reasons of
@@ -81,6 +83,7 @@ function parse(argv: string[]) {
         tasks: { type: 'string' },
         seed: { type: 'string' },
         wait: { type: 'string' },
+        'app-host': { type: 'string' },
         json: { type: 'boolean' },
       },
     });
@@ -131,6 +134,7 @@ export async function scoreCommand(argv: string[]): Promise<number> {
     tasksDir: v.tasks,
     seed: whole(v.seed, 'seed', 1, 0, 2 ** 31 - 1),
     waitMs,
+    appHost: v['app-host'],
     cwd: process.cwd(),
     progress: json ? undefined : process.stderr,
   });

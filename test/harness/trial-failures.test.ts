@@ -9,6 +9,7 @@ import { runTwins } from '../../harness/run.ts';
 import { loadTask } from '../../harness/task.ts';
 import { runTrial, type TrialOptions } from '../../harness/trial.ts';
 import type { Agent, Sandbox, SandboxProcess, SandboxResult, TaskSpec } from '../../harness/types.ts';
+import { controlHeaders } from '../../scenarios/support/config.ts';
 import { PlatformError } from '../../src/errors.ts';
 import type { OpenedHoldout } from '../../src/vault/index.ts';
 import { SAMPLE } from './score-fixture.ts';
@@ -75,7 +76,9 @@ function options(over: Partial<TrialOptions> & Pick<TrialOptions, 'agent'>): Tri
 }
 
 async function tenantCount(): Promise<number> {
-  const res = await fetch(`${twins.twins.slack?.control}/tenants`);
+  // The twins runTwins starts are locked: only the token lists every tenant.
+  const slack = twins.twins.slack;
+  const res = await fetch(`${slack?.control}/tenants`, { headers: slack ? controlHeaders(slack) : {} });
   return ((await res.json()) as { tenants: unknown[] }).tenants.length;
 }
 
@@ -151,6 +154,40 @@ describe('runTrial failures', () => {
     expect(silent.failure?.reason).toContain('listening on nothing');
     expect(silent.app).toMatchObject({ installed: true, started: false });
     expect(silent.app.output).toContain('$ npm start');
+  });
+
+  it('with --app-host the app is told to listen on every interface (HOST=0.0.0.0)', async () => {
+    const seen: Record<string, string>[] = [];
+    const base = fakeSandbox();
+    const sandbox: Sandbox = {
+      ...base,
+      start: (req) => {
+        seen.push(req.env);
+        return base.start(req);
+      },
+    };
+    const noop = agent(async () => ({
+      exitCode: 0,
+      timedOut: false,
+      wallMs: 1,
+      transcript: '',
+      transcriptTruncated: false,
+      isolation: 'none',
+    }));
+    const result = await runTrial(options({ agent: noop, sandbox, appHost: '127.0.0.1' }));
+    expect(result.failure).toMatchObject({ kind: 'agent', stage: 'start' });
+    expect(seen[0]).toMatchObject({ HOST: '0.0.0.0' });
+    expect(seen[0].PORT).toMatch(/^\d+$/);
+    const plain: Record<string, string>[] = [];
+    const recording: Sandbox = {
+      ...base,
+      start: (req) => {
+        plain.push(req.env);
+        return base.start(req);
+      },
+    };
+    await runTrial(options({ agent: noop, sandbox: recording }));
+    expect(plain[0].HOST).toBeUndefined();
   });
 
   it('twins that do not answer and a sandbox that cannot start are the infrastructure’s: status error, scenarios unknown', async () => {
