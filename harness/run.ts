@@ -6,13 +6,15 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadCatalogue } from '../scenarios/support/catalogue.ts';
-import { controlHeaders, type ScenarioTwin, type TwinEndpoint } from '../scenarios/support/config.ts';
+import type { ScenarioTwin, TwinEndpoint } from '../scenarios/support/config.ts';
+import { ControlClient } from '../scenarios/support/control-client.ts';
 import type { RunningTwin } from '../src/adapters/fastify.ts';
 import { startTwins } from '../src/cli/up.ts';
 import { PlatformError } from '../src/errors.ts';
 import { registerCleanup } from '../src/scenarios/cleanup.ts';
 import { checkSteps, formatStepProblems } from '../src/scenarios/features.ts';
 import { readTwinsEnv } from '../src/scenarios/twins-env.ts';
+import { processAlive } from '../src/vault/atomic.ts';
 import { defaultVaultDir, type OpenedHoldout, openHoldouts } from '../src/vault/index.ts';
 import { assertAgentEnv, loadAgent } from './agents/index.ts';
 import { contaminationNeedles, type Needles } from './contamination.ts';
@@ -178,24 +180,14 @@ export async function plantDecoys(
   for (const endpoint of Object.values(twins)) {
     if (!endpoint) continue;
     const id = `decoy-${randomBytes(8).toString('hex')}`;
-    const res = await fetch(`${endpoint.control}/tenants`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...controlHeaders(endpoint) },
-      body: JSON.stringify({ id, seed, decoy: true }),
-      signal: AbortSignal.timeout(15_000),
-    });
-    if (!res.ok) throw new Error(`POST ${endpoint.control}/tenants answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
+    await new ControlClient(endpoint.control, undefined, endpoint.token).createTenant({ id, seed, decoy: true });
     planted.push({ endpoint, id });
   }
   return {
     decoys: planted.map((p) => p.id),
     remove: async () => {
       for (const p of planted)
-        await fetch(`${p.endpoint.control}/tenants/${p.id}`, {
-          method: 'DELETE',
-          headers: controlHeaders(p.endpoint),
-          signal: AbortSignal.timeout(15_000),
-        }).catch(() => undefined);
+        await new ControlClient(p.endpoint.control, undefined, p.endpoint.token).deleteTenant(p.id).catch(() => undefined);
     },
   };
 }
@@ -203,15 +195,6 @@ export async function plantDecoys(
 const WORK_PREFIX = 'twins-score-';
 /** In a run's work folder: the pid of the run that owns it, so a later run can tell a SIGKILLed run's leftovers. */
 const OWNER_FILE = 'owner.pid';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Remove the work folders of runs that died without cleaning up (SIGKILL): folders of ours in the temp
@@ -227,7 +210,7 @@ export function removeStaleWorkDirs(root = tmpdir()): string[] {
     try {
       if (uid !== undefined && statSync(dir).uid !== uid) continue;
       const pid = Number(readFileSync(join(dir, OWNER_FILE), 'utf8'));
-      if (!Number.isInteger(pid) || pid <= 0 || alive(pid)) continue;
+      if (!Number.isInteger(pid) || pid <= 0 || processAlive(pid)) continue;
       rmSync(dir, { recursive: true, force: true });
       removed.push(dir);
     } catch {

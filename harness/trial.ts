@@ -5,9 +5,10 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, wr
 import { basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
-import { controlHeaders, type ScenarioTwin, type TwinEndpoint } from '../scenarios/support/config.ts';
+import type { ScenarioTwin, TwinEndpoint } from '../scenarios/support/config.ts';
+import { ControlClient, type JournalEntry } from '../scenarios/support/control-client.ts';
 import { PlatformError } from '../src/errors.ts';
-import { freePort, stopProcessGroup } from '../src/scenarios/app.ts';
+import { freePort, killNow, stopProcessGroup } from '../src/scenarios/app.ts';
 import { registerCleanup } from '../src/scenarios/cleanup.ts';
 import { runScenarios } from '../src/scenarios/run.ts';
 import type { OpenedHoldout } from '../src/vault/index.ts';
@@ -128,35 +129,17 @@ export function holdoutScenarios(holdouts: OpenedHoldout[]): { id: string; name:
   return holdouts.flatMap((h) => h.scenarios.map((s) => ({ id: s.canary.replace(/^@/, ''), name: s.name })));
 }
 
-async function control<T>(endpoint: TwinEndpoint, method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${endpoint.control}${path}`, {
-    method,
-    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...controlHeaders(endpoint) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(15_000),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${endpoint.control}${path} answered ${res.status}: ${text.slice(0, 300)}`);
-  return (text ? JSON.parse(text) : {}) as T;
-}
-
-interface JournalRow {
-  seq: number;
-  time: string;
-  operation?: string;
-  path?: string;
-  status: number;
-  error?: string;
-  args?: unknown;
+/** A client for a twin's control plane, with the grader's control token. */
+function controlOf(endpoint: TwinEndpoint): ControlClient {
+  return new ControlClient(endpoint.control, undefined, endpoint.token);
 }
 
 /**
  * The twin's newest journal seq (0 when empty). Seqs count across tenants; journal times follow each
  * tenant's clock, which scenarios move, so the stages of a trial are told apart by seq, not time.
  */
-async function lastSeq(endpoint: TwinEndpoint): Promise<number> {
-  const last = await control<{ entries: JournalRow[] }>(endpoint, 'GET', '/journal?limit=1');
-  return last.entries.at(-1)?.seq ?? 0;
+function lastSeq(endpoint: TwinEndpoint): Promise<number> {
+  return controlOf(endpoint).journalHead();
 }
 
 /** A failure that is the infrastructure's, not the agent's: twins, sandbox, vault. */
@@ -176,18 +159,6 @@ function dotenv(vars: Record<string, string>): string {
   return `${Object.entries(vars)
     .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
     .join('\n')}\n`;
-}
-
-/** Kill a sandboxed process at once, synchronously, for signal handlers (its group when it leads one). */
-function killNowPid(pid: number | undefined): void {
-  if (pid === undefined) return;
-  for (const target of [-pid, pid]) {
-    try {
-      process.kill(target, 'SIGKILL');
-    } catch {
-      // Not a group leader, or already gone.
-    }
-  }
 }
 
 /** Resolves to `value`, or to `onTimeout()` when `promise` has not settled after `ms`. */
@@ -311,7 +282,7 @@ async function execute(o: CommonOptions, plan: Plan): Promise<TrialResult> {
       for (const twin of o.task.twins) {
         const endpoint = o.twins[twin];
         if (!endpoint) throw new Error(`the task uses the ${twin} twin, which this run did not start`);
-        const t = await control<{ id: string; env: Record<string, string> }>(endpoint, 'POST', '/tenants', { seed: o.seed ?? 1 });
+        const t = await controlOf(endpoint).createTenant({ seed: o.seed ?? 1 });
         tenants.push({ twin, endpoint, id: t.id, firstSeq: await lastSeq(endpoint) });
         Object.assign(tenantEnv, t.env);
       }
@@ -421,7 +392,7 @@ async function execute(o: CommonOptions, plan: Plan): Promise<TrialResult> {
         throw new InfrastructureError(`the app could not be launched: ${(err as Error).message}`);
       }
       const started = app;
-      unregister.push(registerCleanup(() => killNowPid(started.pid)));
+      unregister.push(registerCleanup(() => killNow(started.pid)));
       let ended: string | undefined;
       void started.ended.then((how) => {
         ended = how;
@@ -497,18 +468,14 @@ async function execute(o: CommonOptions, plan: Plan): Promise<TrialResult> {
   // Scan, then tear down: both run however the trial went, and never throw.
   enter('scan');
   let mark = performance.now();
-  const requests: JournalRow[] = [];
+  const requests: JournalEntry[] = [];
   for (const t of tenants) {
     try {
-      const all = await control<{ entries: JournalRow[] }>(
-        t.endpoint,
-        'GET',
-        `/journal?tenant=${encodeURIComponent(t.id)}&after=${t.firstSeq}`,
-      );
-      requests.push(...all.entries);
+      const entries = await controlOf(t.endpoint).forTenant(t.id).journal({ after: t.firstSeq });
+      requests.push(...entries);
       // The report's journal: what the app sent while the holdouts ran; the scan also reads what came before (the agent's calls).
       if (t.gradeSeq !== undefined)
-        for (const e of all.entries.filter((x) => x.seq > (t.gradeSeq as number)))
+        for (const e of entries.filter((x) => x.seq > (t.gradeSeq as number)))
           result.journal.push({ twin: t.twin, operation: e.operation, status: e.status, error: e.error, time: e.time, args: e.args });
     } catch (err) {
       log(`could not read the ${t.twin} journal: ${(err as Error).message}`);
@@ -542,7 +509,10 @@ async function execute(o: CommonOptions, plan: Plan): Promise<TrialResult> {
       appOutput.push(`$ ${o.task.app.start}\n${app.output()}`);
     }
   }
-  for (const t of tenants) await control(t.endpoint, 'DELETE', `/tenants/${encodeURIComponent(t.id)}`).catch(() => undefined);
+  for (const t of tenants)
+    await controlOf(t.endpoint)
+      .deleteTenant(t.id)
+      .catch(() => undefined);
   if (fresh && workspace && !fresh.keep) rmSync(workspace, { recursive: true, force: true });
   for (const u of unregister) u();
   timings.teardownMs = performance.now() - mark;

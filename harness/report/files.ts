@@ -1,9 +1,10 @@
 // The results folder on disk: trials/NNNN.json (the source), run.json, junit.xml and report.html; atomic writes, validated reads, merges.
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { PlatformError } from '../../src/errors.ts';
 import { writeFileAtomic } from '../../src/vault/atomic.ts';
+import { shown } from '../../src/vault/paths.ts';
 import { RESULT_SCHEMA_VERSION, type RunSummary, type TrialResult } from '../types.ts';
 import { reportHtml } from './html.ts';
 import { junitXml } from './junit.ts';
@@ -23,11 +24,6 @@ const TRIAL_FILE = /^(\d+)\.json$/;
 /** Path of a trial's file in a results folder: OUT/trials/0003.json (four digits, more when needed). */
 export function trialFilePath(outDir: string, trial: number): string {
   return join(outDir, RESULTS.trialsDir, `${String(trial).padStart(4, '0')}.json`);
-}
-
-function shown(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel && !rel.startsWith('..') ? rel : path;
 }
 
 function writeError(path: string, err: unknown): PlatformError {
@@ -251,6 +247,6 @@ export function readRun(dir: string, opts: ReadRunOptions = {}): RunSummary {
 export function mergeRuns(dirs: string[], opts: ReadRunOptions = {}): RunSummary {
   return mergeSummaries(
     dirs.map((d) => readRun(d, opts)),
-    dirs.map(shown),
+    dirs.map((d) => shown(d)),
   );
 }

@@ -37,8 +37,3 @@ export interface TwinsWorldParameters {
 
 export const DEFAULT_EVENTS_PATH = '/slack/events';
 export const DEFAULT_WAIT_MS = 5000;
-
-/** The header that carries a twin's control token, when it has one. */
-export function controlHeaders(endpoint: Pick<TwinEndpoint, 'token'>): Record<string, string> {
-  return endpoint.token ? { 'x-twin-control-token': endpoint.token } : {};
-}

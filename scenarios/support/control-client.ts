@@ -206,7 +206,7 @@ export class ControlClient {
   }
 
   /** A fresh tenant with seeded state (201). */
-  createTenant(opts: { seed?: number; id?: string; clock?: 'real' | 'virtual' } = {}): Promise<TenantInfo> {
+  createTenant(opts: { seed?: number; id?: string; clock?: 'real' | 'virtual'; decoy?: boolean } = {}): Promise<TenantInfo> {
     return this.call('POST', 'tenants', { body: opts, tenant: false });
   }
 

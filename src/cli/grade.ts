@@ -2,9 +2,10 @@
 
 import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PlatformError } from '../errors.ts';
+import { shown } from '../vault/paths.ts';
 
 export const GRADE_HELP = `twins grade --app "CMD" --cwd DIR --task ID [flags]: grade an app that was built elsewhere
 
@@ -58,11 +59,6 @@ function parse(argv: string[]) {
   } catch (err) {
     throw usage((err as Error).message.replace(/\. To specify.*$/s, ''));
   }
-}
-
-function shown(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel && !rel.startsWith('..') ? rel : path;
 }
 
 /** `twins grade …`: returns the exit code; usage and setup failures are thrown as PlatformError for main to print. */

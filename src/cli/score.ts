@@ -1,8 +1,9 @@
 // `twins score`: parses its flags and scores an agent on a task; exit 0 when the run completed, whatever the score.
 
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PlatformError } from '../errors.ts';
+import { shown } from '../vault/paths.ts';
 
 export const SCORE_HELP = `twins score --agent SPEC --task ID [flags]: score an agent on a task, graded only from outside
 
@@ -90,11 +91,6 @@ function parse(argv: string[]) {
   } catch (err) {
     throw usage((err as Error).message.replace(/\. To specify.*$/s, ''));
   }
-}
-
-function shown(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel && !rel.startsWith('..') ? rel : path;
 }
 
 /** `twins score …`: returns the exit code; usage and setup failures are thrown as PlatformError for main to print. */

@@ -116,12 +116,14 @@ export async function stopProcessGroup(child: ChildProcess, graceMs = 3000): Pro
   signal('SIGKILL');
 }
 
-/** Kill a process group at once, synchronously: for signal handlers that cannot wait. */
-export function killNow(child: ChildProcess): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, 'SIGKILL');
-  } catch {
-    // Already gone.
+/** Kill a process at once, synchronously (its group too when it leads one): for signal handlers that cannot wait. */
+export function killNow(pid: number | undefined): void {
+  if (pid === undefined) return;
+  for (const target of [-pid, pid]) {
+    try {
+      process.kill(target, 'SIGKILL');
+    } catch {
+      // Not a group leader, or already gone.
+    }
   }
 }

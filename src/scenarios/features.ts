@@ -2,10 +2,9 @@
 
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { generateMessages } from '@cucumber/gherkin';
-import { IdGenerator, SourceMediaType } from '@cucumber/messages';
 import type { Catalogue } from '../../scenarios/support/catalogue.ts';
 import { PlatformError } from '../errors.ts';
+import { parseFeature } from '../vault/feature.ts';
 
 /** Every `.feature` file under `paths` (files as given, folders recursively), sorted, absolute. */
 export function expandFeaturePaths(paths: string[], cwd: string): string[] {
@@ -50,52 +49,17 @@ export interface StepProblem {
  */
 export function checkSteps(sources: { uri: string; text: string }[], catalogue: Catalogue): StepProblem[] {
   const problems: StepProblem[] = [];
-  const seen = new Set<string>();
   for (const { uri, text } of sources) {
-    const envelopes = generateMessages(text, uri, SourceMediaType.TEXT_X_CUCUMBER_GHERKIN_PLAIN, {
-      includeSource: false,
-      includeGherkinDocument: true,
-      includePickles: true,
-      newId: IdGenerator.incrementing(),
-    });
-    const stepLines = new Map<string, number>();
-    for (const e of envelopes) {
-      if (e.parseError) {
-        problems.push({
-          uri,
-          line: e.parseError.source.location?.line ?? 0,
-          text: '',
-          kind: 'parse',
-          candidates: [],
-          message: e.parseError.message,
-        });
-      }
-      if (e.gherkinDocument?.feature) {
-        const visit = (steps: readonly { id: string; location: { line: number } }[]) => {
-          for (const s of steps) stepLines.set(s.id, s.location.line);
-        };
-        for (const child of e.gherkinDocument.feature.children) {
-          if (child.background) visit(child.background.steps);
-          if (child.scenario) visit(child.scenario.steps);
-          for (const rc of child.rule?.children ?? []) {
-            if (rc.background) visit(rc.background.steps);
-            if (rc.scenario) visit(rc.scenario.steps);
-          }
-        }
-      }
-      for (const step of e.pickle?.steps ?? []) {
-        const line = stepLines.get(step.astNodeIds[0]) ?? 0;
-        const key = `${uri}:${line}:${step.text}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        const matches = catalogue.match(step.text);
-        if (matches.length === 1) continue;
-        problems.push(
-          matches.length === 0
-            ? { uri, line, text: step.text, kind: 'undefined', candidates: catalogue.suggest(step.text, 3).map((s) => s.example) }
-            : { uri, line, text: step.text, kind: 'ambiguous', candidates: matches.map((s) => s.example) },
-        );
-      }
+    const parsed = parseFeature(text, uri);
+    for (const e of parsed.errors) problems.push({ uri, line: e.line, text: '', kind: 'parse', candidates: [], message: e.message });
+    for (const { text: step, line } of parsed.pickleSteps) {
+      const matches = catalogue.match(step);
+      if (matches.length === 1) continue;
+      problems.push(
+        matches.length === 0
+          ? { uri, line, text: step, kind: 'undefined', candidates: catalogue.suggest(step, 3).map((x) => x.example) }
+          : { uri, line, text: step, kind: 'ambiguous', candidates: matches.map((x) => x.example) },
+      );
     }
   }
   return problems;

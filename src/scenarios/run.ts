@@ -21,6 +21,7 @@ import {
   type TwinEndpoint,
   type TwinsWorldParameters,
 } from '../../scenarios/support/config.ts';
+import { ControlClient } from '../../scenarios/support/control-client.ts';
 import type { RunningTwin } from '../adapters/fastify.ts';
 import { startTwins } from '../cli/up.ts';
 import { PlatformError } from '../errors.ts';
@@ -110,20 +111,6 @@ function defaultPaths(cwd: string): string[] {
     }
   }
   return [];
-}
-
-async function control<T>(endpoint: TwinEndpoint, method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${endpoint.control}${path}`, {
-    method,
-    headers: {
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...(endpoint.token ? { 'x-twin-control-token': endpoint.token } : {}),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${endpoint.control}${path} answered ${res.status}: ${text.slice(0, 300)}`);
-  return (text ? JSON.parse(text) : {}) as T;
 }
 
 /** Run the scenarios; resolves to whether every one passed. Cleans up twins, apps, tenants and opened holdouts however it ends. */
@@ -241,11 +228,12 @@ export async function runScenarios(opts: RunOptions): Promise<RunResult> {
         const tenants: Slot['tenants'] = {};
         const env: Record<string, string> = {};
         for (const [name, endpoint] of Object.entries(twins) as [ScenarioTwin, TwinEndpoint][]) {
-          const t = await control<{ id: string; env: Record<string, string> }>(endpoint, 'POST', '/tenants', { seed: opts.seed });
+          const client = new ControlClient(endpoint.control, undefined, endpoint.token);
+          const t = await client.createTenant({ seed: opts.seed });
           tenants[name] = t.id;
           Object.assign(env, t.env);
           cleanups.push(async () => {
-            await control(endpoint, 'DELETE', `/tenants/${encodeURIComponent(t.id)}`).catch(() => undefined);
+            await client.deleteTenant(t.id).catch(() => undefined);
           });
         }
         const started = Date.now();
@@ -257,7 +245,7 @@ export async function runScenarios(opts: RunOptions): Promise<RunResult> {
           timeoutMs: opts.appTimeoutMs,
         });
         // Apps run in their own process group: a signal to `twins run` must still stop them.
-        const unregister = registerCleanup(() => killNow(app.child));
+        const unregister = registerCleanup(() => killNow(app.child.pid));
         cleanups.push(async () => {
           await app.stop();
           unregister();

@@ -72,7 +72,8 @@ export function removeIfPresent(path: string): boolean {
   }
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists (EPERM: it does, but belongs to someone else). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -101,7 +102,7 @@ export function tryLock(path: string): { release: () => void } | { heldBy: numbe
       } catch {
         // Vanished between open and read: try again.
       }
-      if (Number.isInteger(pid) && pid > 0 && alive(pid)) return { heldBy: pid };
+      if (Number.isInteger(pid) && pid > 0 && processAlive(pid)) return { heldBy: pid };
       removeIfPresent(path);
     }
   }

@@ -9,7 +9,7 @@ import { runTwins } from '../../harness/run.ts';
 import { loadTask } from '../../harness/task.ts';
 import { runTrial, type TrialOptions } from '../../harness/trial.ts';
 import type { Agent, Sandbox, SandboxProcess, SandboxResult, TaskSpec } from '../../harness/types.ts';
-import { controlHeaders } from '../../scenarios/support/config.ts';
+import { ControlClient } from '../../scenarios/support/control-client.ts';
 import { PlatformError } from '../../src/errors.ts';
 import type { OpenedHoldout } from '../../src/vault/index.ts';
 import { SAMPLE } from './score-fixture.ts';
@@ -78,8 +78,9 @@ function options(over: Partial<TrialOptions> & Pick<TrialOptions, 'agent'>): Tri
 async function tenantCount(): Promise<number> {
   // The twins runTwins starts are locked: only the token lists every tenant.
   const slack = twins.twins.slack;
-  const res = await fetch(`${slack?.control}/tenants`, { headers: slack ? controlHeaders(slack) : {} });
-  return ((await res.json()) as { tenants: unknown[] }).tenants.length;
+  if (!slack) throw new Error('no Slack twin');
+  const listed = await new ControlClient(slack.control, undefined, slack.token).call<{ tenants: unknown[] }>('GET', 'tenants');
+  return listed.tenants.length;
 }
 
 beforeAll(async () => {
