@@ -36,6 +36,7 @@ export const TASK_DEFAULTS = {
     appStartSeconds: 60,
     outputBytes: 1_000_000,
     processes: 256,
+    workspaceBytes: 2 * 1024 ** 3,
   } satisfies TaskLimits,
 } as const;
 
@@ -73,6 +74,7 @@ export const TASK_SCHEMA = {
         appStartSeconds: { type: 'number', exclusiveMinimum: 0, maximum: 3600 },
         outputBytes: { type: 'integer', minimum: 1024 },
         processes: { type: 'integer', minimum: 1 },
+        workspaceBytes: { type: 'integer', minimum: 1024 * 1024 },
       },
     },
   },

@@ -19,6 +19,8 @@ export interface TaskLimits {
   outputBytes: number;
   /** Processes the agent (or the app) may have alive at once inside the sandbox. */
   processes: number;
+  /** Bytes the workspace may hold (task.yaml `workspaceBytes`, default 2 GiB); over it the command is stopped. */
+  workspaceBytes: number;
 }
 
 export interface TaskApp {
@@ -67,6 +69,15 @@ export interface SandboxRequest {
   processes: number;
   /** Each line of output as it comes (progress displays, logs). */
   onOutput?: (line: string) => void;
+  /**
+   * The command's network. Absent: the machine's network as it is (the plain fallback's only kind). Given: a network
+   * of its own that reaches the outside world, where 127.0.0.1:<p> for each of `hostPorts` reaches the host's
+   * 127.0.0.1:<p> (the trial's proxy to the twins) and nothing else of the host's loopback is reachable or listed;
+   * `listenPort`, where the command listens (the app's PORT), is reachable from the host at 127.0.0.1:<listenPort>.
+   */
+  network?: { hostPorts: number[]; listenPort?: number };
+  /** Bytes the workspace may hold; over it the command is stopped (`workspaceLimitHit`). Absent: no cap. */
+  workspaceBytes?: number;
 }
 
 export interface SandboxResult {
@@ -77,6 +88,8 @@ export interface SandboxResult {
   outputTruncated: boolean;
   /** The process limit was hit and the sandbox was killed. */
   processLimitHit: boolean;
+  /** The workspace grew past workspaceBytes and the sandbox was killed. */
+  workspaceLimitHit?: boolean;
   wallMs: number;
   /** stdout and stderr interleaved, at most outputBytes. */
   output: string;

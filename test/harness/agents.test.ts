@@ -54,7 +54,7 @@ function task(over: Partial<TaskSpec> = {}): TaskSpec {
     title: 'Demo',
     twins: ['slack'],
     app: { install: 'true', start: 'npm start', readyPath: '/', events: {} },
-    limits: { agentSeconds: 30, installSeconds: 30, appStartSeconds: 10, outputBytes: 256 * 1024, processes: 64 },
+    limits: { agentSeconds: 30, installSeconds: 30, appStartSeconds: 10, outputBytes: 256 * 1024, processes: 64, workspaceBytes: 256 * 1024 * 1024 },
     dir: join(root, 'no-task-dir'),
     brief: 'Build the demo app.',
     publicFeatures: [],
