@@ -20,15 +20,32 @@ export interface JournalEntry {
 }
 
 /**
- * What the pipeline records per request, kept cheap: the time as a number, the arguments as the
- * operation got them, the answer as text. The ISO time, redaction of secrets and JSON parsing
- * happen only when someone reads the journal. Arguments are kept by reference: they are built
- * fresh for each request and operations do not change them.
+ * What the pipeline hands the journal per request: the time as a number, the arguments as the
+ * operation got them, the answer as text. `record` keeps only a bounded, redacted summary of the
+ * arguments (and none at all for a request no tenant owns), so what a caller sends never stays
+ * in memory at its own size; the ISO time and JSON parsing happen only when someone reads.
  */
 export type JournalRecord = Omit<JournalEntry, 'seq' | 'time' | 'response'> & { responseText?: string };
 
 /** Answers larger than this are not kept (a history page is ~10 KiB; graders need arguments, not pages). */
 export const JOURNAL_RESPONSE_LIMIT = 4096;
+
+/**
+ * Bounds on what one entry keeps of a request's arguments. With 10,000 entries, the worst case
+ * stays near 10,000 × (ARGS_CHARS + JOURNAL_RESPONSE_LIMIT) characters, whatever callers send.
+ */
+export const JOURNAL_LIMITS = {
+  /** Characters of string content (keys and values) kept per entry. */
+  argsChars: 8192,
+  /** Characters kept of one string. */
+  stringChars: 2048,
+  /** Items kept of one array, keys of one object. */
+  items: 50,
+  /** Levels kept below the arguments object. */
+  depth: 6,
+  /** Characters kept of a request path, method or error code. */
+  pathChars: 1024,
+} as const;
 
 export interface JournalQuery {
   operation?: string;
@@ -44,22 +61,63 @@ export interface JournalQuery {
 
 const SECRET_KEYS = new Set(['token', 'client_secret', 'password', 'secret', 'signing_secret', 'code_verifier']);
 
-/** Remove credentials from recorded arguments. */
-export function redact(value: unknown, depth = 0): unknown {
-  if (depth > 6 || !value || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    out[k] = SECRET_KEYS.has(k) ? '[redacted]' : redact(v, depth + 1);
+/**
+ * A bounded, redacted copy of recorded arguments: credentials replaced by `[redacted]`, strings,
+ * arrays, objects and depth cut to JOURNAL_LIMITS with a marker saying what was left out. Objects
+ * are made without a prototype, so a key such as `__proto__` is kept as data, never as a link.
+ *
+ * @example summarise({ token: 'xoxb-1', text: 'hi' }) // { token: '[redacted]', text: 'hi' }
+ */
+export function summarise(value: unknown): unknown {
+  const budget = { chars: JOURNAL_LIMITS.argsChars };
+  return summariseNode(value, 0, budget);
+}
+
+function cut(text: string, budget: { chars: number }): string {
+  const keep = Math.max(0, Math.min(text.length, JOURNAL_LIMITS.stringChars, budget.chars));
+  budget.chars -= keep;
+  return keep === text.length ? text : `${text.slice(0, keep)}…[${text.length - keep} more characters]`;
+}
+
+function summariseNode(value: unknown, depth: number, budget: { chars: number }): unknown {
+  if (value === null || value === undefined || typeof value === 'number' || typeof value === 'boolean') return value;
+  if (typeof value === 'string') return cut(value, budget);
+  if (value instanceof Uint8Array) return `[${value.length} bytes]`;
+  if (typeof value !== 'object') return String(value).slice(0, 64);
+  if (depth >= JOURNAL_LIMITS.depth || budget.chars <= 0) return Array.isArray(value) ? '[array]' : '[object]';
+  if (Array.isArray(value)) {
+    const n = Math.min(value.length, JOURNAL_LIMITS.items);
+    const out: unknown[] = [];
+    for (let i = 0; i < n && budget.chars > 0; i++) out.push(summariseNode(value[i], depth + 1, budget));
+    if (out.length < value.length) out.push(`…[${value.length - out.length} more items]`);
+    return out;
   }
+  const out: Record<string, unknown> = Object.create(null);
+  let kept = 0;
+  let total = 0;
+  for (const k in value) {
+    if (!Object.hasOwn(value, k)) continue;
+    total++;
+    if (kept >= JOURNAL_LIMITS.items || budget.chars <= 0) continue;
+    const key = cut(k, budget);
+    const v = (value as Record<string, unknown>)[k];
+    out[key] = SECRET_KEYS.has(k) && v !== undefined ? '[redacted]' : summariseNode(v, depth + 1, budget);
+    kept++;
+  }
+  if (kept < total) out['…'] = `[${total - kept} more keys]`;
   return out;
+}
+
+/** Remove credentials from recorded arguments (what `summarise` does, kept for callers of the old name). */
+export function redact(value: unknown): unknown {
+  return summarise(value);
 }
 
 type Stored = JournalRecord & { seq: number };
 
 function toEntry(e: Stored): JournalEntry {
-  const { responseText, args, ...rest } = e;
-  const entry: JournalEntry = { ...rest, time: new Date(e.at).toISOString(), args: redact(args) };
+  const { responseText, ...rest } = e;
+  const entry: JournalEntry = { ...rest, time: new Date(e.at).toISOString() };
   if (responseText !== undefined) {
     try {
       entry.response = JSON.parse(responseText);
@@ -68,6 +126,10 @@ function toEntry(e: Stored): JournalEntry {
     }
   }
   return entry;
+}
+
+function shortText(text: string | undefined): string | undefined {
+  return text === undefined || text.length <= JOURNAL_LIMITS.pathChars ? text : `${text.slice(0, JOURNAL_LIMITS.pathChars)}…`;
 }
 
 /** A fixed-size ring of the latest requests: recording never copies or reallocates. */
@@ -80,9 +142,22 @@ export class Journal {
     this.ring = new Array(capacity);
   }
 
+  /**
+   * Keep one request. Its arguments are summarised now (bounded and redacted); a request no
+   * tenant owns (no or a wrong credential) keeps none, so floods of unauthenticated bodies never
+   * stay in memory.
+   */
   record(entry: JournalRecord): number {
-    const stored = entry as Stored;
-    stored.seq = ++this.seq;
+    const stored: Stored = {
+      ...entry,
+      seq: ++this.seq,
+      method: shortText(entry.method) ?? '',
+      path: shortText(entry.path) ?? '',
+      error: shortText(entry.error),
+      args: entry.tenant === undefined || entry.args === undefined ? undefined : summarise(entry.args),
+      responseText:
+        entry.responseText !== undefined && entry.responseText.length <= JOURNAL_RESPONSE_LIMIT ? entry.responseText : undefined,
+    };
     this.ring[this.next] = stored;
     this.next = (this.next + 1) % this.capacity;
     return stored.seq;

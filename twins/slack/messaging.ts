@@ -141,7 +141,8 @@ export function emitMessage(env: SlackEnv, conv: Conversation, message: SlackMes
   }
 }
 
-const THREAD_TS_SHAPE = /^\d+\.\d+$/;
+// Slack's ts shape (10 digits in practice); the bounds keep an argument from becoming a huge thread key.
+const THREAD_TS_SHAPE = /^\d{1,10}\.\d{1,6}$/;
 
 export interface PostOptions {
   thread_ts?: unknown;

@@ -413,13 +413,42 @@ export function canonicalTs(value: unknown): string | undefined {
   return `${m[1].padStart(10, '0')}.${(m[2] ?? '').padEnd(6, '0')}`;
 }
 
+/** The earliest ts a message gets from the clock: 2001-09-09, the first 10-digit second (Slack's ts are 10 digits). */
+export const TS_MIN_MICROS = 1_000_000_000 * 1_000_000;
+/**
+ * The latest: 2200-01-01, far below both the 11th digit (2286) and the microseconds a double
+ * counts exactly (2^53 µs is in 2255), so later bumps of one microsecond stay exact and ordered.
+ */
+export const TS_MAX_MICROS = Date.UTC(2200, 0, 1) * 1000;
+
+/** The largest ts stored in any conversation, in microseconds (0 when there is none). */
+function latestStoredMicros(state: SlackState): number {
+  let latest = 0;
+  for (const channel in state.messages) {
+    if (!Object.hasOwn(state.messages, channel)) continue;
+    for (const ts in state.messages[channel].byTs) {
+      if (!isTs(ts)) continue;
+      const micros = tsToMicros(ts);
+      if (micros > latest) latest = micros;
+    }
+  }
+  return latest;
+}
+
 /**
  * The next message ts: the clock's microsecond, or one microsecond after the last ts when the
  * clock has not moved past it (virtual time standing still, or many posts in one millisecond).
+ * Whatever the clock says (NaN, Infinity, the year 2300) and whatever a restored snapshot holds,
+ * the ts is vendor-shaped (10 digits '.' 6 digits) and greater than every ts handed out before.
  */
 export function nextTs(state: SlackState, nowMs: number): string {
-  const fromClock = Math.floor(nowMs) * 1000;
-  const micros = Math.max(fromClock, state.counters.tsMicros + 1);
+  let last = state.counters.tsMicros;
+  // A counter a snapshot broke (missing, NaN, out of range) is rebuilt from the messages themselves.
+  // (Any safe integer is at most 10 digits of seconds, so bumps past TS_MAX_MICROS keep the shape.)
+  if (!Number.isSafeInteger(last) || last < 0) last = Math.min(latestStoredMicros(state), Number.MAX_SAFE_INTEGER - 1);
+  const fromClock = Number.isFinite(nowMs) ? Math.min(Math.max(Math.floor(nowMs) * 1000, TS_MIN_MICROS), TS_MAX_MICROS) : TS_MIN_MICROS;
+  // Past the maximum the counter keeps counting microseconds: still unique, still 10 digits.
+  const micros = Math.max(fromClock, last + 1);
   state.counters.tsMicros = micros;
   return microsToTs(micros);
 }
@@ -492,6 +521,8 @@ export function storeMessage(
   opts: { broadcast?: boolean } = {},
 ): { parent?: SlackMessage } {
   const log = channelLog(state, channel);
+  // A ts is unique per conversation: a taken one (a snapshot whose counter lags its messages) moves on.
+  while (Object.hasOwn(log.byTs, message.ts)) message.ts = nextTs(state, tsToMicros(message.ts) / 1000);
   log.byTs[message.ts] = message;
   const parentTs = message.thread_ts;
   if (!parentTs || parentTs === message.ts) {
