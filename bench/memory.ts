@@ -1,7 +1,7 @@
 // Child script (run with --expose-gc): resident memory of one Slack twin after 100,000 chat.postMessage calls in-process; prints one JSON line.
 
 import { performance } from 'node:perf_hooks';
-import { createKernel } from '../src/kernel/kernel.ts';
+import { createKernel } from '../src/host.ts';
 import { slackTwin } from '../twins/slack/index.ts';
 import type { SlackState } from '../twins/slack/store.ts';
 import { postBody, slackFixture } from './slack-fixture.ts';

@@ -1,6 +1,7 @@
-// The HTTP transport: a fastify server that hands every request to a twin's kernel unchanged.
+// The HTTP transport: a fastify server that hands every request, unchanged, to the twin's door (src/host.ts).
 
 import Fastify, { type FastifyInstance } from 'fastify';
+import { handleTwinRequest } from '../host.ts';
 import type { Kernel } from '../kernel/kernel.ts';
 import type { TwinRequest } from '../kernel/types.ts';
 
@@ -59,7 +60,8 @@ export function buildServer(kernel: Kernel<unknown, unknown>): FastifyInstance {
         headers,
         body: Buffer.isBuffer(req.body) ? new Uint8Array(req.body.buffer, req.body.byteOffset, req.body.byteLength) : undefined,
       };
-      const res = await kernel.handle(twinReq);
+      // The door sends /_twin/ to the control plane and the rest to the vendor pipeline.
+      const res = await handleTwinRequest(kernel, twinReq);
       if (res.drop) {
         reply.hijack();
         req.raw.socket.destroy();

@@ -1,6 +1,7 @@
-// The in-process transport: msw request handlers over a twin's kernel, for tests that run no server.
+// The in-process transport: msw request handlers over a twin's door (src/host.ts), for tests that run no server.
 
 import { HttpResponse, http, type RequestHandler } from 'msw';
+import { handleTwinRequest } from '../host.ts';
 import type { Kernel } from '../kernel/kernel.ts';
 import { toFetchResponse } from '../kernel/kernel.ts';
 
@@ -18,7 +19,7 @@ export function twinHandlers(kernel: Kernel<unknown, unknown>, baseUrl: string):
   return [
     http.all(`${origin}/*`, async ({ request }) => {
       const body = request.body ? new Uint8Array(await request.arrayBuffer()) : undefined;
-      const res = await kernel.handle({
+      const res = await handleTwinRequest(kernel, {
         method: request.method,
         url: new URL(request.url),
         headers: Object.fromEntries(request.headers.entries()),
@@ -30,4 +31,4 @@ export function twinHandlers(kernel: Kernel<unknown, unknown>, baseUrl: string):
   ];
 }
 
-export { createKernel } from '../kernel/kernel.ts';
+export { createKernel } from '../host.ts';

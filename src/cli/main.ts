@@ -28,11 +28,12 @@ twins up     start the twins, wait until healthy, print their URLs and credentia
   --port N         port of the first twin (default ${DEFAULT_PORT}; the next twins take the next ports; 0 = free ports)
   --host H         address to listen on (default 127.0.0.1)
   --seed N         seed for the generated workspace data (default 1); the same seed gives the same data
+                   (tokens and secrets are random each run)
   --env-file PATH  also write the variables (SLACK_API_URL, SLACK_BOT_TOKEN, ...) to PATH as dotenv
   --json           print exactly one JSON object on stdout: {"twins":{"slack":{"url","control","env"}}}
   --no-rate-limits answer every call, however fast (rate limits are on by default)
-  --control-token T lock the control plane (/_twin): callers need header x-twin-control-token: T, or reach only
-                   the tenant they name by one of its credentials (default $TWINS_CONTROL_TOKEN; unset: open)
+  --control-token T lock the control plane (/_twin): every call but health and its documents needs header
+                   x-twin-control-token: T; vendor tokens never open it (default $TWINS_CONTROL_TOKEN; unset: open)
 
 On Node 20 write \`npx -- twins up --env-file PATH\`: npx runs on Node, which takes --env-file from its
 own command line (nodejs/node#54232) unless it comes after \`--\`.

@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { type RunningTwin, serve } from '../adapters/fastify.ts';
 import { PlatformError } from '../errors.ts';
-import { createKernel } from '../kernel/kernel.ts';
+import { createKernel } from '../host.ts';
 import { isTwinName, loadTwin, PLANNED_TWINS, TWIN_NAMES, type TwinName } from '../registry.ts';
 
 export interface UpOptions {
@@ -12,7 +12,8 @@ export interface UpOptions {
   /** Port of the first twin; the next ones take the following ports. 0 picks free ports. */
   port: number;
   seed: number;
-  rateLimits: boolean;
+  /** Answer over-limit calls with the vendor's rate-limit error (default on). */
+  rateLimits?: boolean;
   envFile?: string;
   /** Lock the control plane with this token (see KernelOptions.controlToken). */
   controlToken?: string;
@@ -21,6 +22,8 @@ export interface UpOptions {
 export interface TwinSummary {
   url: string;
   control: string;
+  /** The tenant whose variables `env` holds (the default one): control calls name it by this id. */
+  tenant: string;
   env: Record<string, string>;
 }
 
@@ -52,7 +55,11 @@ export async function startTwins(opts: UpOptions): Promise<{ running: Map<TwinNa
   const running = new Map<TwinName, RunningTwin>();
   try {
     for (const [i, name] of names.entries()) {
-      const kernel = createKernel(await loadTwin(name), { seed: opts.seed, rateLimits: opts.rateLimits, controlToken: opts.controlToken });
+      const kernel = createKernel(await loadTwin(name), {
+        seed: opts.seed,
+        rateLimits: opts.rateLimits ?? true,
+        controlToken: opts.controlToken,
+      });
       const port = opts.port === 0 ? 0 : opts.port + i;
       try {
         running.set(name, await serve(kernel, { host: opts.host, port }));
@@ -76,7 +83,8 @@ export async function startTwins(opts: UpOptions): Promise<{ running: Map<TwinNa
     const summary: Record<string, TwinSummary> = {};
     for (const [name, twin] of running) {
       await waitHealthy(name, twin.url);
-      summary[name] = { url: twin.url, control: `${twin.url}/_twin`, env: twin.kernel.env(twin.kernel.tenants.default(), twin.url) };
+      const tenant = twin.kernel.tenants.default();
+      summary[name] = { url: twin.url, control: `${twin.url}/_twin`, tenant: tenant.id, env: twin.kernel.env(tenant, twin.url) };
     }
     if (opts.envFile) writeEnvFile(opts.envFile, summary, opts.controlToken);
     return { running, summary };
@@ -114,7 +122,8 @@ export function envFileText(summary: Record<string, TwinSummary>, controlToken?:
     lines.push(`TWINS_CONTROL_TOKEN=${controlToken}`);
   }
   for (const [name, s] of Object.entries(summary)) {
-    lines.push(`# ${name}: ${s.url} (control plane ${s.control})`);
+    lines.push(`# ${name}: ${s.url} (control plane ${s.control}, tenant ${s.tenant})`);
+    lines.push(`TWINS_${name.toUpperCase()}_TENANT=${s.tenant}`);
     for (const [k, v] of Object.entries(s.env)) lines.push(`${k}=${/^[\w./:@+-]*$/.test(v) ? v : JSON.stringify(v)}`);
   }
   return `${lines.join('\n')}\n`;
@@ -141,7 +150,7 @@ export function summaryText(summary: Record<string, TwinSummary>, opts: UpOption
   }
   out.push('');
   out.push(
-    `seed ${opts.seed}; rate limits ${opts.rateLimits ? 'on' : 'off'}${opts.envFile ? `; variables written to ${opts.envFile}` : ''}`,
+    `seed ${opts.seed}; rate limits ${(opts.rateLimits ?? true) ? 'on' : 'off'}${opts.envFile ? `; variables written to ${opts.envFile}` : ''}`,
   );
   out.push('Ctrl-C stops the twins.');
   return out.join('\n');

@@ -1,12 +1,13 @@
-// The control plane under /_twin/ on every twin: health, tenants, reset, snapshots, journal, faults, clock, outbox.
+// The control plane under /_twin/ on every twin: health, tenants, reset, snapshots, journal, faults, clock, outbox. It uses the kernel; the kernel never calls it.
 
+import { timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { paramsToObject } from '../kernel/body.ts';
 import type { ClockMode, ClockSnapshot } from '../kernel/clock.ts';
 import { parseDuration } from '../kernel/duration.ts';
 import type { FaultSpec } from '../kernel/faults.ts';
-import type { Kernel } from '../kernel/kernel.ts';
+import { type Kernel, SnapshotRefused } from '../kernel/kernel.ts';
 import type { OpenApiDocument } from '../kernel/openapi.ts';
 import { type ControlContext, json, type Tenant, TwinError, type TwinRequest, type TwinResponse } from '../kernel/types.ts';
 
@@ -75,11 +76,14 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' && v.length > 0 ? v : undefined;
 }
 
-/** The tenant a control call names (`tenant` in query or body, or `x-twin-tenant`), by id or credential; else the default. */
+/**
+ * The tenant a control call names (`tenant` in query or body, or `x-twin-tenant`), by its id and
+ * nothing else; else the default. A credential is never a tenant's name here.
+ */
 export function resolveTenant(call: Call): Tenant<unknown> {
   const ref = str(call.query.tenant) ?? str(call.body.tenant) ?? str(call.req.headers['x-twin-tenant']);
   if (!ref) return call.kernel.tenants.default();
-  const t = call.kernel.tenants.find(ref);
+  const t = call.kernel.tenants.get(ref);
   if (!t)
     throw new ControlError(
       404,
@@ -167,7 +171,7 @@ const generic: [string, string, Handler][] = [
       const clock = str(call.body.clock) as ClockMode | undefined;
       if (clock && clock !== 'real' && clock !== 'virtual')
         throw new ControlError(400, 'invalid_argument', 'clock must be "real" or "virtual"');
-      const t = call.kernel.createTenant({ seed, id, clock, decoy: call.body.decoy === true });
+      const t = call.kernel.createTenant({ seed, id, clock });
       return new ControlReply(201, tenantView(call, t));
     },
   ],
@@ -177,7 +181,7 @@ const generic: [string, string, Handler][] = [
     'tenants/:id',
     (call) => {
       const t = resolveTenant({ ...call, query: { tenant: call.params.id } });
-      if (t === call.kernel.tenants.default())
+      if (t.id === call.kernel.tenants.default().id)
         throw new ControlError(400, 'cannot_delete_default', 'the default tenant cannot be deleted; reset it instead');
       call.kernel.outbox.forgetTenant(t.id);
       call.kernel.tenants.remove(t.id);
@@ -193,7 +197,7 @@ const generic: [string, string, Handler][] = [
       return {
         twin: call.kernel.name,
         version: SNAPSHOT_VERSION,
-        tenants: list.map((t) => ({ id: t.id, seed: t.seed, clock: t.clock.snapshot(), state: t.state })),
+        tenants: list.map((t) => ({ id: t.id, seed: t.seed, clock: t.clock.snapshot(), state: call.kernel.snapshotState(t) })),
       };
     },
   ],
@@ -211,19 +215,40 @@ const generic: [string, string, Handler][] = [
           `snapshot version ${String(body.version)} is not supported (expected ${SNAPSHOT_VERSION})`,
         );
       if (!Array.isArray(body.tenants)) throw new ControlError(400, 'invalid_snapshot', 'snapshot.tenants must be an array');
-      const restored: string[] = [];
+      // Check every entry before changing anything: a refused restore leaves every tenant as it was.
+      const plan: { id: string; seed: number; clock?: ClockSnapshot; state: unknown }[] = [];
       for (const entry of body.tenants as Record<string, unknown>[]) {
         const id = str(entry?.id);
         if (!id || entry.state === undefined)
           throw new ControlError(400, 'invalid_snapshot', 'each snapshot tenant needs an id and a state');
-        const state = kernel.def.restoreState ? kernel.def.restoreState(entry.state) : entry.state;
-        const t = kernel.tenants.get(id) ?? kernel.createTenant({ id, seed: Number(entry.seed ?? kernel.options.seed) });
         const clock = entry.clock as ClockSnapshot | undefined;
         if (clock && !isClockSnapshot(clock))
           throw new ControlError(400, 'invalid_snapshot', 'clock must be {"mode":"virtual","now":ms} or {"mode":"real","offsetMs":ms}');
-        if (clock) t.clock.restore(clock);
-        kernel.restoreTenant(t, state);
-        restored.push(id);
+        const seed = entry.seed === undefined ? kernel.options.seed : Number(entry.seed);
+        if (!Number.isInteger(seed)) throw new ControlError(400, 'invalid_snapshot', "a snapshot tenant's seed must be an integer");
+        plan.push({ id, seed, clock, state: entry.state });
+      }
+      const created: string[] = [];
+      const ready: { t: Tenant<unknown>; clock?: ClockSnapshot; state: unknown }[] = [];
+      try {
+        for (const p of plan) {
+          let t = kernel.tenants.get(p.id);
+          if (!t) {
+            t = kernel.createTenant({ id: p.id, seed: p.seed });
+            created.push(p.id);
+          }
+          ready.push({ t, clock: p.clock, state: kernel.prepareRestore(t, p.state) });
+        }
+      } catch (err) {
+        for (const id of created) kernel.tenants.remove(id);
+        if (err instanceof SnapshotRefused) throw new ControlError(400, err.code, err.message);
+        throw err;
+      }
+      const restored: string[] = [];
+      for (const r of ready) {
+        if (r.clock) r.t.clock.restore(r.clock);
+        kernel.restoreTenant(r.t, r.state);
+        restored.push(r.t.id);
       }
       return { restored };
     },
@@ -391,7 +416,7 @@ function matchRoute(
     let ok = true;
     for (let i = 0; i < parts.length; i++) {
       const seg = route.segments[i];
-      if (seg.startsWith(':')) params[seg.slice(1)] = decodeURIComponent(parts[i]);
+      if (seg.startsWith(':')) params[seg.slice(1)] = safeDecode(parts[i]);
       else if (seg !== parts[i]) {
         ok = false;
         break;
@@ -408,16 +433,76 @@ function controlError(status: number, code: string, message: string): TwinRespon
   return json(status, { error: { code, message } });
 }
 
-/** Serve one control-plane request. Never throws. */
-/** Routes anyone may call, token or not. */
+/** Routes anyone may call, token or not: they say nothing about any tenant. */
 const OPEN_ROUTES = new Set(['GET health', 'GET openapi.json', 'GET contract', 'GET coverage']);
-/** Routes only the control token opens, whatever tenant is named. */
-const ADMIN_ROUTES = new Set(['POST tenants', 'GET tenants/:id', 'DELETE tenants/:id', 'POST rate-limits']);
+
+/** How much of a request is searched for vendor credentials (a body is data the caller chose). */
+const SCAN_LIMITS = { strings: 2000, depth: 6, chars: 4096 };
+
+function sameSecret(sent: string | undefined, expected: string): boolean {
+  if (sent === undefined) return false;
+  const a = Buffer.from(sent);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** The strings a request carries where a credential could hide: headers (a bearer or basic credential taken apart), query, body keys and values. */
+function carriedStrings(req: TwinRequest, query: Record<string, string>, body: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  const push = (v: string) => {
+    if (out.length < SCAN_LIMITS.strings && v.length > 0 && v.length <= SCAN_LIMITS.chars) out.push(v.trim());
+  };
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (name === 'x-twin-control-token' || typeof value !== 'string') continue;
+    push(value);
+    const parts = value.trim().split(/\s+/);
+    if (parts.length === 2) {
+      push(parts[1]);
+      if (/^basic$/i.test(parts[0])) {
+        const decoded = Buffer.from(parts[1], 'base64').toString('utf8');
+        const sep = decoded.indexOf(':');
+        if (sep >= 0) {
+          push(decoded.slice(0, sep));
+          push(decoded.slice(sep + 1));
+        }
+      }
+    }
+  }
+  for (const [k, v] of Object.entries(query)) {
+    push(k);
+    push(v);
+  }
+  const walk = (node: unknown, depth: number) => {
+    if (out.length >= SCAN_LIMITS.strings || depth > SCAN_LIMITS.depth) return;
+    if (typeof node === 'string') push(node);
+    else if (Array.isArray(node)) for (const x of node) walk(x, depth + 1);
+    else if (node && typeof node === 'object') {
+      for (const [k, v] of Object.entries(node)) {
+        push(k);
+        walk(v, depth + 1);
+      }
+    }
+  };
+  walk(body, 0);
+  return out;
+}
+
+/** The tenants whose vendor credentials (tokens, secrets, client ids) the request carries, found the one way credentials are. */
+function credentialOwners(kernel: Kernel<unknown, unknown>, strings: string[]): Tenant<unknown>[] {
+  const owners = new Map<string, Tenant<unknown>>();
+  for (const s of strings) {
+    const t = kernel.tenants.byCredential(s);
+    if (t) owners.set(t.id, t);
+  }
+  return [...owners.values()];
+}
 
 /**
- * With a control token set, a caller without it reaches only the tenant it names by one of that
- * tenant's credentials (ids are guessable, tokens are not), never the admin routes, and sees only
- * decoy tenants in the list. Returns the refusal, the decoy list, or undefined to go on.
+ * Two kinds of caller, and only one of them here. Health and the documents are open. Locked (a
+ * control token set), everything else answers the control token only (401). Locked or not, a
+ * request carrying a tenant's vendor credential is refused (401 locked, 403 open) and the attempt
+ * is filed in that tenant's journal as `_twin.refused`, so a grader sees what its app tried; the
+ * answer says nothing of tenants or of whether the credential was good.
  */
 function gate(
   kernel: Kernel<unknown, unknown>,
@@ -425,54 +510,43 @@ function gate(
   key: string,
   query: Record<string, string>,
   body: Record<string, unknown>,
-  params: Record<string, string>,
 ): TwinResponse | undefined {
+  if (OPEN_ROUTES.has(key)) return undefined;
   const token = kernel.options.controlToken;
-  if (!token || req.headers['x-twin-control-token'] === token || OPEN_ROUTES.has(key)) return undefined;
-  const refuse = (why: string) =>
-    controlError(
-      401,
-      'control_token_required',
-      `${why}: this twin's control plane is locked; send x-twin-control-token, or name your own tenant by one of its credentials (tenant=<bot token>)`,
-    );
-  if (key === 'GET tenants') {
-    const baseUrl = req.url.origin;
-    return json(200, {
-      tenants: kernel.tenants
-        .list()
-        .filter((t) => t.decoy)
-        .map((t) => ({ id: t.id, seed: t.seed, clock: t.clock.state(), env: kernel.env(t, baseUrl) })),
+  if (token !== undefined && sameSecret(req.headers['x-twin-control-token'], token)) return undefined;
+  const owners = credentialOwners(kernel, carriedStrings(req, query, body));
+  if (token === undefined && owners.length === 0) return undefined;
+  const status = token === undefined ? 403 : 401;
+  const code = token === undefined ? 'vendor_credential' : 'control_token_required';
+  const method = req.method.toUpperCase();
+  for (const t of owners) {
+    kernel.journal.record({
+      at: t.clock.now(),
+      tenant: t.id,
+      operation: '_twin.refused',
+      method,
+      path: req.url.pathname,
+      status,
+      error: code,
+      durationMs: 0,
     });
   }
-  if (ADMIN_ROUTES.has(key)) return refuse(`${key.replace(' ', ' /_twin/')} needs the control token`);
-  const ref = str(query.tenant) ?? str(body.tenant) ?? str(req.headers['x-twin-tenant']);
-  const tenant = ref ? kernel.tenants.byCredentialKey(ref) : undefined;
-  if (!tenant) return refuse(ref ? 'the tenant is not named by one of its credentials' : 'no tenant named');
-  if (key === 'PUT snapshot') {
-    const entries = Array.isArray(body.tenants) ? (body.tenants as Record<string, unknown>[]) : [];
-    if (entries.some((e) => e?.id !== tenant.id)) return refuse('a snapshot may restore only the tenant named');
-  }
-  // Ids of faults and deliveries are guessable: they must be the named tenant's own.
-  if (key === 'DELETE faults' && query.id && !kernel.faults.list(tenant.id).some((f) => f.id === query.id)) {
-    return refuse(`fault "${query.id}" is not this tenant's`);
-  }
-  if (key === 'GET outbox/:id' && kernel.outbox.get(params.id)?.tenantId !== tenant.id) {
-    return refuse(`delivery "${params.id}" is not this tenant's`);
-  }
-  return undefined;
+  return token === undefined
+    ? controlError(
+        403,
+        code,
+        'the control plane does not take vendor credentials (tokens, secrets, client ids); they open the vendor API only. Name tenants by id, without credentials',
+      )
+    : controlError(401, code, "this twin's control plane is locked: send the control token as x-twin-control-token");
 }
 
+/** Serve one control-plane request (the host hands it only `/_twin/` paths). Never throws. */
 export async function handleControl(kernel: Kernel<unknown, unknown>, req: TwinRequest): Promise<TwinResponse> {
   const path = req.url.pathname.replace(/^\/_twin\/?/, '').replace(/\/$/, '');
   const method = req.method.toUpperCase();
   const match = matchRoute(routesFor(kernel), method, path);
-  if (!match) return controlError(404, 'not_found', `no control-plane route ${method} /_twin/${path}; see GET /_twin/openapi.json`);
-  if ('allowed' in match)
-    return {
-      ...controlError(405, 'method_not_allowed', `${method} is not allowed on /_twin/${path}`),
-      headers: { 'content-type': 'application/json; charset=utf-8', allow: match.allowed.join(', ') },
-    };
   let body: Record<string, unknown> = {};
+  let bodyError: TwinResponse | undefined;
   if (req.body && req.body.length > 0) {
     const text = new TextDecoder().decode(req.body);
     const type = (req.headers['content-type'] ?? '').split(';')[0].trim();
@@ -482,17 +556,28 @@ export async function handleControl(kernel: Kernel<unknown, unknown>, req: TwinR
       try {
         const parsed: unknown = JSON.parse(text);
         if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
-          return controlError(400, 'invalid_body', 'the body must be a JSON object');
-        body = parsed as Record<string, unknown>;
+          bodyError = controlError(400, 'invalid_body', 'the body must be a JSON object');
+        else body = parsed as Record<string, unknown>;
       } catch (err) {
-        return controlError(400, 'invalid_json', `the body is not valid JSON: ${(err as Error).message}`);
+        bodyError = controlError(400, 'invalid_json', `the body is not valid JSON: ${(err as Error).message}`);
       }
     }
   }
   const query: Record<string, string> = {};
   for (const [k, v] of req.url.searchParams) query[k] = v;
-  const refused = gate(kernel, req, `${method} ${match.route.segments.join('/')}`, query, body, match.params);
+  // The gate comes first, for unknown routes too: a locked plane answers nothing else without the
+  // token, and a credential sent anywhere here is filed. HEAD is judged as the GET it stands for.
+  const key = match && 'route' in match ? `${match.route.method} ${match.route.segments.join('/')}` : `${method} ?`;
+  const segments: Record<string, unknown> = { path: path.split('/').map((p) => safeDecode(p)) };
+  const refused = gate(kernel, req, key, query, bodyError ? segments : { ...segments, body });
   if (refused) return refused;
+  if (!match) return controlError(404, 'not_found', `no control-plane route ${method} /_twin/${path}; see GET /_twin/openapi.json`);
+  if ('allowed' in match)
+    return {
+      ...controlError(405, 'method_not_allowed', `${method} is not allowed on /_twin/${path}`),
+      headers: { 'content-type': 'application/json; charset=utf-8', allow: match.allowed.join(', ') },
+    };
+  if (bodyError) return bodyError;
   try {
     const result = await match.route.handler({ kernel, req, body, query, params: match.params, baseUrl: req.url.origin });
     if (result instanceof ControlReply) return json(result.status, result.body);
@@ -500,8 +585,17 @@ export async function handleControl(kernel: Kernel<unknown, unknown>, req: TwinR
   } catch (err) {
     if (err instanceof ControlError) return controlError(err.status, err.code, err.message);
     if (err instanceof TwinError) return err.response;
-    if (err instanceof RangeError || err instanceof SyntaxError) return controlError(400, 'invalid_argument', err.message);
+    if (err instanceof RangeError || err instanceof SyntaxError || err instanceof URIError)
+      return controlError(400, 'invalid_argument', err.message);
     console.error(`[twin:${kernel.name}] control ${method} /_twin/${path} failed`, err);
     return controlError(500, 'internal_error', 'the control plane failed; see the twin process log');
+  }
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
   }
 }

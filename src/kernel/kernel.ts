@@ -1,7 +1,6 @@
-// The request pipeline every transport shares: normalise → route → authenticate → faults and rate limits → validate → operation → journal.
+// The vendor API's request pipeline: normalise → route → authenticate → faults and rate limits → validate → operation → journal.
 
 import { performance } from 'node:perf_hooks';
-import { handleControl } from '../control/control-plane.ts';
 import { normalise } from './body.ts';
 import type { ClockMode } from './clock.ts';
 import { KernelError } from './errors.ts';
@@ -51,11 +50,25 @@ export interface KernelOptions {
   /** Where internal errors are reported (never to the client). */
   log?: (message: string, err?: unknown) => void;
   /**
-   * Lock the control plane: only callers sending `x-twin-control-token: <this>` may use all of it.
-   * Others may reach one tenant, named by one of its credentials (a bot token), and list decoy
-   * tenants; see docs/control-plane.md. Unset (the default): the control plane is open.
+   * Lock the control plane (src/control): only callers sending `x-twin-control-token: <this>` may
+   * use it beyond health and its documents; see docs/control-plane.md. Unset (the default): open
+   * to anyone who can reach the port (a developer's own machine). Vendor credentials never open
+   * it, locked or not.
    */
   controlToken?: string;
+}
+
+/** What `kernel.fetch` hands each request to: the vendor pipeline, unless a host put a front door before it. */
+export type FrontDoor = (req: TwinRequest) => Promise<TwinResponse>;
+
+/** A snapshot restore the kernel refused: nothing was changed. */
+export class SnapshotRefused extends Error {
+  constructor(
+    readonly code: 'foreign_credential' | 'invalid_snapshot',
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 export interface ResponseViolation {
@@ -72,10 +85,12 @@ export function defineTwin<S, P>(def: TwinDefinition<S, P>): TwinDefinition<S, P
 }
 
 /**
- * One twin's engine: state per tenant, the request pipeline, the control plane and the outbox.
+ * One twin's engine: state per tenant, the vendor API's request pipeline and the outbox. It knows
+ * nothing of the control plane: `src/control` uses it, and `src/host.ts` puts the two behind one
+ * door (the adapters and the public `createKernel` of `src/index.ts` do that for you).
  *
  * @example
- *   const kernel = createKernel(slackTwin, { seed: 42 });
+ *   const kernel = createKernel(slackTwin, { seed: 42 }); // from src/index.ts
  *   const res = await kernel.fetch('http://slack.test/api/auth.test', { method: 'POST', headers: { authorization: `Bearer ${token}` } });
  */
 export class Kernel<S = unknown, P = unknown> {
@@ -97,7 +112,8 @@ export class Kernel<S = unknown, P = unknown> {
   private closed = false;
   private readonly deliverBound = (spec: DeliverySpec): OutboundDelivery => this.deliver(spec);
   // Made once: the request path hands these to `authenticate` without making closures per request.
-  private readonly tenantFor = (credential: string): Tenant<S> | undefined => this.tenants.byCredentialKey(credential);
+  private readonly tenantFor = (credential: string): Tenant<S> | undefined => this.tenants.byCredential(credential);
+  private door: FrontDoor = (req) => this.handle(req);
   private readonly defaultTenant = (): Tenant<S> => this.tenants.default();
   private readonly tenantHelpers = new WeakMap<Tenant<S>, Pick<OperationContext<S, P>, 'now' | 'schedule' | 'reindexCredentials'>>();
 
@@ -172,7 +188,54 @@ export class Kernel<S = unknown, P = unknown> {
     this.limiter.clear(tenant.id);
     this.outbox.forgetTenant(tenant.id);
     this.faults.disarm({ tenant: tenant.id });
-    this.restoreTenant(tenant, this.def.createState({ seed: tenant.seed, tenantId: tenant.id, ordinal: tenant.ordinal }));
+    this.restoreTenant(
+      tenant,
+      this.def.createState({ seed: tenant.seed, tenantId: tenant.id, ordinal: tenant.ordinal, secrets: tenant.secrets }),
+    );
+  }
+
+  /**
+   * A tenant's state as a snapshot holds it: plain JSON with every secret replaced by a stable
+   * placeholder (`<<twin-secret:bot-token>>`), so the same seed gives the same bytes in any
+   * process and a snapshot never carries a credential out.
+   */
+  snapshotState(tenant: Tenant<S>): unknown {
+    return JSON.parse(tenant.secrets.seal(JSON.stringify(tenant.state)));
+  }
+
+  /**
+   * Check a snapshot's state for `tenant` and return it ready for `restoreTenant`: placeholders
+   * become the tenant's own secrets; then every credential the state names must be one of them.
+   * A state naming any other credential (another tenant's token, or one of the caller's choosing)
+   * throws SnapshotRefused, and the tenant is left as it was.
+   */
+  prepareRestore(tenant: Tenant<S>, snapshotState: unknown): S {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(tenant.secrets.unseal(JSON.stringify(snapshotState)));
+    } catch (err) {
+      throw new SnapshotRefused('invalid_snapshot', (err as Error).message);
+    }
+    let state: S;
+    let keys: string[];
+    try {
+      state = (this.def.restoreState ? this.def.restoreState(parsed) : parsed) as S;
+      keys = this.def.credentialKeys(state);
+    } catch (err) {
+      throw new SnapshotRefused(
+        'invalid_snapshot',
+        `the snapshot's state is not a ${this.def.name} tenant's state (${(err as Error).message})`,
+      );
+    }
+    for (const key of keys) {
+      if (typeof key !== 'string' || !tenant.secrets.has(key)) {
+        throw new SnapshotRefused(
+          'foreign_credential',
+          `the snapshot names a credential that is not tenant "${tenant.id}"'s own; a restore cannot add, change or move credentials (snapshots hold placeholders such as <<twin-secret:bot-token>> instead)`,
+        );
+      }
+    }
+    return state;
   }
 
   /** The environment an app needs to reach a tenant through `baseUrl`. */
@@ -194,11 +257,19 @@ export class Kernel<S = unknown, P = unknown> {
     }
   }
 
-  /** In-process transport: a fetch-compatible function over the pipeline, no server needed. */
+  /**
+   * Put a front door before the pipeline: what `kernel.fetch` hands requests to. `src/host.ts`
+   * does, so that `/_twin/` requests reach the control plane and the rest this pipeline.
+   */
+  setFrontDoor(door: FrontDoor): void {
+    this.door = door;
+  }
+
+  /** In-process transport: a fetch-compatible function through the front door, no server needed. */
   readonly fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const request = input instanceof Request ? input : new Request(input, init);
     const body = request.body ? new Uint8Array(await request.arrayBuffer()) : undefined;
-    const res = await this.handle({
+    const res = await this.door({
       method: request.method,
       url: new URL(request.url),
       headers: Object.fromEntries(request.headers.entries()),
@@ -208,12 +279,13 @@ export class Kernel<S = unknown, P = unknown> {
     return toFetchResponse(res);
   };
 
-  /** Handle one request. Never throws: every failure becomes a vendor-shaped answer. */
+  /**
+   * Handle one vendor API request. Never throws: every failure becomes a vendor-shaped answer.
+   * Control-plane paths are not routed here (the host sends them to src/control); one that
+   * arrives anyway is an unknown route of the vendor API.
+   */
   async handle(req: TwinRequest): Promise<TwinResponse> {
     const started = performance.now();
-    if (req.url.pathname === '/_twin' || req.url.pathname.startsWith('/_twin/')) {
-      return handleControl(this as unknown as Kernel<unknown, unknown>, req);
-    }
     let normalised: NormalisedRequest | undefined;
     let op: OperationSpec | undefined;
     let tenant: Tenant<S> | undefined;
@@ -454,6 +526,10 @@ export function toFetchResponse(res: TwinResponse): Response {
   return new Response(nullBody ? null : ((res.body ?? null) as BodyInit | null), { status: res.status, headers: res.headers });
 }
 
+/**
+ * A kernel alone: the vendor API, with no control plane in front of its `fetch`. Most callers want
+ * `createKernel` from `src/index.ts`, which puts the control plane behind the same door.
+ */
 export function createKernel<S, P>(def: TwinDefinition<S, P>, options?: KernelOptions): Kernel<S, P> {
   return new Kernel(def, options);
 }

@@ -3,6 +3,7 @@
 import type { Clock } from './clock.ts';
 import type { OpenApiDocument, OperationSpec } from './openapi.ts';
 import type { DeliverySpec, OutboundDelivery } from './outbox.ts';
+import type { SecretFormat, TenantSecrets } from './secrets.ts';
 
 /** A request as every transport (fastify, msw, in-process fetch) hands it to the kernel. */
 export interface TwinRequest {
@@ -93,20 +94,20 @@ export interface OperationInput {
 export interface Tenant<S> {
   id: string;
   seed: number;
-  /** Creation order in this process; with the seed it decides the tenant's ids and tokens. */
+  /** Creation order in this process; with the seed it decides the tenant's ids (never its secrets). */
   ordinal: number;
+  /** The tenant's credentials and secrets, random, by role (see src/kernel/secrets.ts). */
+  secrets: TenantSecrets;
   state: S;
   clock: Clock;
   createdAt: number;
-  /** Planted for cheaters to find (see TenantOptions.decoy). */
-  decoy?: boolean;
 }
 
 export interface AuthContext<S> {
   req: NormalisedRequest;
   op: OperationSpec;
   input: OperationInput;
-  /** Find the tenant that owns a credential (token, client id, API key). */
+  /** Find the tenant that owns a credential (token, client id, API key): `TenantRegistry.byCredential`. */
   tenantFor(credential: string): Tenant<S> | undefined;
   /** The default tenant, for operations a vendor serves without credentials. */
   defaultTenant(): Tenant<S>;
@@ -192,9 +193,19 @@ export interface TwinDefinition<S, P> {
   respond?(result: unknown, ctx: OperationContext<S, P>): TwinResponse;
   /** Headers added to every answer to an authenticated request (Slack's x-oauth-scopes). */
   responseHeaders?(ctx: OperationContext<S, P>): Record<string, string>;
-  /** Fresh state for a tenant; the same seed gives the same state. */
-  createState(opts: { seed: number; tenantId: string; ordinal: number }): S;
-  /** Credentials that identify the tenant (tokens, client ids) for `tenantFor`. */
+  /**
+   * Fresh state for a tenant; the same seed gives the same state apart from its secrets. Every
+   * token, secret or other credential comes from `secrets` (`get(kind)` for the seeded ones, so a
+   * reset keeps them; `mint(kind)` for new ones), never from the seed. The kernel always passes
+   * `secrets`; a caller outside it (a benchmark) may leave it out and get throwaway ones.
+   */
+  createState(opts: { seed: number; tenantId: string; ordinal: number; secrets?: TenantSecrets }): S;
+  /** What each kind of secret looks like (`{ 'bot-token': 'xoxb-{d13}-{d13}-{a24}' }`); each needs 80 random bits or more. */
+  secretFormats?: Record<string, SecretFormat>;
+  /**
+   * Credentials that identify the tenant (tokens, client ids) for `tenantFor`. Each must be one of
+   * the tenant's secrets: a snapshot restore refuses state naming any other.
+   */
   credentialKeys(state: S): string[];
   /** Environment variables an app needs to reach this tenant (`twins up` prints them). */
   env(state: S, baseUrl: string): Record<string, string>;

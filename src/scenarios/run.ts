@@ -217,8 +217,9 @@ export async function runScenarios(opts: RunOptions): Promise<RunResult> {
       slots = opts.slots;
     } else if (opts.appUrl) {
       const tenants: Slot['tenants'] = {};
-      // The control plane takes a credential as the tenant's name: the token the app was started with.
-      if (twins.slack && envVars.SLACK_BOT_TOKEN) tenants.slack = envVars.SLACK_BOT_TOKEN;
+      // The control plane names tenants by id only: the env file says which tenant its variables
+      // are (`twins up` writes TWINS_SLACK_TENANT; older files meant the default tenant).
+      if (twins.slack && envVars.SLACK_BOT_TOKEN) tenants.slack = envVars.TWINS_SLACK_TENANT || 'default';
       slots = [{ appUrl: opts.appUrl.replace(/\/$/, ''), tenants }];
       opts.log(`twins run: app at ${opts.appUrl}`);
     } else if (opts.app) {

@@ -4,7 +4,7 @@ import { setupServer } from 'msw/node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { serve } from '../../src/adapters/fastify.ts';
 import { twinHandlers } from '../../src/adapters/msw.ts';
-import { createKernel, type Kernel } from '../../src/kernel/index.ts';
+import { createKernel, type Kernel } from '../../src/index.ts';
 import { slackTwin } from '../../twins/slack/index.ts';
 
 const START = Date.parse('2026-03-02T09:00:00Z');

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { type RunningTwin, serve } from '../../src/adapters/fastify.ts';
 import { GENERIC_ROUTES } from '../../src/control/control-plane.ts';
-import { createKernel, type Kernel } from '../../src/kernel/index.ts';
+import { createKernel, type Kernel } from '../../src/index.ts';
 import { type ToyState, toyTwin } from './toy-twin.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: control-plane answers are read field by field; tests assert their shape.

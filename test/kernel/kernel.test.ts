@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningTwin, serve } from '../../src/adapters/fastify.ts';
-import { createKernel, type Kernel } from '../../src/kernel/index.ts';
+import { createKernel, type Kernel } from '../../src/index.ts';
 import { type ToyState, toyTwin } from './toy-twin.ts';
 
 describe('kernel over HTTP', () => {

@@ -88,7 +88,9 @@ export const toyTwin = defineTwin<ToyState, { token: string }>({
     if (result && typeof result === 'object' && 'status' in result && 'headers' in result) return result as never;
     return json(200, result);
   },
-  createState: ({ seed, ordinal }) => ({ token: `toy-${seed}-${ordinal}`, notes: [] }),
+  // The token comes from the tenant's random secrets, never from the seed.
+  createState: ({ secrets }) => ({ token: secrets?.get('token') ?? '', notes: [] }),
+  secretFormats: { token: 'toy-{a24}' },
   credentialKeys: (s) => [s.token],
   env: (s, base) => ({ TOY_URL: base, TOY_TOKEN: s.token }),
   rateLimits: { slow: { perMinute: 60, burst: 2 } },

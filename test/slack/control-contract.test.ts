@@ -1,7 +1,7 @@
 // The Slack twin's control routes and their OpenAPI document agree, and the merged control document is served.
 
 import { describe, expect, it } from 'vitest';
-import { createKernel } from '../../src/kernel/index.ts';
+import { createKernel } from '../../src/index.ts';
 import { slackTwin } from '../../twins/slack/index.ts';
 
 describe('Slack control plane contract', () => {

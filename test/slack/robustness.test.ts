@@ -2,7 +2,7 @@
 
 import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKernel } from '../../src/kernel/index.ts';
+import { createKernel } from '../../src/index.ts';
 import { slackTwin } from '../../twins/slack/index.ts';
 import { type Json, type SlackFixture, startSlack } from '../support/slack.ts';
 

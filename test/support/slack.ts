@@ -2,7 +2,7 @@
 
 import { WebClient } from '@slack/web-api';
 import { type RunningTwin, serve } from '../../src/adapters/fastify.ts';
-import { createKernel, type Kernel, type KernelOptions } from '../../src/kernel/index.ts';
+import { createKernel, type Kernel, type KernelOptions } from '../../src/index.ts';
 import { slackTwin } from '../../twins/slack/index.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON from the control plane is read field by field; tests assert its shape.

@@ -267,11 +267,13 @@ function authenticateOwnWay(ctx: AuthContext<SlackState>): AuthResult<SlackState
       return result;
     }
     case 'responseUrlPost': {
-      const result = found(ctx.tenantFor(input.params.team_id ?? ''));
+      // The URL's random secret names the workspace; the team id in it is public.
+      const result = found(ctx.tenantFor(input.params.secret ?? ''));
       if (!result) throw new TwinError(slackErrorResponse('expired_url', {}, 404), 'expired_url');
       return result;
     }
     case 'filesUploadBytes': {
+      // The upload URL's key is random: file ids are not secrets.
       const result = found(ctx.tenantFor(input.params.file_id ?? ''));
       if (!result) throw html404('No such upload');
       return result;

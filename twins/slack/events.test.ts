@@ -8,16 +8,18 @@ import type { Tenant } from '../../src/kernel/types.ts';
 import { classifyEventAnswer, echoesChallenge, emitEvent, type SlackEnv, signature, signedHeaders } from './events.ts';
 import { postMessage } from './messaging.ts';
 import { seedSlackState } from './seed.ts';
-import type { SlackState } from './store.ts';
+import { looseSecrets, type SlackState } from './store.ts';
 
 function harness() {
-  const state = seedSlackState({ seed: 5, tenantId: 't', ordinal: 1 });
+  const secrets = looseSecrets();
+  const state = seedSlackState({ seed: 5, tenantId: 't', ordinal: 1, secrets });
   state.app.request_url = 'http://app.test/slack/events';
   state.app.url_verified = true;
   const tenant: Tenant<SlackState> = {
     id: 't',
     seed: 5,
     ordinal: 1,
+    secrets,
     state,
     clock: new Clock('virtual', Date.UTC(2026, 0, 1)),
     createdAt: 0,

@@ -19,7 +19,7 @@ import * as users from './operations/users.ts';
 import * as views from './operations/views.ts';
 import { respondSlack } from './render.ts';
 import { seedSlackState } from './seed.ts';
-import type { SlackState } from './store.ts';
+import { SLACK_SECRET_FORMATS, type SlackState } from './store.ts';
 
 export type { SlackPrincipal } from './auth.ts';
 export type { SlackState } from './store.ts';
@@ -128,16 +128,17 @@ export function createSlackTwin(options: SlackTwinOptions = {}): TwinDefinition<
     renderError: renderSlackError,
     respond: respondSlack,
     responseHeaders: slackResponseHeaders,
-    createState: ({ seed, tenantId, ordinal }) => seedSlackState({ seed, tenantId, ordinal }),
-    credentialKeys: (state) => [
-      ...Object.keys(state.tokens),
-      state.app.client_id,
-      state.team.id,
-      // Upload URLs are their own credential until the upload completes.
-      ...Object.values(state.files)
-        .filter((f) => !f.completed && !f.deleted)
-        .map((f) => f.id),
-    ],
+    createState: ({ seed, tenantId, ordinal, secrets }) => seedSlackState({ seed, tenantId, ordinal, secrets }),
+    secretFormats: { ...SLACK_SECRET_FORMATS },
+    // Every one of these is random (the tenant's secrets); ids such as the team id follow from the
+    // seed and are never a credential.
+    credentialKeys: (state) => {
+      const keys = [...Object.keys(state.tokens), state.app.client_id];
+      // A response_url's secret and an upload URL's key are credentials while they live.
+      for (const r of Object.values(state.responseUrls)) keys.push(r.secret);
+      for (const f of Object.values(state.files)) if (f.upload_key && !f.completed && !f.deleted) keys.push(f.upload_key);
+      return keys;
+    },
     env: (state, baseUrl) => {
       const tokens = Object.values(state.tokens).filter((t) => !t.revoked);
       return {

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { verifySlackRequest } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createKernel, type Kernel } from '../../src/kernel/index.ts';
+import { createKernel, type Kernel } from '../../src/index.ts';
 import { type SlackPrincipal, type SlackState, slackTwin } from './index.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: the test reads JSON bodies field by field.

@@ -163,7 +163,7 @@ export async function runSlashCommand(
       `the app has no slash command ${name}; configure it with POST /_twin/slack/app {"slash_commands": {"${name}": "<url>"}}`,
     );
   const now = env.tenant.clock.now();
-  const responseUrl = mintResponseUrl(state, env.baseUrl ?? '', { channel: conv.id, user: user.id }, now);
+  const responseUrl = mintResponseUrl(state, env.tenant.secrets, env.baseUrl ?? '', { channel: conv.id, user: user.id }, now);
   const triggerId = mintTrigger(state, user.id, now);
   const form: Record<string, string> = {
     token: state.app.verification_token,
@@ -288,6 +288,7 @@ export async function runBlockAction(env: SlackEnv, input: BlockActionInput) {
     blocks = message.blocks;
     responseUrl = mintResponseUrl(
       state,
+      env.tenant.secrets,
       env.baseUrl ?? '',
       { channel: conv.id, user: user.id, message_ts: message.ts, ephemeral: !!eph },
       now,

@@ -73,7 +73,7 @@ export function renderUser(user: SlackUser, principal: SlackPrincipal): SlackUse
 
 /** A file without the twin's internal fields. */
 export function renderFile(file: SlackFile): Record<string, unknown> {
-  const { uploaded: _u, completed: _c, deleted: _d, content_base64: _b, ...rest } = file;
+  const { uploaded: _u, completed: _c, deleted: _d, content_base64: _b, upload_key: _k, ...rest } = file;
   return structuredClone(rest);
 }
 

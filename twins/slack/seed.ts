@@ -1,17 +1,15 @@
-// A fresh Slack workspace for a tenant: people, channels, a few messages and the app's tokens, all from the seed.
+// A fresh Slack workspace for a tenant: people, channels and a few messages from the seed; the app's tokens and secrets from the tenant's random secrets.
 
 import type { Faker } from '@faker-js/faker';
 import { faker as englishFaker } from '@faker-js/faker/locale/en';
+import type { TenantSecrets } from '../../src/kernel/secrets.ts';
 import {
   addMember,
   blankConversation,
   type Conversation,
   derive,
-  derivedDigits,
   derivedHex,
-  derivedMixed,
-  mintBotToken,
-  mintUserToken,
+  looseSecrets,
   newId,
   nextTs,
   type SlackState,
@@ -118,6 +116,8 @@ export interface SeedOptions {
   seed: number;
   tenantId: string;
   ordinal: number;
+  /** Where tokens and secrets come from (the kernel's, random per tenant); throwaway ones when absent. */
+  secrets?: TenantSecrets;
   /** How many people besides the bot; default 8. */
   people?: number;
 }
@@ -254,16 +254,18 @@ function channel(
 }
 
 /**
- * Fresh workspace state. Names and texts come from faker seeded with `seed`; ids, tokens and
- * secrets are hashes of (seed, ordinal), so two tenants in one process never share a token while
- * the same (seed, ordinal) always gives byte-identical state.
+ * Fresh workspace state. Names and texts come from faker seeded with `seed`, ids are hashes of
+ * (seed, ordinal), so the same (seed, ordinal) always gives the same workspace; tokens and
+ * secrets come from `secrets` (random, per tenant), so no one can work out another tenant's.
  *
  * @example
- *   const a = seedSlackState({ seed: 42, tenantId: 't1', ordinal: 1 });
- *   JSON.stringify(a) === JSON.stringify(seedSlackState({ seed: 42, tenantId: 't1', ordinal: 1 })); // true
+ *   const secrets = looseSecrets();
+ *   const a = seedSlackState({ seed: 42, tenantId: 't1', ordinal: 1, secrets });
+ *   JSON.stringify(a) === JSON.stringify(seedSlackState({ seed: 42, tenantId: 't1', ordinal: 1, secrets })); // true
  */
 export function seedSlackState(opts: SeedOptions): SlackState {
   const { seed, ordinal } = opts;
+  const secrets = opts.secrets ?? looseSecrets();
   // A private instance with the English locale only: the package root loads every locale (~220 ms at start-up).
   const faker: Faker = new (englishFaker.constructor as typeof Faker)({ locale: englishFaker.rawDefinitions });
   faker.seed(seed);
@@ -290,10 +292,10 @@ export function seedSlackState(opts: SeedOptions): SlackState {
     app: {
       app_id: `A${derive([...key, 'app'], 10)}`,
       name: appName,
-      client_id: `${derivedDigits([...key, 'client1'], 13)}.${derivedDigits([...key, 'client2'], 13)}`,
-      client_secret: derivedHex([...key, 'client_secret'], 32),
-      signing_secret: derivedHex([...key, 'signing_secret'], 32),
-      verification_token: derivedMixed([...key, 'verification_token'], 24),
+      client_id: secrets.get('client-id'),
+      client_secret: secrets.get('client-secret'),
+      signing_secret: secrets.get('signing-secret'),
+      verification_token: secrets.get('verification-token'),
       bot_user_id: '',
       bot_id: `B${derive([...key, 'bot'], 10)}`,
       url_verified: false,
@@ -357,7 +359,7 @@ export function seedSlackState(opts: SeedOptions): SlackState {
   const owner = people[0].id;
   const everyone = people.map((p) => p.id);
 
-  const botToken = mintBotToken(key);
+  const botToken = secrets.get('bot-token');
   state.tokens[botToken] = {
     token: botToken,
     type: 'bot',
@@ -366,7 +368,7 @@ export function seedSlackState(opts: SeedOptions): SlackState {
     revoked: false,
     created: teamCreated + 86400,
   };
-  const userToken = mintUserToken(key);
+  const userToken = secrets.get('user-token');
   state.tokens[userToken] = {
     token: userToken,
     type: 'user',

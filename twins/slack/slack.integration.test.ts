@@ -2,7 +2,7 @@
 
 import { type WebAPIPlatformError, WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKernel, type Kernel } from '../../src/kernel/index.ts';
+import { createKernel, type Kernel } from '../../src/index.ts';
 import type { SlackPrincipal, SlackState } from './index.ts';
 import { slackTwin } from './index.ts';
 import { mintTrigger } from './store.ts';

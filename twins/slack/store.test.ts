@@ -10,6 +10,7 @@ import {
   encodeCursor,
   insertSorted,
   isTs,
+  looseSecrets,
   nextTs,
   pageAscending,
   pageDescending,
@@ -189,9 +190,17 @@ describe('channel names', () => {
 });
 
 describe('seed', () => {
-  it('is byte-identical for the same (seed, ordinal) and distinct across ordinals', () => {
-    const a = JSON.stringify(seedSlackState({ seed: 7, tenantId: 'x', ordinal: 1 }));
-    expect(JSON.stringify(seedSlackState({ seed: 7, tenantId: 'x', ordinal: 1 }))).toBe(a);
+  it('is byte-identical for the same (seed, ordinal) apart from its secrets, and distinct across ordinals', () => {
+    const secrets = looseSecrets();
+    const a = JSON.stringify(seedSlackState({ seed: 7, tenantId: 'x', ordinal: 1, secrets }));
+    // The same secrets (a reset of the same tenant): the same bytes.
+    expect(JSON.stringify(seedSlackState({ seed: 7, tenantId: 'x', ordinal: 1, secrets }))).toBe(a);
+    // Other secrets (another tenant, another process): other tokens, the same bytes once sealed.
+    const otherSecrets = looseSecrets();
+    const again = JSON.stringify(seedSlackState({ seed: 7, tenantId: 'x', ordinal: 1, secrets: otherSecrets }));
+    expect(again).not.toBe(a);
+    expect(otherSecrets.seal(again)).toBe(secrets.seal(a));
+    expect(secrets.seal(a)).toContain('<<twin-secret:bot-token>>');
     const other = seedSlackState({ seed: 7, tenantId: 'y', ordinal: 2 });
     const first = JSON.parse(a) as SlackState;
     expect(other.team.id).not.toBe(first.team.id);

@@ -1,6 +1,7 @@
 // The Slack twin's tenant state (one workspace) as plain JSON, with the helpers operations share.
 
 import { createHash } from 'node:crypto';
+import { TenantSecrets } from '../../src/kernel/secrets.ts';
 
 /** The workspace (`team.info`). */
 export interface SlackTeam {
@@ -198,6 +199,8 @@ export interface ScheduledMessage {
 
 export interface SlackFile {
   id: string;
+  /** The random key of the file's upload URL (a credential until the upload completes). */
+  upload_key?: string;
   created: number;
   timestamp: number;
   name: string;
@@ -372,12 +375,26 @@ export function mint(state: SlackState, kind: string, length: number, alphabet?:
   return derive([state.team.id, kind, n], length, alphabet);
 }
 
-export function mintBotToken(parts: (string | number)[]): string {
-  return `xoxb-${derivedDigits([...parts, 'b1'], 13)}-${derivedDigits([...parts, 'b2'], 13)}-${derivedMixed([...parts, 'b3'], 24)}`;
-}
+/**
+ * What each of a workspace's secrets looks like. They are random per tenant (TenantSecrets), never
+ * derived from the seed: anyone can compute a seed's derived ids, no one another tenant's tokens.
+ */
+export const SLACK_SECRET_FORMATS: Readonly<Record<string, string>> = {
+  'bot-token': 'xoxb-{d13}-{d13}-{a24}',
+  'user-token': 'xoxp-{d13}-{d13}-{d13}-{h32}',
+  'client-id': '{d13}.{d13}',
+  'client-secret': '{h32}',
+  'signing-secret': '{h32}',
+  'verification-token': '{a24}',
+  /** The secret part of a response_url. */
+  'response-url': '{a24}',
+  /** The opaque part of an upload URL (files.getUploadURLExternal). */
+  'upload-key': '{a40}',
+};
 
-export function mintUserToken(parts: (string | number)[]): string {
-  return `xoxp-${derivedDigits([...parts, 'u1'], 13)}-${derivedDigits([...parts, 'u2'], 13)}-${derivedDigits([...parts, 'u3'], 13)}-${derivedHex([...parts, 'u4'], 32)}`;
+/** Throwaway secrets, for state made outside a kernel (unit tests, benchmarks). */
+export function looseSecrets(): TenantSecrets {
+  return new TenantSecrets(SLACK_SECRET_FORMATS);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -922,13 +939,15 @@ export const RESPONSE_URL_USES = 5;
 /** A response_url for a slash command or interaction. */
 export function mintResponseUrl(
   state: SlackState,
+  secrets: TenantSecrets,
   baseUrl: string,
   fields: { channel: string; user: string; message_ts?: string; ephemeral?: boolean },
   nowMs: number,
 ): string {
   for (const [id, r] of Object.entries(state.responseUrls)) if (r.expires_at < nowMs - 60_000) delete state.responseUrls[id];
-  const id = derivedDigits([state.team.id, 'cmd', state.counters.mint], 13);
-  const secret = mint(state, 'response-url', 24, MIXED_ALNUM);
+  const id = derivedDigits([state.team.id, 'cmd', ++state.counters.mint], 13);
+  // The URL is a bearer credential: its secret is random, and the kernel finds the workspace by it.
+  const secret = secrets.mint('response-url');
   state.responseUrls[id] = { id, secret, expires_at: nowMs + RESPONSE_URL_TTL_MS, uses: 0, ...fields };
   return `${baseUrl}/commands/${state.team.id}/${id}/${secret}`;
 }

@@ -78,10 +78,12 @@ export function getUploadURLExternal(
   const alt = args.alt_text ?? args.alt_txt;
   if (alt) file.alt_txt = alt;
   if (user?.name) file.username = '';
+  // The upload URL is its own credential until the upload completes: a random key, by which the
+  // kernel finds this workspace (file ids follow from the seed, so they cannot be the credential).
+  file.upload_key = ctx.tenant.secrets.mint('upload-key');
   state.files[id] = file;
-  // The upload URL is its own credential: the kernel finds this workspace by the file id.
   ctx.reindexCredentials();
-  return { upload_url: `${ctx.baseUrl}/upload/v1/${id}`, file_id: id };
+  return { upload_url: `${ctx.baseUrl}/upload/v1/${file.upload_key}`, file_id: id };
 }
 
 /** The bytes of an upload: the multipart part `body` (what @slack/web-api sends) or `file`, else the raw body. */
@@ -100,10 +102,11 @@ function uploadedBytes(body: unknown, raw: Uint8Array | undefined): Uint8Array |
   return undefined;
 }
 
-/** POST /upload/v1/{file_id}: step 2 of an upload; Slack answers `OK - <bytes>` in plain text. */
+/** POST /upload/v1/{file_id}: step 2 of an upload (the path names the upload's key); Slack answers `OK - <bytes>` in plain text. */
 export function filesUploadBytes(ctx: SlackCtx) {
   const { state } = ctx;
-  const file = state.files[ctx.params.file_id ?? ''];
+  const key = ctx.params.file_id ?? '';
+  const file = Object.values(state.files).find((f) => f.upload_key === key);
   const text = (status: number, body: string) => passThrough({ status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body });
   if (!file || file.completed || file.deleted) return text(404, 'Not Found');
   const bytes = uploadedBytes(ctx.req.body, ctx.req.rawBody) ?? new Uint8Array();

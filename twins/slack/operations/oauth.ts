@@ -3,7 +3,7 @@
 import { clientCredentials } from '../auth.ts';
 import { badClientSecret, badRedirectUri, invalidClientId, invalidCode, slackError } from '../errors.ts';
 import { list, passThrough, type SlackCtx, str } from '../render.ts';
-import { mint, mintBotToken, mintUserToken, type SlackApp, type SlackState, seconds } from '../store.ts';
+import { mint, type SlackApp, type SlackState, seconds } from '../store.ts';
 
 /** Codes are single use and live 10 minutes. */
 export const CODE_TTL_MS = 10 * 60_000;
@@ -169,13 +169,14 @@ export function v2Access(ctx: SlackCtx<{ code?: string; redirect_uri?: string; g
   const result: Record<string, unknown> = { app_id: app.app_id };
   const authedUser: Record<string, unknown> = { id: code.user_id };
   if (code.user_scopes.length > 0) {
-    const token = mintUserToken([state.team.id, 'oauth-user', ++state.counters.mint]);
+    // Random, from the tenant's secrets: a token minted here is as unguessable as a seeded one.
+    const token = ctx.tenant.secrets.mint('user-token');
     state.tokens[token] = { token, type: 'user', user_id: code.user_id, scopes: [...code.user_scopes], revoked: false, created: now };
     Object.assign(authedUser, { scope: code.user_scopes.join(','), access_token: token, token_type: 'user' });
   }
   result.authed_user = authedUser;
   if (code.scopes.length > 0) {
-    const token = mintBotToken([state.team.id, 'oauth-bot', ++state.counters.mint]);
+    const token = ctx.tenant.secrets.mint('bot-token');
     state.tokens[token] = { token, type: 'bot', user_id: app.bot_user_id, scopes: [...code.scopes], revoked: false, created: now };
     Object.assign(result, { scope: code.scopes.join(','), token_type: 'bot', access_token: token, bot_user_id: app.bot_user_id });
   }
