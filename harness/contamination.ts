@@ -1,6 +1,6 @@
-// Contamination: the opened holdouts' canary ids and verbatim step lines searched for in a trial's workspace, transcript and the requests sent to the twins.
+// Contamination: the opened holdouts' canary ids and verbatim step lines searched for in a trial's workspace, transcript and the requests sent to the twins (as the grader's proxy recorded them), and control-plane attempts reported as tampering.
 
-import { closeSync, lstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, constants, type Dir, fstatSync, lstatSync, opendirSync, openSync, readSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseFeature } from '../src/vault/feature.ts';
 import type { OpenedHoldout } from '../src/vault/index.ts';
@@ -12,11 +12,6 @@ export interface Needles {
   canaries: string[];
   /** Holdout step texts (without their keyword) that no public feature has and that are long enough to be telling. */
   steps: string[];
-  /**
-   * Decoys the run planted where only a cheat would look (a tenant no trial owns, on each twin's control plane).
-   * Reported as canaries: one found in a trial's work means the agent went looking where it had no business.
-   */
-  decoys?: string[];
 }
 
 /** Steps shorter than this are too generic to prove anything (`"#ops" is archived`). */
@@ -29,6 +24,11 @@ export const SCAN_LIMITS = {
   /** Bytes read over the whole workspace. */
   totalBytes: 256 * 1024 * 1024,
   files: 50_000,
+  /** Folders visited, and how deep. */
+  dirs: 20_000,
+  depth: 64,
+  /** Wall time of the whole workspace walk; what is left after it is not searched (and the scan says so). */
+  ms: 20_000,
   /** Hits recorded per trial (the first ones; one is enough to flag it). */
   hits: 200,
 };
@@ -70,7 +70,6 @@ function compile(needles: Needles): Compiled {
     list: [
       ...needles.canaries.map((c) => ({ kind: 'canary' as const, needle: c, probe: c.replace(/^canary-/, '') })),
       ...needles.steps.map((s) => ({ kind: 'step' as const, needle: s, probe: s })),
-      ...(needles.decoys ?? []).map((d) => ({ kind: 'canary' as const, needle: d, probe: d })),
     ],
   };
 }
@@ -91,39 +90,76 @@ function searchText(text: string, compiled: Compiled, where: ContaminationHit['w
   for (const n of compiled.list) if (text.includes(n.probe)) hits.add({ kind: n.kind, needle: n.needle, where, location });
 }
 
-/** Read at most `max` bytes from the start of a file. */
-function readHead(path: string, size: number, max: number): Buffer {
-  if (size <= max) return readFileSync(path);
-  const buf = Buffer.alloc(max);
-  const fd = openSync(path, 'r');
+/**
+ * At most `max` bytes from the start of `path`, or undefined when it is not a regular file. Never follows a
+ * link (O_NOFOLLOW), never waits on a FIFO or device (O_NONBLOCK, and anything but a regular file is
+ * closed unread after fstat), so whatever the app swapped in cannot hang or redirect the grader.
+ */
+export function readRegularFileHead(path: string, max: number): Buffer | undefined {
+  let fd: number | undefined;
   try {
-    const n = readSync(fd, buf, 0, max, 0);
-    return buf.subarray(0, n);
+    if (!lstatSync(path).isFile()) return undefined;
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    const st = fstatSync(fd);
+    if (!st.isFile()) return undefined;
+    const buf = Buffer.alloc(Math.min(st.size, max));
+    let got = 0;
+    while (got < buf.length) {
+      const n = readSync(fd, buf, got, buf.length - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    return buf.subarray(0, got);
+  } catch {
+    return undefined; // gone, unreadable, or a link: nothing to read
   } finally {
-    closeSync(fd);
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
-/** Files of `root` (hidden ones and node_modules included), depth first, never following symlinks (a link may point anywhere). */
-function* walk(root: string): Generator<{ path: string; size: number }> {
-  const stack = [root];
+/**
+ * Files of `root` (hidden ones and node_modules included), depth first, never following symlinks (a link may
+ * point anywhere) and never entering anything lstat does not call a folder. Bounded in folders, depth and
+ * entries; `stop()` ends it early (the caller's time bound).
+ */
+function* walk(root: string, stop: () => boolean): Generator<{ path: string; size: number } | 'truncated'> {
+  const stack: { dir: string; depth: number }[] = [{ dir: root, depth: 0 }];
+  let dirs = 0;
   while (stack.length > 0) {
-    const dir = stack.pop() as string;
-    let entries: import('node:fs').Dirent[];
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
-      continue; // unreadable (the app may have made it 000): nothing to read
+    const { dir, depth } = stack.pop() as { dir: string; depth: number };
+    if (++dirs > SCAN_LIMITS.dirs || stop()) {
+      yield 'truncated';
+      return;
     }
-    for (const e of entries) {
-      const path = join(dir, e.name);
-      if (e.isDirectory()) stack.push(path);
-      else if (e.isFile()) {
-        try {
-          yield { path, size: lstatSync(path).size };
-        } catch {
-          // Gone since the listing.
+    let handle: Dir | undefined;
+    try {
+      // A folder swapped for a link since it was listed is not entered.
+      if (!lstatSync(dir).isDirectory()) continue;
+      handle = opendirSync(dir, { bufferSize: 256 });
+      for (let e = handle.readSync(); e !== null; e = handle.readSync()) {
+        if (stop()) {
+          yield 'truncated';
+          return;
         }
+        const path = join(dir, e.name);
+        if (e.isDirectory()) {
+          if (depth + 1 > SCAN_LIMITS.depth) yield 'truncated';
+          else stack.push({ dir: path, depth: depth + 1 });
+        } else if (e.isFile()) {
+          try {
+            yield { path, size: lstatSync(path).size };
+          } catch {
+            // Gone since the listing.
+          }
+        }
+      }
+    } catch {
+      // Unreadable (the app may have made it 000): nothing to read.
+    } finally {
+      try {
+        handle?.closeSync();
+      } catch {
+        // Already closed.
       }
     }
   }
@@ -135,8 +171,12 @@ export interface ScanInput {
   /** Workspace-relative paths to leave out (files the harness itself wrote there). */
   skip?: string[];
   transcript?: string;
-  /** What the app (and the agent, on its tenant) sent to the twins, from the journals. */
-  requests?: { operation?: string; path?: string; args?: unknown }[];
+  /** What the app and the agent sent to the twins: the proxy's records (`text`) or journal entries (`args`). */
+  requests?: { operation?: string; path?: string; args?: unknown; text?: string }[];
+  /** Control-plane calls the proxy refused: each is a `tampering` hit. */
+  attempts?: { method: string; path: string; phase?: string }[];
+  /** Hits already found (the proxy's inspection as the requests passed), merged in. */
+  found?: ContaminationHit[];
 }
 
 export interface ScanResult {
@@ -167,12 +207,25 @@ export function scanContamination(needles: Needles, input: ScanInput): ScanResul
   // The probes as latin1 strings of their UTF-8 bytes: the form they take in a file read as latin1.
   const bytesForm: Compiled = { list: compiled.list.map((n) => ({ ...n, probe: Buffer.from(n.probe, 'utf8').toString('latin1') })) };
   const hits = new Hits();
+  for (const h of input.found ?? []) hits.add(h);
+  for (const a of input.attempts ?? [])
+    hits.add({
+      kind: 'tampering',
+      needle: `${a.method} ${a.path}`.slice(0, 300),
+      where: 'requests',
+      ...(a.phase ? { location: `the ${a.phase}` } : {}),
+    });
   let truncated = false;
   let files = 0;
   if (input.workspace && compiled.list.length > 0) {
     const skip = new Set(input.skip ?? []);
     let total = 0;
-    for (const f of walk(input.workspace)) {
+    const deadline = Date.now() + SCAN_LIMITS.ms;
+    for (const f of walk(input.workspace, () => Date.now() > deadline)) {
+      if (f === 'truncated') {
+        truncated = true;
+        continue;
+      }
       const rel = relative(input.workspace, f.path);
       if (skip.has(rel)) continue;
       if (files >= SCAN_LIMITS.files || total >= SCAN_LIMITS.totalBytes) {
@@ -181,12 +234,8 @@ export function scanContamination(needles: Needles, input: ScanInput): ScanResul
       }
       const want = Math.min(f.size, SCAN_LIMITS.fileBytes, SCAN_LIMITS.totalBytes - total);
       if (want < f.size) truncated = true;
-      let bytes: Buffer;
-      try {
-        bytes = readHead(f.path, f.size, want);
-      } catch {
-        continue;
-      }
+      const bytes = readRegularFileHead(f.path, want);
+      if (!bytes) continue;
       files++;
       total += bytes.length;
       searchText(bytes.toString('latin1'), bytesForm, 'workspace', rel, hits);
@@ -194,8 +243,29 @@ export function scanContamination(needles: Needles, input: ScanInput): ScanResul
   }
   if (input.transcript) searchText(input.transcript, compiled, 'transcript', undefined, hits);
   for (const r of input.requests ?? []) {
-    const text = [r.path ?? '', ...strings(r.args)].join('\n');
+    const text = [r.path ?? '', r.text ?? '', ...strings(r.args)].join('\n');
     searchText(text, compiled, 'requests', r.operation ?? r.path, hits);
   }
   return { flagged: hits.list.length > 0, hits: hits.list, workspaceTruncated: truncated, filesScanned: files };
+}
+
+/**
+ * The needles searched in each request as the grader's proxy passes it on, so that every request of the
+ * whole trial is searched (every scenario, the agent's calls too), however many there are and whatever
+ * the record keeps.
+ *
+ * @example const scanner = new RequestScanner(needles); startTrialProxy({ twins, inspect: (r, text) => scanner.add(r.path, text) });
+ */
+export class RequestScanner {
+  private readonly compiled: Compiled;
+  private readonly found = new Hits();
+  constructor(needles: Needles) {
+    this.compiled = compile(needles);
+  }
+  add(location: string, text: string): void {
+    searchText(text, this.compiled, 'requests', location, this.found);
+  }
+  get hits(): ContaminationHit[] {
+    return this.found.list.slice();
+  }
 }

@@ -168,7 +168,11 @@ function jsonStrings(value: unknown, out: string[], depth = 0): void {
   if (depth > 16 || out.length > 10_000) return;
   if (typeof value === 'string') out.push(value);
   else if (Array.isArray(value)) for (const v of value) jsonStrings(v, out, depth + 1);
-  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) out.push(k), jsonStrings(v, out, depth + 1);
+  else if (value && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) {
+      out.push(k);
+      jsonStrings(v, out, depth + 1);
+    }
 }
 
 /**

@@ -7,7 +7,6 @@ import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadCatalogue } from '../scenarios/support/catalogue.ts';
 import type { ScenarioTwin, TwinEndpoint } from '../scenarios/support/config.ts';
-import { ControlClient } from '../scenarios/support/control-client.ts';
 import type { RunningTwin } from '../src/adapters/fastify.ts';
 import { startTwins } from '../src/cli/up.ts';
 import { PlatformError } from '../src/errors.ts';
@@ -19,7 +18,7 @@ import { defaultVaultDir, type OpenedHoldout, openHoldouts } from '../src/vault/
 import { assertAgentEnv, loadAgent } from './agents/index.ts';
 import { contaminationNeedles, type Needles } from './contamination.ts';
 import { buildSummary, RESULTS, type RunMeta, readTrialFile, trialFilePath, writeRunReports, writeTrialFile } from './report/index.ts';
-import { createSandbox } from './sandbox/index.ts';
+import { createSandbox, type SandboxOptions } from './sandbox/index.ts';
 import { loadTask, REPO_ROOT } from './task.ts';
 import { runTrial, type TrialStage } from './trial.ts';
 import type { Agent, RunSummary, Sandbox, TaskSpec, TrialResult } from './types.ts';
@@ -150,8 +149,8 @@ export async function runTwins(opts: {
     const found = await readTwinsEnv(opts.twinsEnv);
     return { twins: found.twins, close: async () => undefined };
   }
-  // Locked: an agent in the sandbox can reach the twins, but without this token only its own tenant
-  // (by its credentials) and the decoys, never another trial's tenant.
+  // Locked: the control plane answers only this token, which only the grader holds; agents and apps reach
+  // the twins through each trial's proxy, which refuses /_twin/ whatever is sent.
   const controlToken = randomBytes(24).toString('hex');
   const { running, summary } = await startTwins({
     twins: [],
@@ -165,31 +164,6 @@ export async function runTwins(opts: {
   const twins: Partial<Record<ScenarioTwin, TwinEndpoint>> = {};
   for (const [name, s] of Object.entries(summary)) twins[name as ScenarioTwin] = { url: s.url, control: s.control, token: controlToken };
   return { twins, close: () => Promise.all(list.map((t) => t.close())).then(() => undefined) };
-}
-
-/**
- * Plant a decoy on each twin: a tenant that no trial owns, named `decoy-<random>`. An agent that lists
- * the twins' tenants (other trials' credentials) and keeps what it found carries the name into its
- * workspace, transcript or requests, where the contamination scan flags it as a canary.
- */
-export async function plantDecoys(
-  twins: Partial<Record<ScenarioTwin, TwinEndpoint>>,
-  seed = 1,
-): Promise<{ decoys: string[]; remove(): Promise<void> }> {
-  const planted: { endpoint: TwinEndpoint; id: string }[] = [];
-  for (const endpoint of Object.values(twins)) {
-    if (!endpoint) continue;
-    const id = `decoy-${randomBytes(8).toString('hex')}`;
-    await new ControlClient(endpoint.control, undefined, endpoint.token).createTenant({ id, seed, decoy: true });
-    planted.push({ endpoint, id });
-  }
-  return {
-    decoys: planted.map((p) => p.id),
-    remove: async () => {
-      for (const p of planted)
-        await new ControlClient(p.endpoint.control, undefined, p.endpoint.token).deleteTenant(p.id).catch(() => undefined);
-    },
-  };
 }
 
 const WORK_PREFIX = 'twins-score-';
@@ -413,13 +387,20 @@ export async function scoreRun(opts: ScoreOptions): Promise<ScoreResult> {
   const work = createWorkDir(opts.keepWorkspaces);
   let sandbox: Sandbox;
   try {
-    // Hidden from every sandboxed command: the results, the vault and identity in use, and the other trials' workspaces.
     sandbox =
       opts.sandbox ??
-      createSandbox({
-        prefer: opts.sandboxKind,
-        hide: [outDir, work.path, vaultDir, ...(opts.identityPath ? [dirname(resolve(cwd, opts.identityPath))] : [])],
-      });
+      createSandbox(
+        sandboxOptions({
+          prefer: opts.sandboxKind,
+          outDir,
+          workDir: work.path,
+          vaultDir,
+          task,
+          tasksDir: opts.tasksDir,
+          identityPath: opts.identityPath,
+          cwd,
+        }),
+      );
   } catch (err) {
     work.remove();
     throw err;
@@ -447,11 +428,7 @@ export async function scoreRun(opts: ScoreOptions): Promise<ScoreResult> {
   progress.note(
     `${label}: run ${runId}: ${agent.spec} on ${task.id}, ${todo.length} trial(s) to run${kept.size ? `, ${kept.size} kept from before` : ''}${parallel > 1 ? `, ${parallel} at once` : ''}; results in ${outDir}`,
   );
-  let removeDecoys: () => Promise<void> = async () => {};
   try {
-    const planted = await plantDecoys(twins.twins, opts.seed);
-    removeDecoys = planted.remove;
-    needles.decoys = planted.decoys;
     // Reports reflect the kept trials at once, even if this run dies before finishing another.
     writeReports();
     const queue = [...todo];
@@ -486,7 +463,6 @@ export async function scoreRun(opts: ScoreOptions): Promise<ScoreResult> {
     await Promise.all(Array.from({ length: Math.min(parallel, Math.max(1, todo.length)) }, worker));
   } finally {
     progress.stop();
-    await removeDecoys();
     await twins.close().catch(() => undefined);
     work.remove();
   }
@@ -499,6 +475,32 @@ export async function scoreRun(opts: ScoreOptions): Promise<ScoreResult> {
     kept: [...kept.keys()].sort((a, b) => a - b),
     workDir: opts.keepWorkspaces ? work.path : undefined,
   };
+}
+
+/**
+ * What no sandboxed command may see, for `twins score` and `twins grade`: the results, the run's work folder
+ * (other trials' workspaces), and every folder a task or the vault lives in wherever `--tasks` and `--vault`
+ * point (the task's folder with its reference, the tasks folder, the vault, the identity's folder). The
+ * secret ones are neither shown nor anything inside them, even where an agent's own folder holds them.
+ */
+export function sandboxOptions(o: {
+  prefer?: 'bubblewrap' | 'none';
+  outDir?: string;
+  workDir?: string;
+  vaultDir: string;
+  task: TaskSpec;
+  tasksDir?: string;
+  identityPath?: string;
+  cwd: string;
+}): SandboxOptions & { secret: string[] } {
+  const secret = [
+    o.task.dir,
+    ...(o.tasksDir ? [resolve(o.cwd, o.tasksDir)] : []),
+    o.vaultDir,
+    ...(o.identityPath ? [dirname(resolve(o.cwd, o.identityPath))] : []),
+  ];
+  const hide = [...(o.outDir ? [o.outDir] : []), ...(o.workDir ? [o.workDir] : []), ...secret];
+  return { prefer: o.prefer, hide, secret };
 }
 
 function usage(message: string): PlatformError {

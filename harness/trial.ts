@@ -1,18 +1,22 @@
-// One trial: a fresh tenant per twin, a fresh workspace, the agent in its sandbox, the app installed and started there, the holdouts run from outside, a contamination scan, and teardown.
+// One trial: the grader's proxy in front of the twins, a practice tenant and a fresh workspace for the agent in its sandbox, then a fresh graded tenant for the app installed and started there, the holdouts run from outside, the app stopped, a contamination scan, and teardown.
 
 import { spawn } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import type { ScenarioTwin, TwinEndpoint } from '../scenarios/support/config.ts';
-import { ControlClient, type JournalEntry } from '../scenarios/support/control-client.ts';
+import { ControlClient } from '../scenarios/support/control-client.ts';
 import { PlatformError } from '../src/errors.ts';
 import { freePort, killNow, stopProcessGroup } from '../src/scenarios/app.ts';
 import { registerCleanup } from '../src/scenarios/cleanup.ts';
 import { runScenarios } from '../src/scenarios/run.ts';
 import type { OpenedHoldout } from '../src/vault/index.ts';
-import { type Needles, scanContamination } from './contamination.ts';
+import { cleanUsage } from './agents/usage.ts';
+import { type Needles, RequestScanner, scanContamination } from './contamination.ts';
+import { startTrialProxy, type TrialProxy } from './proxy.ts';
+import { sanitiseTrialResult } from './report/sanitise.ts';
 import { REPO_ROOT } from './task.ts';
 import {
   type Agent,
@@ -21,6 +25,7 @@ import {
   type IsolationKind,
   RESULT_SCHEMA_VERSION,
   type Sandbox,
+  type SandboxRequest,
   type SandboxResult,
   type ScenarioResult,
   type TaskSpec,
@@ -41,15 +46,40 @@ export interface LaunchedApp {
   stop(): Promise<string>;
 }
 
-/** Starts the app in `dir` with `env` (the tenant's variables and PORT). */
-export type AppLauncher = (req: { dir: string; env: Record<string, string>; wallMs: number }) => LaunchedApp;
+/** What starting the app (or running its install) is given: its folder, its whole environment, and, in a sandbox, its network and workspace cap. */
+export interface LaunchRequest {
+  dir: string;
+  /** The graded tenant's variables (URLs through the grader's proxy), PORT, and HOST when asked. */
+  env: Record<string, string>;
+  wallMs: number;
+  /** The sandbox's network: the proxy's ports, and the app's PORT as `listenPort`. A plain process ignores it. */
+  network?: SandboxRequest['network'];
+  workspaceBytes?: number;
+}
 
-/** The app started with `command` in the sandbox, under the task's output and process limits. */
+/** Starts the app in `dir` with `env` (the tenant's variables and PORT). */
+export type AppLauncher = (req: LaunchRequest) => LaunchedApp;
+
+/** The app started with `command` in the sandbox, under the task's output and process limits, on the trial's network. */
 export function sandboxLauncher(sandbox: Sandbox, command: string, limits: { outputBytes: number; processes: number }): AppLauncher {
-  return ({ dir, env, wallMs }) => {
-    const p = sandbox.start({ command, workspace: dir, env, wallMs, ...limits });
+  return ({ dir, env, wallMs, network, workspaceBytes }) => {
+    const p = sandbox.start({
+      command,
+      workspace: dir,
+      env,
+      wallMs,
+      ...limits,
+      ...(network ? { network } : {}),
+      ...(workspaceBytes ? { workspaceBytes } : {}),
+    });
     const how = (r: SandboxResult) =>
-      r.timedOut ? 'ran over its time' : r.signal ? `was killed (${r.signal})` : `exited (code ${r.exitCode})`;
+      r.workspaceLimitHit
+        ? 'grew its folder past its cap and was stopped'
+        : r.timedOut
+          ? 'ran over its time'
+          : r.signal
+            ? `was killed (${r.signal})`
+            : `exited (code ${r.exitCode})`;
     return {
       pid: p.pid,
       output: () => p.output(),
@@ -104,6 +134,8 @@ export interface GradeAppOptions extends CommonOptions {
   isolation?: IsolationKind;
   /** Run the task's install command first (as a plain process in appDir) when it has a package.json. */
   install?: boolean;
+  /** The plain install's environment (default `cleared`; the project's own reference solution may `inherit`). */
+  installEnv?: PlainEnv;
   /** Leave the workspace scan out (an app of our own, such as the do-nothing baseline). */
   noScan?: boolean;
 }
@@ -132,14 +164,6 @@ export function holdoutScenarios(holdouts: OpenedHoldout[]): { id: string; name:
 /** A client for a twin's control plane, with the grader's control token. */
 function controlOf(endpoint: TwinEndpoint): ControlClient {
   return new ControlClient(endpoint.control, undefined, endpoint.token);
-}
-
-/**
- * The twin's newest journal seq (0 when empty). Seqs count across tenants; journal times follow each
- * tenant's clock, which scenarios move, so the stages of a trial are told apart by seq, not time.
- */
-function lastSeq(endpoint: TwinEndpoint): Promise<number> {
-  return controlOf(endpoint).journalHead();
 }
 
 /** A failure that is the infrastructure's, not the agent's: twins, sandbox, vault. */
@@ -172,10 +196,11 @@ async function within<T>(promise: Promise<T>, ms: number, onTimeout: () => T): P
 }
 
 /** Runs a command to its end (the install), however it is isolated. */
-type Runner = (req: { dir: string; env: Record<string, string>; wallMs: number }) => Promise<{
+type Runner = (req: LaunchRequest) => Promise<{
   exitCode: number | null;
   signal: string | null;
   timedOut: boolean;
+  workspaceLimitHit?: boolean;
   output: string;
 }>;
 
@@ -208,7 +233,8 @@ export function runTrial(o: TrialOptions): Promise<TrialResult> {
     isolation: o.sandbox.kind,
     workspace: { fresh: o.workDir, keep: Boolean(o.keepWorkspace) },
     agent: { agent: o.agent, sandbox: o.sandbox, env: o.agentEnv ?? {}, graceMs: o.agentGraceMs ?? AGENT_GRACE_MS },
-    install: ({ dir, env, wallMs }) => o.sandbox.run({ command: o.task.app.install, workspace: dir, env, wallMs, ...limits }),
+    install: ({ dir, env, wallMs, network, workspaceBytes }) =>
+      o.sandbox.run({ command: o.task.app.install, workspace: dir, env, wallMs, ...limits, network, workspaceBytes }),
     launch: sandboxLauncher(o.sandbox, o.task.app.start, limits),
     scanWorkspace: true,
   });
@@ -224,7 +250,7 @@ export function gradeApp(o: GradeAppOptions): Promise<TrialResult> {
     agentName: o.agentName,
     isolation: o.isolation ?? 'none',
     workspace: { existing: o.appDir },
-    install: o.install ? plainRunner(o.task.app.install) : undefined,
+    install: o.install ? plainRunner(o.task.app.install, o.installEnv) : undefined,
     launch: o.launch,
     scanWorkspace: !o.noScan,
   });
@@ -264,28 +290,70 @@ async function execute(o: CommonOptions, plan: Plan): Promise<TrialResult> {
     result.failure ??= { kind, stage: failureStage, reason };
   };
 
-  const tenants: { twin: ScenarioTwin; endpoint: TwinEndpoint; id: string; firstSeq: number; gradeSeq?: number }[] = [];
-  const tenantEnv: Record<string, string> = {};
+  // Every tenant this trial made (practice and graded), so that teardown deletes each whatever happened.
+  const made: Tenant[] = [];
+  let graded: Tenant[] = [];
+  let tenantEnv: Record<string, string> = {};
   const fresh = 'fresh' in plan.workspace ? plan.workspace : undefined;
   let workspace: string | undefined = 'existing' in plan.workspace ? plan.workspace.existing : undefined;
   let app: LaunchedApp | undefined;
   let holdoutsOwnMs = 0;
-  let graded = false;
+  let gradedOk = false;
+  let gradeFrom = 0;
   const appOutput: string[] = [];
   const unregister: (() => void)[] = [];
+  const scanner = new RequestScanner(o.needles);
+  let proxy: TrialProxy | undefined;
+  /** A workspace over its cap, seen in any sandboxed command's result. */
+  let workspaceOver = false;
+
+  const newTenants = async (): Promise<{ list: Tenant[]; env: Record<string, string> }> => {
+    const list: Tenant[] = [];
+    const env: Record<string, string> = {};
+    for (const twin of o.task.twins) {
+      const endpoint = o.twins[twin];
+      if (!endpoint) throw new Error(`the task uses the ${twin} twin, which this run did not start`);
+      const t = await controlOf(endpoint).createTenant({ seed: o.seed ?? 1 });
+      const tenant = { twin, endpoint, id: t.id };
+      list.push(tenant);
+      made.push(tenant);
+      Object.assign(env, (proxy as TrialProxy).rewriteEnv(t.env));
+    }
+    return { list, env };
+  };
+  const deleteTenants = async (list: Tenant[]) => {
+    for (const t of list) {
+      await controlOf(t.endpoint)
+        .deleteTenant(t.id)
+        .catch(() => undefined);
+      const i = made.indexOf(t);
+      if (i !== -1) made.splice(i, 1);
+    }
+  };
+  const confine = (what: SandboxResult) => {
+    if (what.workspaceLimitHit) workspaceOver = true;
+  };
 
   try {
-    // Setup: a tenant of its own on every twin the task uses, and an empty private workspace.
+    // Setup: the grader's proxy in front of the twins; a private workspace; a practice tenant for the agent (a trial)
+    // or the graded tenant (an app built elsewhere).
     enter('setup');
     let mark = performance.now();
     try {
-      for (const twin of o.task.twins) {
-        const endpoint = o.twins[twin];
-        if (!endpoint) throw new Error(`the task uses the ${twin} twin, which this run did not start`);
-        const t = await controlOf(endpoint).createTenant({ seed: o.seed ?? 1 });
-        tenants.push({ twin, endpoint, id: t.id, firstSeq: await lastSeq(endpoint) });
-        Object.assign(tenantEnv, t.env);
+      const inFront = Object.fromEntries(o.task.twins.filter((t) => o.twins[t]).map((t) => [t, o.twins[t]]));
+      proxy = await startTrialProxy({
+        twins: inFront,
+        inspect: (r, text) => scanner.add(`${operationOf(r.twin, r.path)} (the ${r.phase})`, text),
+      });
+      const p = proxy;
+      unregister.push(registerCleanup(() => void p.close()));
+      const first = await newTenants();
+      if (plan.agent) proxy.setPhase('agent');
+      else {
+        proxy.setPhase('app');
+        graded = first.list;
       }
+      tenantEnv = first.env;
       if (fresh) {
         workspace = mkdtempSync(join(fresh.fresh, `trial-${String(o.trial).padStart(4, '0')}-`));
         chmodSync(workspace, 0o700);
@@ -295,6 +363,7 @@ async function execute(o: CommonOptions, plan: Plan): Promise<TrialResult> {
         mkdirSync(join(dot, 'features'), { recursive: true });
         writeFileSync(join(dot, 'brief.md'), o.task.brief);
         for (const f of o.task.publicFeatures) copyFileSync(f, join(dot, 'features', basename(f)));
+        // The practice tenant's variables: the graded tenant does not exist yet.
         writeFileSync(join(dot, 'twins.env'), dotenv(tenantEnv), { mode: 0o600 });
       }
     } catch (err) {
@@ -302,10 +371,13 @@ async function execute(o: CommonOptions, plan: Plan): Promise<TrialResult> {
     }
     if (!workspace) throw new InfrastructureError('no workspace');
     timings.setupMs = performance.now() - mark;
+    const network = { hostPorts: proxy.ports };
+    const workspaceBytes = o.task.limits.workspaceBytes;
 
-    // The agent, in its sandbox, with the tenant's variables and only the variables the user let through.
+    // The agent, in its sandbox, with its practice tenant's variables (through the proxy) and only the variables the user let through.
     if (plan.agent) {
-      const { agent, sandbox } = plan.agent;
+      const { agent } = plan.agent;
+      const sandbox = confinedSandbox(plan.agent.sandbox, { network, workspaceBytes }, confine);
       enter('agent');
       mark = performance.now();
       const env: Record<string, string> = {
@@ -339,20 +411,38 @@ async function execute(o: CommonOptions, plan: Plan): Promise<TrialResult> {
       }
       if (outcome) {
         timings.agentMs = performance.now() - mark;
+        // What an agent says it spent is its word: only well-formed, bounded numbers are kept, and its cost is marked as its own.
+        const usage = cleanUsage({ tokens: outcome.tokens, costUsd: outcome.costUsd });
         result.agentRun = {
-          exitCode: outcome.exitCode,
-          timedOut: outcome.timedOut,
-          wallMs: Math.round(outcome.wallMs),
-          ...(outcome.tokens ? { tokens: outcome.tokens } : {}),
-          ...(outcome.costUsd !== undefined ? { costUsd: outcome.costUsd } : {}),
+          exitCode: Number.isInteger(outcome.exitCode) ? outcome.exitCode : null,
+          timedOut: outcome.timedOut === true,
+          wallMs: Math.round(finiteOr(outcome.wallMs, timings.agentMs)),
+          ...(usage.tokens ? { tokens: usage.tokens } : {}),
+          ...(usage.costUsd !== undefined ? { costUsd: usage.costUsd, costSelfReported: true } : {}),
         };
-        result.isolation = outcome.isolation;
+        result.isolation = outcome.isolation === 'bubblewrap' ? 'bubblewrap' : 'none';
         result.transcript =
-          outcome.transcript + (outcome.transcriptTruncated ? `\n[… transcript cut at ${o.task.limits.outputBytes} bytes]` : '');
-        // A non-zero exit alone is not a failure: the grade decides. Running over the limit, or over the process limit, is.
+          String(outcome.transcript ?? '') +
+          (outcome.transcriptTruncated ? `\n[… transcript cut at ${o.task.limits.outputBytes} bytes]` : '');
+        // A non-zero exit alone is not a failure: the grade decides. Running over the limit, the process limit or the workspace cap is.
         if (outcome.timedOut) fail('agent', `the agent ran over its limit of ${o.task.limits.agentSeconds} s and was stopped`);
         else if (outcome.processLimitHit)
           fail('agent', `the agent had more than ${o.task.limits.processes} processes at once and was stopped`);
+        else if (outcome.workspaceLimitHit || workspaceOver)
+          fail('agent', `the agent's workspace grew past ${o.task.limits.workspaceBytes} bytes and it was stopped`);
+      }
+      // The practice is over: the practice tenant goes, and the graded tenant, which the agent never saw, is made.
+      try {
+        await deleteTenants(made.slice());
+        proxy.setPhase('app');
+        tenantEnv = {};
+        if (!result.failure) {
+          const second = await newTenants();
+          graded = second.list;
+          tenantEnv = second.env;
+        }
+      } catch (err) {
+        throw new InfrastructureError(`making the graded tenant failed: ${(err as Error).message}`);
       }
     }
 
@@ -362,7 +452,13 @@ async function execute(o: CommonOptions, plan: Plan): Promise<TrialResult> {
       mark = performance.now();
       let r: Awaited<ReturnType<Runner>>;
       try {
-        r = await plan.install({ dir: workspace, env: { ...tenantEnv }, wallMs: o.task.limits.installSeconds * 1000 });
+        r = await plan.install({
+          dir: workspace,
+          env: { ...tenantEnv },
+          wallMs: o.task.limits.installSeconds * 1000,
+          network,
+          workspaceBytes,
+        });
       } catch (err) {
         throw new InfrastructureError(`the install could not be run: ${(err as Error).message}`);
       }
@@ -371,6 +467,8 @@ async function execute(o: CommonOptions, plan: Plan): Promise<TrialResult> {
       if (r.output.includes(COULD_NOT_START))
         throw new InfrastructureError(`the sandbox could not run the install:\n${lastLines(r.output)}`);
       if (r.timedOut) fail('agent', `\`${o.task.app.install}\` ran over ${o.task.limits.installSeconds} s`);
+      else if (r.workspaceLimitHit)
+        fail('agent', `\`${o.task.app.install}\` grew the workspace past ${o.task.limits.workspaceBytes} bytes and was stopped`);
       else if (r.exitCode !== 0)
         fail('agent', `\`${o.task.app.install}\` failed (${r.signal ?? `exit ${r.exitCode}`}); its last output:\n${lastLines(r.output)}`);
       else result.app.installed = true;
@@ -387,7 +485,13 @@ async function execute(o: CommonOptions, plan: Plan): Promise<TrialResult> {
       const startMs = o.task.limits.appStartSeconds * 1000;
       try {
         const hostEnv: Record<string, string> = o.appHost ? { HOST: '0.0.0.0' } : {};
-        app = plan.launch({ dir: workspace, env: { ...tenantEnv, ...hostEnv, PORT: String(port) }, wallMs: startMs + GRADE_BUDGET_MS });
+        app = plan.launch({
+          dir: workspace,
+          env: { ...tenantEnv, ...hostEnv, PORT: String(port) },
+          wallMs: startMs + GRADE_BUDGET_MS,
+          network: { ...network, listenPort: port },
+          workspaceBytes,
+        });
       } catch (err) {
         throw new InfrastructureError(`the app could not be launched: ${(err as Error).message}`);
       }
@@ -426,12 +530,8 @@ async function execute(o: CommonOptions, plan: Plan): Promise<TrialResult> {
     if (!result.failure && appUrl) {
       enter('grade');
       mark = performance.now();
-      const slotTenants = Object.fromEntries(tenants.map((t) => [t.twin, t.id]));
-      try {
-        for (const t of tenants) t.gradeSeq = await lastSeq(t.endpoint);
-      } catch (err) {
-        throw new InfrastructureError(`a twin did not answer before grading: ${(err as Error).message}`);
-      }
+      const slotTenants = Object.fromEntries(graded.map((t) => [t.twin, t.id]));
+      gradeFrom = proxy.records().length;
       let run: Awaited<ReturnType<typeof runScenarios>>;
       try {
         run = await runScenarios({
@@ -458,29 +558,45 @@ async function execute(o: CommonOptions, plan: Plan): Promise<TrialResult> {
       if (run.scenarios.length === 0) throw new InfrastructureError('grading reported no scenario at all');
       result.scenarios = complete(run.scenarios, expected);
       holdoutsOwnMs = run.scenarios.reduce((sum, s) => sum + s.durationMs, 0);
-      graded = true;
+      gradedOk = true;
     }
   } catch (err) {
     const reason = err instanceof InfrastructureError ? err.message : `the harness failed: ${(err as Error)?.stack ?? String(err)}`;
     fail('infrastructure', reason);
   }
 
-  // Scan, then tear down: both run however the trial went, and never throw.
-  enter('scan');
+  // Stop the app, its processes gone, before anything of its workspace is read: a live app could swap files under the scan.
+  enter('teardown');
   let mark = performance.now();
-  const requests: JournalEntry[] = [];
-  for (const t of tenants) {
+  if (app) {
     try {
-      const entries = await controlOf(t.endpoint).forTenant(t.id).journal({ after: t.firstSeq });
-      requests.push(...entries);
-      // The report's journal: what the app sent while the holdouts ran; the scan also reads what came before (the agent's calls).
-      if (t.gradeSeq !== undefined)
-        for (const e of entries.filter((x) => x.seq > (t.gradeSeq as number)))
-          result.journal.push({ twin: t.twin, operation: e.operation, status: e.status, error: e.error, time: e.time, args: e.args });
-    } catch (err) {
-      log(`could not read the ${t.twin} journal: ${(err as Error).message}`);
+      appOutput.push(`$ ${o.task.app.start}\n${await app.stop()}`);
+    } catch {
+      appOutput.push(`$ ${o.task.app.start}\n${app.output()}`);
     }
   }
+  let teardownMs = performance.now() - mark;
+
+  // Scan: the workspace (read without following links or opening anything but regular files, bounded), the transcript,
+  // and the grader's own record of every request of the whole trial; refused control-plane calls are tampering.
+  enter('scan');
+  mark = performance.now();
+  const records = proxy?.records() ?? [];
+  const attempts = proxy?.attempts() ?? [];
+  result.requests = { recorded: records.length, dropped: proxy?.dropped ?? 0, refused: attempts.length };
+  if (proxy?.dropped) log(`the app and agent sent more requests than the record keeps (${proxy.dropped} not kept; every one was searched)`);
+  result.journal = records
+    .slice(gradeFrom)
+    .filter((r) => r.phase === 'app' && !r.refused)
+    .slice(0, JOURNAL_ENTRIES)
+    .map((r) => ({
+      twin: r.twin,
+      operation: operationOf(r.twin, r.path),
+      status: r.status,
+      ...(r.error ? { error: r.error } : {}),
+      time: r.time,
+      ...(r.summary ? { args: r.summary } : {}),
+    }));
   try {
     const scan = scanContamination(o.needles, {
       workspace: plan.scanWorkspace ? workspace : undefined,
@@ -492,33 +608,28 @@ async function execute(o: CommonOptions, plan: Plan): Promise<TrialResult> {
           ]
         : [],
       transcript: result.transcript,
-      requests,
+      found: scanner.hits,
+      attempts: attempts.map((a) => ({ method: a.method, path: a.path, phase: a.phase })),
     });
     result.contamination = { flagged: scan.flagged, hits: scan.hits };
     if (scan.workspaceTruncated) log('the workspace is larger than the contamination scan reads; the rest was not searched');
   } catch (err) {
     fail('infrastructure', `the contamination scan failed: ${(err as Error).message}`);
   }
+  const scanMs = performance.now() - mark;
 
   enter('teardown');
   mark = performance.now();
-  if (app) {
-    try {
-      appOutput.push(`$ ${o.task.app.start}\n${await app.stop()}`);
-    } catch {
-      appOutput.push(`$ ${o.task.app.start}\n${app.output()}`);
-    }
-  }
-  for (const t of tenants)
-    await controlOf(t.endpoint)
-      .deleteTenant(t.id)
-      .catch(() => undefined);
+  await proxy?.close().catch(() => undefined);
+  await deleteTenants(made.slice());
   if (fresh && workspace && !fresh.keep) rmSync(workspace, { recursive: true, force: true });
   for (const u of unregister) u();
-  timings.teardownMs = performance.now() - mark;
+  teardownMs += performance.now() - mark;
+  // The scan is the harness's own time: counted with the teardown, as it was.
+  timings.teardownMs = teardownMs + scanMs;
 
   result.app.output = tail(appOutput.join('\n'), APP_OUTPUT_BYTES);
-  if (!graded) {
+  if (!gradedOk) {
     // Not graded: every holdout scenario is still reported, failed for the agent's failures, unknown for the infrastructure's.
     const kind = result.failure?.kind ?? 'infrastructure';
     result.scenarios = expected.map((s) => ({
@@ -539,7 +650,55 @@ async function execute(o: CommonOptions, plan: Plan): Promise<TrialResult> {
   timings.overheadMs = Math.max(0, total - timings.agentMs - timings.installMs - timings.startMs - holdoutsOwnMs);
   for (const k of Object.keys(timings) as (keyof typeof timings)[]) timings[k] = Math.round(timings[k]);
   result.finishedAt = new Date().toISOString();
-  return result;
+  // Whatever the agent put in its outcome, what is written passes the results schema.
+  return sanitiseTrialResult(result);
+}
+
+/** A tenant the trial made on one twin. */
+interface Tenant {
+  twin: ScenarioTwin;
+  endpoint: TwinEndpoint;
+  id: string;
+}
+
+/** Entries of the report's journal (the app's calls while the holdouts ran) kept per trial. */
+const JOURNAL_ENTRIES = 2000;
+
+/** The vendor operation a path names, where the twin's paths say it plainly (Slack's `/api/<method>`); else the path. */
+function operationOf(twin: ScenarioTwin, path: string): string {
+  if (twin === 'slack' && path.startsWith('/api/')) return path.slice('/api/'.length);
+  return path;
+}
+
+function finiteOr(n: unknown, fallback: number): number {
+  return typeof n === 'number' && Number.isFinite(n) && n >= 0 ? n : Math.max(0, fallback);
+}
+
+/**
+ * The sandbox as the agent gets it: every command it runs (and every app it starts to practise) gets the trial's
+ * network (only the proxy's ports of the host's loopback) and the workspace cap, and a cap hit is seen.
+ */
+export function confinedSandbox(
+  sandbox: Sandbox,
+  extra: Pick<SandboxRequest, 'network' | 'workspaceBytes'>,
+  onResult: (r: SandboxResult) => void = () => undefined,
+): Sandbox {
+  const seen = (r: SandboxResult) => {
+    onResult(r);
+    return r;
+  };
+  return {
+    kind: sandbox.kind,
+    describe: () => sandbox.describe(),
+    run: (req) => sandbox.run({ ...req, ...extra }).then(seen),
+    start: (req) => {
+      const p = sandbox.start({ ...req, ...extra });
+      void p.exited.then(seen, () => undefined);
+      return p;
+    },
+    // The module agent finds the toolbox here (TwinsSandbox); kept as the sandbox says.
+    ...('toolbox' in sandbox ? { toolbox: (sandbox as { toolbox?: string }).toolbox } : {}),
+  } as Sandbox;
 }
 
 /** The grader's results in the holdouts' order, with any scenario cucumber did not report added as unknown. */
@@ -568,15 +727,34 @@ class Tail {
   }
 }
 
-function spawnPlain(command: string, dir: string, env: Record<string, string>) {
+/** How a plain process gets its environment: only the allow-list (`cleared`, what `twins grade --no-sandbox` uses), or this process's (`inherit`, the project's own reference solution). */
+export type PlainEnv = 'cleared' | 'inherit';
+
+/** Variables of this process a cleared plain process keeps: what finding programs and reading text need, nothing that names a person or a secret. */
+const PLAIN_ALLOW = ['PATH', 'LANG', 'LC_ALL', 'TZ', 'TERM'];
+
+function spawnPlain(command: string, dir: string, env: Record<string, string>, how: PlainEnv = 'cleared') {
   const out = new Tail(APP_OUTPUT_BYTES);
-  // The grader's identity stays with the grader, whatever else of this environment the app gets.
-  const { TWINS_VAULT_IDENTITY: _identity, ...inherited } = process.env;
+  let base: Record<string, string | undefined>;
+  let home: string | undefined;
+  if (how === 'inherit') {
+    // The grader's identity stays with the grader, whatever else of this environment the process gets.
+    const { TWINS_VAULT_IDENTITY: _identity, ...inherited } = process.env;
+    base = inherited;
+  } else {
+    // As in the sandbox: the allow-list and a HOME of its own, empty, so neither your home (the vault identity,
+    // tokens, configs) nor your variables are handed over.
+    home = mkdtempSync(join(tmpdir(), 'twins-app-home-'));
+    chmodSync(home, 0o700);
+    base = Object.fromEntries(PLAIN_ALLOW.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]));
+    base.HOME = home;
+    base.TMPDIR = home;
+  }
   // Its own process group, so that stopping it stops whatever it started (npm start → node …).
   const child = spawn(command, {
     shell: true,
     cwd: dir,
-    env: { ...inherited, ...env },
+    env: { ...base, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -586,16 +764,20 @@ function spawnPlain(command: string, dir: string, env: Record<string, string>) {
     child.once('error', (err) => resolve({ code: null, signal: null, error: err.message }));
     child.once('exit', (code, signal) => resolve({ code, signal }));
   });
-  return { child, out, ended };
+  const removeHome = () => {
+    if (home) rmSync(home, { recursive: true, force: true });
+  };
+  return { child, out, ended, removeHome };
 }
 
 /**
- * An app started with `command` as a plain process of this user in its folder (`twins grade`: an app some other
- * pipeline built, outside our sandbox), with this environment plus the tenant's variables and PORT.
+ * An app started with `command` as a plain process of this user in its folder: nothing is isolated (`twins grade
+ * --no-sandbox`, the reference solution in `twins task validate`). Its environment is the allow-list with a fresh
+ * empty HOME (`cleared`, the default) or this process's (`inherit`), plus the tenant's variables and PORT.
  */
-export function plainLauncher(command: string): AppLauncher {
+export function plainLauncher(command: string, how: PlainEnv = 'cleared'): AppLauncher {
   return ({ dir, env }) => {
-    const { child, out, ended } = spawnPlain(command, dir, env);
+    const { child, out, ended, removeHome } = spawnPlain(command, dir, env, how);
     return {
       pid: child.pid,
       output: () => out.value(),
@@ -604,6 +786,7 @@ export function plainLauncher(command: string): AppLauncher {
       ),
       stop: async () => {
         await stopProcessGroup(child);
+        removeHome();
         return out.value();
       },
     };
@@ -611,9 +794,9 @@ export function plainLauncher(command: string): AppLauncher {
 }
 
 /** A command run to its end as a plain process, stopped at `wallMs`. */
-export function plainRunner(command: string): Runner {
+export function plainRunner(command: string, how: PlainEnv = 'cleared'): Runner {
   return async ({ dir, env, wallMs }) => {
-    const { child, out, ended } = spawnPlain(command, dir, env);
+    const { child, out, ended, removeHome } = spawnPlain(command, dir, env, how);
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -621,6 +804,7 @@ export function plainRunner(command: string): Runner {
     }, wallMs);
     const e = await ended;
     clearTimeout(timer);
+    removeHome();
     return { exitCode: e.code, signal: e.signal, timedOut, output: out.value() + (e.error ? `\n${e.error}` : '') };
   };
 }

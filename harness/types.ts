@@ -147,6 +147,10 @@ export interface AgentOutcome {
   /** Reported by the agent (a `.twins/usage.json` file in the workspace: {"tokens":{"input":N,"output":N},"costUsd":N}). */
   tokens?: { input?: number; output?: number; total?: number };
   costUsd?: number;
+  /** `costUsd` is the agent's (or its tool's) own word, which the harness cannot check. */
+  costSelfReported?: boolean;
+  /** The workspace grew past limits.workspaceBytes and the agent was stopped. */
+  workspaceLimitHit?: boolean;
 }
 
 export interface Agent {
@@ -173,8 +177,9 @@ export interface ScenarioResult {
 }
 
 export interface ContaminationHit {
-  kind: 'canary' | 'step';
-  /** The canary id, or the verbatim step line. */
+  /** `tampering`: the app or agent called the twins' control plane (refused by the grader's proxy). */
+  kind: 'canary' | 'step' | 'tampering';
+  /** The canary id, the verbatim step line, or the refused call (`METHOD /_twin/…`). */
   needle: string;
   where: 'workspace' | 'transcript' | 'requests';
   /** A workspace file, or the operation of the request. */
@@ -200,14 +205,18 @@ export interface TrialResult {
     wallMs: number;
     tokens?: AgentOutcome['tokens'];
     costUsd?: number;
+    /** `costUsd` is the agent's own report, not checked by the harness. */
+    costSelfReported?: boolean;
   };
   app: { installed: boolean; started: boolean; readyMs?: number; output: string };
   contamination: { flagged: boolean; hits: ContaminationHit[] };
   isolation: IsolationKind;
   /** The agent's transcript (bounded). */
   transcript: string;
-  /** The calls the app made to the twins during grading, from the twins' journals. */
+  /** The calls the app made to the twins while the holdouts ran, from the grader's proxy (every scenario); `args` is a redacted summary. */
   journal: { twin: ScenarioTwin; operation?: string; status: number; error?: string; time: string; args?: unknown }[];
+  /** What the grader's proxy saw: requests recorded, those beyond its bound (inspected, not kept), and refused control-plane calls. */
+  requests?: { recorded: number; dropped: number; refused: number };
   timings: {
     setupMs: number;
     agentMs: number;

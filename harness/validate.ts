@@ -139,8 +139,10 @@ export async function validateTask(opts: ValidateOptions): Promise<ValidateResul
         trial: 0,
         agentName: 'reference',
         appDir: referenceDir,
-        launch: plainLauncher(task.app.start),
+        // The project's own reference solution, run as it always was: with this environment.
+        launch: plainLauncher(task.app.start, 'inherit'),
         install: true,
+        installEnv: 'inherit',
         noScan: true,
       }),
       gradeApp({ ...common, trial: 1, agentName: 'do-nothing', appDir: baselineDir, launch: doNothingLauncher(), noScan: true }),

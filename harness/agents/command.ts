@@ -50,8 +50,10 @@ export async function runAgentCommand(ctx: AgentContext, command: string, run: C
     transcriptTruncated: r.outputTruncated,
     ...(r.processLimitHit ? { processLimitHit: true } : {}),
     isolation: r.isolation,
+    ...(r.workspaceLimitHit ? { workspaceLimitHit: true } : {}),
     ...(tokens ? { tokens } : {}),
-    ...(costUsd !== undefined ? { costUsd } : {}),
+    // Whether from .twins/usage.json or the tool's output, the cost is the agent's word: the harness cannot check it.
+    ...(costUsd !== undefined ? { costUsd, costSelfReported: true } : {}),
   };
 }
 

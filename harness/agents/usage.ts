@@ -11,17 +11,41 @@ export const USAGE_FILE = '.twins/usage.json';
 /** A usage file larger than this is not a usage file. */
 const MAX_USAGE_BYTES = 64 * 1024;
 
-const count = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined);
+/**
+ * The most tokens one trial is believed to have used (10^11: far beyond any real agent's run, well inside
+ * a safe integer even summed): anything above is clamped to it, so that no report can overflow.
+ */
+export const MAX_TOKENS = 100_000_000_000;
+/** The most a trial's self-reported cost can say, in USD. */
+export const MAX_COST_USD = 1_000_000;
 
-/** Keeps only well-formed numbers from an agent's report: `{tokens:{input,output,total}, costUsd}`, total filled in when it is missing. */
-export function cleanUsage(raw: unknown): Usage {
+/** A token count as the harness keeps it: a non-negative whole number at most MAX_TOKENS; anything else is no count. */
+const count = (v: unknown): number | undefined =>
+  typeof v === 'number' && Number.isFinite(v) && v >= 0 ? Math.min(Math.round(v), MAX_TOKENS) : undefined;
+
+/** A cost as kept: finite, non-negative, at most MAX_COST_USD, to the micro-dollar. */
+const dollars = (v: unknown): number | undefined =>
+  typeof v === 'number' && Number.isFinite(v) && v >= 0 ? Math.round(Math.min(v, MAX_COST_USD) * 1e6) / 1e6 : undefined;
+
+/**
+ * Keeps only well-formed numbers from an agent's report: `{tokens:{input,output,total}, costUsd}`. Token counts
+ * are rounded to whole numbers and clamped to [0, MAX_TOKENS]; total is filled in when missing (and clamped)
+ * unless `fillTotal: false`;
+ * costUsd is clamped to [0, MAX_COST_USD]. Whatever the agent wrote, what comes out passes the results schema.
+ * The cost is still the agent's own word: the trial records it with `costSelfReported: true`.
+ *
+ * @example cleanUsage({ tokens: { input: 1.5, output: 1e400 } }) // { tokens: { input: 2, total: 2 } }
+ */
+export function cleanUsage(raw: unknown, opts: { fillTotal?: boolean } = {}): Usage {
   if (!raw || typeof raw !== 'object') return {};
-  const r = raw as { tokens?: Record<string, unknown>; costUsd?: unknown };
-  const input = count(r.tokens?.input);
-  const output = count(r.tokens?.output);
-  const total = count(r.tokens?.total) ?? (input !== undefined || output !== undefined ? (input ?? 0) + (output ?? 0) : undefined);
+  const r = raw as { tokens?: unknown; costUsd?: unknown };
+  const t = r.tokens && typeof r.tokens === 'object' ? (r.tokens as Record<string, unknown>) : {};
+  const input = count(t.input);
+  const output = count(t.output);
+  const fill = opts.fillTotal !== false && (input !== undefined || output !== undefined);
+  const total = count(t.total) ?? (fill ? Math.min((input ?? 0) + (output ?? 0), MAX_TOKENS) : undefined);
   const tokens = Object.fromEntries(Object.entries({ input, output, total }).filter(([, v]) => v !== undefined));
-  const costUsd = count(r.costUsd);
+  const costUsd = dollars(r.costUsd);
   return { ...(Object.keys(tokens).length > 0 ? { tokens } : {}), ...(costUsd !== undefined ? { costUsd } : {}) };
 }
 
@@ -76,7 +100,10 @@ export function claudeCodeUsage(transcript: string): Usage {
   const u = (result.usage ?? {}) as Record<string, unknown>;
   const parts = [u.input_tokens, u.cache_creation_input_tokens, u.cache_read_input_tokens].map(count);
   const input = parts.some((p) => p !== undefined) ? parts.reduce<number>((a, b) => a + (b ?? 0), 0) : undefined;
-  return cleanUsage({ tokens: { input, output: count(u.output_tokens) }, costUsd: count(result.total_cost_usd) ?? count(result.cost_usd) });
+  return cleanUsage({
+    tokens: { input, output: count(u.output_tokens) },
+    costUsd: dollars(result.total_cost_usd) ?? dollars(result.cost_usd),
+  });
 }
 
 /** Codex's `exec --json` events: the usage of every `turn.completed`, summed. Codex prints no cost. */

@@ -8,6 +8,7 @@ import { shown } from '../../src/vault/paths.ts';
 import { RESULT_SCHEMA_VERSION, type RunSummary, type TrialResult } from '../types.ts';
 import { reportHtml } from './html.ts';
 import { junitXml } from './junit.ts';
+import { sanitiseTrialResult } from './sanitise.ts';
 import { validateRunSummary, validateTrialResult } from './schema.ts';
 import { buildSummary, mergeSummaries, type RunMeta, weakestIsolation } from './summary.ts';
 
@@ -52,12 +53,14 @@ function ensureDir(dir: string): void {
 
 /**
  * Write one finished trial to OUT/trials/NNNN.json atomically (temp file, fsync, rename), so a reader or
- * a crash sees the whole file or none. Returns the path.
+ * a crash sees the whole file or none. What is written passes the TrialResult schema whatever the trial
+ * holds (sanitiseTrialResult). Returns the path.
  */
 export function writeTrialFile(outDir: string, trial: TrialResult): string {
   ensureDir(join(outDir, RESULTS.trialsDir));
-  const path = trialFilePath(outDir, trial.trial);
-  write(path, `${JSON.stringify(trial, null, 2)}\n`);
+  const safe = sanitiseTrialResult(trial);
+  const path = trialFilePath(outDir, safe.trial);
+  write(path, `${JSON.stringify(safe, null, 2)}\n`);
   return path;
 }
 
@@ -117,7 +120,7 @@ export function readTrialFile(path: string): TrialResult {
 }
 
 export interface ReadRunOptions {
-  /** Told about what was tolerated (a missing, stale or unreadable run.json). */
+  /** Told about what was tolerated (a missing, stale or unreadable run.json; an unreadable trial file, left out). */
   onWarning?: (message: string) => void;
 }
 
@@ -125,8 +128,10 @@ export interface ReadRunOptions {
  * Read a results folder into a summary. trials/*.json are the source: run.json supplies only what the
  * trials do not say (trials requested, shards, start time), so a missing run.json, or one a trial behind
  * after a crash, is tolerated; the scores are always computed afresh. Without a trials/ folder, the trials
- * inlined in run.json are used. Every file is checked against its JSON Schema; a bad one is a
- * TWINS_RESULTS_INVALID naming it.
+ * inlined in run.json are used. Every file is checked against its JSON Schema. A trial file that cannot be
+ * read, is not valid JSON, fails the schema or holds another trial than its name says is left out with a
+ * warning naming it (the run reads as if that trial had not finished, and `twins score --resume` runs it
+ * again); only a folder with nothing readable at all, or files of different runs, is a TWINS_RESULTS_INVALID.
  */
 export function readRun(dir: string, opts: ReadRunOptions = {}): RunSummary {
   const warn = opts.onWarning ?? (() => {});
@@ -162,13 +167,23 @@ export function readRun(dir: string, opts: ReadRunOptions = {}): RunSummary {
     const files = readdirSync(trialsDir)
       .filter((f) => TRIAL_FILE.test(f))
       .sort((a, b) => Number(TRIAL_FILE.exec(a)?.[1]) - Number(TRIAL_FILE.exec(b)?.[1]));
-    trials = files.map((f) => {
+    trials = [];
+    let skipped: PlatformError | undefined;
+    for (const f of files) {
       const path = join(trialsDir, f);
-      const t = readTrialFile(path);
-      if (t.trial !== Number(TRIAL_FILE.exec(f)?.[1]))
-        throw invalid(path, `holds trial ${t.trial}; its name says trial ${Number(TRIAL_FILE.exec(f)?.[1])}`);
-      return t;
-    });
+      try {
+        const t = readTrialFile(path);
+        if (t.trial !== Number(TRIAL_FILE.exec(f)?.[1]))
+          throw invalid(path, `holds trial ${t.trial}; its name says trial ${Number(TRIAL_FILE.exec(f)?.[1])}`);
+        trials.push(t);
+      } catch (err) {
+        if (!(err instanceof PlatformError)) throw err;
+        skipped ??= err;
+        warn(`${err.message}; left out (\`twins score --resume\` runs that trial again)`);
+      }
+    }
+    // Nothing readable at all: say why rather than report an empty run.
+    if (trials.length === 0 && skipped && !run) throw skipped;
     const first = trials[0];
     for (const t of trials)
       for (const field of ['runId', 'task', 'agent'] as const)
@@ -238,6 +253,28 @@ export function readRun(dir: string, opts: ReadRunOptions = {}): RunSummary {
         finishedAt: times.reduce((a, b) => (Date.parse(b) > Date.parse(a) ? b : a), times[0] ?? new Date(0).toISOString()),
       };
   return buildSummary(meta, trials);
+}
+
+/**
+ * Read results folders of any runs (the leaderboard's inputs): a folder that cannot be read at all is left
+ * out with a warning naming it, so one broken run never hides the others. Throws only when none can be read.
+ */
+export function readRuns(dirs: string[], opts: ReadRunOptions = {}): { summaries: RunSummary[]; names: string[] } {
+  const summaries: RunSummary[] = [];
+  const names: string[] = [];
+  let first: unknown;
+  for (const d of dirs) {
+    try {
+      summaries.push(readRun(d, opts));
+      names.push(d);
+    } catch (err) {
+      if (!(err instanceof PlatformError)) throw err;
+      first ??= err;
+      opts.onWarning?.(`${err.message}; that folder is left out`);
+    }
+  }
+  if (summaries.length === 0 && first) throw first;
+  return { summaries, names };
 }
 
 /**

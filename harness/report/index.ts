@@ -6,6 +6,7 @@ export {
   RESULTS,
   type ReadRunOptions,
   readRun,
+  readRuns,
   readTrialFile,
   trialFilePath,
   writeRun,
@@ -23,6 +24,7 @@ export {
   leaderboardHtml,
   leaderboardText,
 } from './leaderboard.ts';
+export { sanitiseTrialResult } from './sanitise.ts';
 export { RUN_SUMMARY_SCHEMA, TRIAL_RESULT_SCHEMA, validateRunSummary, validateTrialResult } from './schema.ts';
 export {
   buildSummary,

@@ -2,12 +2,15 @@
 
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import { MAX_COST_USD, MAX_TOKENS } from '../agents/usage.ts';
 import { RESULT_SCHEMA_VERSION, type RunSummary, type TrialResult } from '../types.ts';
 
 // Unknown properties are allowed everywhere: additive changes keep the schema version (docs/harness.md),
 // so a reader must accept fields a newer writer added.
 
 const count = { type: 'integer', minimum: 0 } as const;
+/** Token counts are clamped when read from an agent (cleanUsage), so a file with more was not written by the harness. */
+const tokenCount = { type: 'integer', minimum: 0, maximum: MAX_TOKENS } as const;
 const ms = { type: 'number', minimum: 0 } as const;
 const timestamp = { type: 'string', minLength: 1 } as const;
 const isolation = { enum: ['bubblewrap', 'none'] } as const;
@@ -76,9 +79,10 @@ export const TRIAL_RESULT_SCHEMA = {
         wallMs: ms,
         tokens: {
           type: 'object',
-          properties: { input: count, output: count, total: count },
+          properties: { input: tokenCount, output: tokenCount, total: tokenCount },
         },
-        costUsd: { type: 'number', minimum: 0 },
+        costUsd: { type: 'number', minimum: 0, maximum: MAX_COST_USD },
+        costSelfReported: { type: 'boolean' },
       },
     },
     app: {
@@ -102,7 +106,7 @@ export const TRIAL_RESULT_SCHEMA = {
             type: 'object',
             required: ['kind', 'needle', 'where'],
             properties: {
-              kind: { enum: ['canary', 'step'] },
+              kind: { enum: ['canary', 'step', 'tampering'] },
               needle: { type: 'string' },
               where: { enum: ['workspace', 'transcript', 'requests'] },
               location: { type: 'string' },
@@ -113,6 +117,11 @@ export const TRIAL_RESULT_SCHEMA = {
     },
     isolation,
     transcript: { type: 'string' },
+    requests: {
+      type: 'object',
+      required: ['recorded', 'dropped', 'refused'],
+      properties: { recorded: count, dropped: count, refused: count },
+    },
     journal: {
       type: 'array',
       items: {

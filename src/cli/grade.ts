@@ -9,16 +9,20 @@ import { shown } from '../vault/paths.ts';
 
 export const GRADE_HELP = `twins grade --app "CMD" --cwd DIR --task ID [flags]: grade an app that was built elsewhere
 
-The app in DIR is started with CMD (a shell command; it must listen on $PORT) and the variables of a fresh
-tenant on each twin (SLACK_API_URL, SLACK_BOT_TOKEN, …), then the task's sealed holdouts run against the twins
-and the app, which is never asked how it did. DIR is scanned for the holdouts' canaries and steps, as are the
-requests the app sent to the twins. Nothing is installed: the app is graded as it is.
+The app in DIR is started with CMD (a shell command; it must listen on $PORT) in the agent sandbox, with
+only the variables of a fresh tenant on each twin (SLACK_API_URL, SLACK_BOT_TOKEN, …; the URLs lead through
+the grader's recording proxy, which refuses the twins' control plane), PORT, PATH and an empty HOME. Then the
+task's sealed holdouts run against the twins and the app, which is never asked how it did. The app is stopped
+before DIR is scanned for the holdouts' canaries and steps; every request it sent is searched too. Nothing is
+installed: the app is graded as it is.
 
   --app "CMD"         the command that starts the app, run in DIR
   --cwd DIR           the app's folder (default: the current folder)
   --task ID           a task of harness/tasks, or the path of a task folder
-  --sandbox           start the app in the agent sandbox (bubblewrap when it works here) instead of as a plain
-                      process of yours with your environment
+  --no-sandbox        start the app as a plain process of yours instead (still with the cleared environment):
+                      it then isolates NOTHING (your files, the opened holdouts while they run); only for an
+                      app you trust, or where bubblewrap cannot run
+  --sandbox           the default, kept for older scripts
   --out DIR           also write a results folder (trials/0000.json, run.json, junit.xml, report.html)
   --twins-env FILE    use twins already running (\`twins up --env-file FILE\`) instead of starting them here
   --vault DIR         the vault holding the task's holdouts (default scenarios/vault)
@@ -46,6 +50,7 @@ function parse(argv: string[]) {
         cwd: { type: 'string' },
         task: { type: 'string' },
         sandbox: { type: 'boolean' },
+        'no-sandbox': { type: 'boolean' },
         out: { type: 'string' },
         'twins-env': { type: 'string' },
         vault: { type: 'string' },
@@ -81,20 +86,31 @@ export async function gradeCommand(argv: string[]): Promise<number> {
     waitMs = Math.round(Number(v.wait) * 1000);
   }
 
+  if (v.sandbox && v['no-sandbox']) throw usage('--sandbox and --no-sandbox contradict each other; the sandbox is the default');
   const { loadTask } = await import('../../harness/task.ts');
-  const { openTaskHoldouts, runTwins, taskNeedles } = await import('../../harness/run.ts');
+  const { openTaskHoldouts, runTwins, sandboxOptions, taskNeedles } = await import('../../harness/run.ts');
   const { gradeApp, plainLauncher, sandboxLauncher } = await import('../../harness/trial.ts');
   const report = await import('../../harness/report/index.ts');
   const { defaultVaultDir } = await import('../vault/index.ts');
 
   const task = loadTask(v.task, { tasksDir: v.tasks, cwd });
-  const holdouts = await openTaskHoldouts(task, { vaultDir: resolve(cwd, v.vault ?? defaultVaultDir(cwd)), identityPath: v.identity });
+  const vaultDir = resolve(cwd, v.vault ?? defaultVaultDir(cwd));
+  const holdouts = await openTaskHoldouts(task, { vaultDir, identityPath: v.identity });
   const needles = taskNeedles(task, holdouts);
-  let launch = plainLauncher(v.app);
-  let isolation: 'bubblewrap' | 'none' = 'none';
-  if (v.sandbox) {
+  let launch: import('../../harness/trial.ts').AppLauncher;
+  let isolation: 'bubblewrap' | 'none';
+  if (v['no-sandbox']) {
+    process.stderr.write(
+      'twins grade: WARNING: --no-sandbox: the app runs as a plain process of yours and isolates NOTHING: it can read your files, the vault identity and the opened holdouts while they run. Its environment is still cleared (the tenant variables, PORT, PATH and an empty HOME).\n',
+    );
+    launch = plainLauncher(v.app, 'cleared');
+    isolation = 'none';
+  } else {
     const { createSandbox } = await import('../../harness/sandbox/index.ts');
-    const sandbox = createSandbox({ hide: v.out ? [resolve(cwd, v.out)] : [] });
+    // Hidden from the app: the results, the task (its reference), the tasks folder, the vault and the identity's folder.
+    const sandbox = createSandbox(
+      sandboxOptions({ outDir: v.out ? resolve(cwd, v.out) : undefined, vaultDir, task, tasksDir: v.tasks, identityPath: v.identity, cwd }),
+    );
     launch = sandboxLauncher(sandbox, v.app, task.limits);
     isolation = sandbox.kind;
   }
@@ -166,6 +182,6 @@ export function gradeText(t: import('../../harness/types.ts').TrialResult): stri
     lines.push(
       `CONTAMINATED: ${t.contamination.hits.map((h) => `${h.kind} in the ${h.where}${h.location ? ` (${h.location})` : ''}`).join('; ')}`,
     );
-  if (t.isolation === 'none') lines.push('(the app ran as a plain process: nothing was isolated)');
+  if (t.isolation === 'none') lines.push('WARNING: the app ran as a plain process: nothing was isolated');
   return lines.join('\n');
 }

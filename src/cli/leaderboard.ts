@@ -39,8 +39,9 @@ export async function leaderboardCommand(argv: string[]): Promise<number> {
   if (positionals.length === 0) throw usage('leaderboard needs at least one results folder');
   const report = await import('../../harness/report/index.ts');
   const warn = values.json ? undefined : (line: string) => process.stderr.write(`twins: warning: ${line}\n`);
-  const summaries = positionals.map((dir) => report.readRun(dir, { onWarning: warn }));
-  const board = report.buildLeaderboard(summaries, positionals);
+  // A folder that cannot be read is left out with a warning: one broken run must not hide the others.
+  const { summaries, names } = report.readRuns(positionals, { onWarning: warn });
+  const board = report.buildLeaderboard(summaries, names);
   if (values.html) {
     const { writeFileAtomic } = await import('../vault/atomic.ts');
     try {

@@ -218,7 +218,14 @@ describe('startTrialProxy', () => {
 describe('startTrialProxy in front of the Slack twin', () => {
   it('serves the vendor API through the proxy with the twin answering in its own words, and the control plane never', async () => {
     const token = 'control-token-for-test';
-    const { running, summary } = await startTwins({ twins: ['slack'], host: '127.0.0.1', port: 0, seed: 1, controlToken: token });
+    const { running, summary } = await startTwins({
+      twins: ['slack'],
+      host: '127.0.0.1',
+      port: 0,
+      seed: 1,
+      rateLimits: false,
+      controlToken: token,
+    });
     const s = summary.slack as { url: string; control: string };
     const p = await startTrialProxy({ twins: { slack: { url: s.url, control: s.control, token } } });
     try {

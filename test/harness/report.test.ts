@@ -267,34 +267,56 @@ describe('the results folder', () => {
     expect(readRun(dir)).toEqual(summary);
   });
 
-  it('names a corrupt, invalid or too new trial file', () => {
+  it('leaves out a corrupt, invalid, too new or misnamed trial file with a warning naming it, and reads the others', () => {
     const dir = fresh('corrupt');
     writeFolder(dir, buildSummary(meta(), mixedTrials()));
     const file = join(dir, 'trials', '0002.json');
+    const read = () => {
+      const warnings: string[] = [];
+      const summary = readRun(dir, { onWarning: (w) => warnings.push(w) });
+      return { summary, warning: warnings.find((w) => w.includes(file)) ?? '' };
+    };
     writeFileSync(file, '{"schemaVersion": 1, "runId": ');
-    let e = platformError(() => readRun(dir), 'TWINS_RESULTS_INVALID');
-    expect(e.message).toContain(file);
-    expect(e.message).toContain('is not valid JSON');
+    let r = read();
+    expect(r.summary.trials.map((t) => t.trial)).toEqual([0, 1, 3]);
+    expect(r.warning).toContain('is not valid JSON');
+    expect(r.warning).toContain('--resume');
 
     const t = mixedTrials()[2] as Partial<TrialResult>;
     delete t.scenarios;
     writeFileSync(file, JSON.stringify({ ...t, status: 'exploded' }));
-    e = platformError(() => readRun(dir), 'TWINS_RESULTS_INVALID');
-    expect(e.message).toContain(file);
-    expect(e.message).toContain("must have required property 'scenarios'");
-    expect(e.message).toContain('/status must be equal to one of the allowed values');
+    r = read();
+    expect(r.summary.trials).toHaveLength(3);
+    expect(r.warning).toContain("must have required property 'scenarios'");
+    expect(r.warning).toContain('/status must be equal to one of the allowed values');
+
+    // A hostile usage file's numbers, had they been written unchecked.
+    writeFileSync(
+      file,
+      JSON.stringify({ ...mixedTrials()[2], agentRun: { exitCode: 0, timedOut: false, wallMs: 1, tokens: { input: 1.5, total: 1e300 } } }),
+    );
+    r = read();
+    expect(r.summary.trials).toHaveLength(3);
+    expect(r.warning).toContain('/agentRun/tokens');
 
     writeFileSync(file, JSON.stringify({ ...mixedTrials()[2], schemaVersion: 2 }));
-    e = platformError(() => readRun(dir), 'TWINS_RESULTS_INVALID');
-    expect(e.message).toContain('schema version 2');
+    expect(read().warning).toContain('schema version 2');
 
     writeFileSync(file, JSON.stringify(mixedTrials()[1]));
-    e = platformError(() => readRun(dir), 'TWINS_RESULTS_INVALID');
-    expect(e.message).toContain('holds trial 1; its name says trial 2');
+    expect(read().warning).toContain('holds trial 1; its name says trial 2');
 
+    // Files of another run in one folder are still refused: that is not one unreadable file but a mixed-up folder.
     writeFileSync(file, JSON.stringify({ ...mixedTrials()[2], runId: 'other-run' }));
-    e = platformError(() => readRun(dir), 'TWINS_RESULTS_INVALID');
+    const e = platformError(() => readRun(dir), 'TWINS_RESULTS_INVALID');
     expect(e.message).toMatch(/0002\.json is from runId "other-run"/);
+  });
+
+  it('says why when no trial file of a folder can be read and there is no run.json', () => {
+    const dir = fresh('all-bad');
+    mkdirSync(join(dir, 'trials'), { recursive: true });
+    writeFileSync(join(dir, 'trials', '0000.json'), '{');
+    const e = platformError(() => readRun(dir), 'TWINS_RESULTS_INVALID');
+    expect(e.message).toContain('0000.json is not valid JSON');
   });
 
   it('refuses a run.json of another run, and tolerates an unreadable one', () => {
@@ -583,23 +605,31 @@ describe('CLI', () => {
     expect(JSON.parse(stdout).tasks).toEqual([{ task: 'incident-bot', k: 4 }]);
   });
 
-  it('twins report show and twins leaderboard run as real processes; a corrupt file is one line and exit 1', {
+  it('twins report show and twins leaderboard run as real processes; a corrupt trial file is a warning naming it, never a dead report', {
     timeout: 30_000,
   }, async () => {
     const dir = writeFolder(fresh('proc'), summary);
     const corrupt = writeFolder(fresh('proc-bad'), summary);
     writeFileSync(join(corrupt, 'trials', '0001.json'), '{');
+    const dead = fresh('proc-dead');
+    mkdirSync(join(dead, 'trials'), { recursive: true });
+    writeFileSync(join(dead, 'trials', '0000.json'), '{');
     // Started together: each launcher pays tsx's start-up once, in parallel.
     const ok = twins(['report', 'show', dir]);
-    const lb = twins(['leaderboard', dir, '--json']);
+    const lb = twins(['leaderboard', dir, dead, '--json']);
     const bad = twins(['report', 'show', corrupt]);
+    const lbBad = twins(['leaderboard', corrupt, dead]);
     const none = twins(['leaderboard', join(root, 'nowhere')]);
     expect(await ok.exited).toBe(0);
     expect(ok.out()).toContain('Satisfaction: 58.3 %');
     expect(await lb.exited).toBe(0);
     expect(JSON.parse(lb.out()).rows[0].agent).toBe('reference');
-    expect(await bad.exited).toBe(1);
-    expect(bad.err()).toMatch(/^twins: .*0001\.json is not valid JSON .*\(TWINS_RESULTS_INVALID\)/);
+    expect(await bad.exited).toBe(0);
+    expect(bad.err()).toMatch(/warning: .*0001\.json is not valid JSON/);
+    expect(bad.out()).toContain('Satisfaction');
+    expect(await lbBad.exited).toBe(0);
+    expect(lbBad.err()).toMatch(/warning: .*proc-dead.*0000\.json is not valid JSON.*left out/);
+    expect(lbBad.out()).toContain('reference');
     expect(await none.exited).toBe(2);
     expect(none.err()).toContain('TWINS_RESULTS_NOT_FOUND');
   });

@@ -144,7 +144,7 @@ describe('runTrial failures', () => {
     expect(failedInstall.contamination.flagged).toBe(true);
     expect(failedInstall.contamination.hits).toEqual(
       expect.arrayContaining([
-        { kind: 'step', needle: STEP, where: 'requests', location: 'chat.postMessage' },
+        { kind: 'step', needle: STEP, where: 'requests', location: 'chat.postMessage (the agent)' },
         { kind: 'canary', needle: 'canary-00000000000000aa', where: 'transcript', location: undefined },
       ]),
     );
