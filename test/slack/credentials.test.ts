@@ -58,7 +58,7 @@ describe('credentials are random per tenant', () => {
     expect(a.env.SLACK_BOT_TOKEN).toMatch(/^xoxb-\d{13}-\d{13}-[A-Za-z0-9]{24}$/);
     expect(a.env.SLACK_USER_TOKEN).toMatch(/^xoxp-\d{13}-\d{13}-\d{13}-[0-9a-f]{32}$/);
     // The seed still decides the workspace's data: the same people.
-    const people = (id: string) => Object.values((k.tenants.get(id)?.state as SlackState).users).map((u) => u.real_name);
+    const people = (id: string) => Object.values((k.tenants.get(id)?.state as SlackState | undefined)?.users ?? {}).map((u) => u.real_name);
     expect(people(a.id)).toEqual(people(b.id));
     expect((await authTest(k, a.env.SLACK_BOT_TOKEN)).ok).toBe(true);
     expect(k.tenants.byCredential(a.env.SLACK_BOT_TOKEN)?.id).toBe(a.id);
@@ -154,13 +154,13 @@ describe('a snapshot restore cannot add, change or move credentials', () => {
   });
 
   it.each([
-    ["another tenant's bot token", (s: SlackState, other: Json) => other.env.SLACK_BOT_TOKEN],
+    ["another tenant's bot token", (other: Json) => other.env.SLACK_BOT_TOKEN as string],
     ['a literal token of its own choosing', () => 'xoxb-1111111111111-2222222222222-chosenbytheattackerxxxxx'],
   ])('refuses a restore that plants %s, and changes nothing', async (_what, pick) => {
     const { k, theirs, snap, fingerprint } = await pair();
     const before = fingerprint();
     const state = structuredClone(snap.tenants[0].state) as SlackState;
-    const planted = pick(state, theirs);
+    const planted = pick(theirs);
     const bot = Object.values(state.tokens).find((t) => t.type === 'bot');
     state.tokens[planted] = { ...(bot as SlackState['tokens'][string]), token: planted };
     const refused = await control(k, 'PUT', 'snapshot', { ...snap, tenants: [{ ...snap.tenants[0], state }] });
