@@ -109,7 +109,7 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description Tenant id or a credential it owns. */
+                /** @description Tenant id. */
                 id: string;
             };
             cookie?: never;
@@ -132,9 +132,9 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Export state as JSON (one tenant when named, else all). */
+        /** Export state as JSON (one tenant when named, else all), every secret replaced by a stable placeholder such as `<<twin-secret:bot-token>>`, so the same seed gives the same bytes. */
         get: operations["getSnapshot"];
-        /** Import a snapshot; tenants in it replace (or create) tenants of the same id. */
+        /** Import a snapshot; tenants in it replace (or create) tenants of the same id. Secrets are placeholders (`<<twin-secret:bot-token>>`) that become the target tenant's own; a state naming any other credential is refused whole. */
         put: operations["putSnapshot"];
         post?: never;
         delete?: never;
@@ -390,7 +390,7 @@ export interface components {
     };
     responses: never;
     parameters: {
-        /** @description Tenant id or a credential it owns; the default tenant when absent. */
+        /** @description Tenant id; the default tenant when absent. */
         Tenant: string;
     };
     requestBodies: never;
@@ -478,7 +478,7 @@ export interface operations {
     reset: {
         parameters: {
             query?: {
-                /** @description Tenant id or a credential it owns; the default tenant when absent. */
+                /** @description Tenant id; the default tenant when absent. */
                 tenant?: components["parameters"]["Tenant"];
             };
             header?: never;
@@ -537,7 +537,10 @@ export interface operations {
                      * @enum {string}
                      */
                     clock?: "real" | "virtual";
-                    /** @description A decoy no trial uses; the only kind a caller without the control token may list. */
+                    /**
+                     * @deprecated
+                     * @description Accepted and ignored (tenants are no longer listed to callers without the control token).
+                     */
                     decoy?: boolean;
                 };
             };
@@ -566,7 +569,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Tenant id or a credential it owns. */
+                /** @description Tenant id. */
                 id: string;
             };
             cookie?: never;
@@ -596,7 +599,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Tenant id or a credential it owns. */
+                /** @description Tenant id. */
                 id: string;
             };
             cookie?: never;
@@ -615,7 +618,7 @@ export interface operations {
     getSnapshot: {
         parameters: {
             query?: {
-                /** @description Tenant id or a credential it owns; the default tenant when absent. */
+                /** @description Tenant id; the default tenant when absent. */
                 tenant?: components["parameters"]["Tenant"];
             };
             header?: never;
@@ -655,7 +658,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Not a snapshot of this twin */
+            /** @description Not a snapshot of this twin, or of an unsupported version (`invalid_snapshot`), or it names a credential that is not the target tenant's own (`foreign_credential`); nothing was changed. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -667,7 +670,7 @@ export interface operations {
     getJournal: {
         parameters: {
             query?: {
-                /** @description Tenant id or a credential it owns; the default tenant when absent. */
+                /** @description Tenant id; the default tenant when absent. */
                 tenant?: components["parameters"]["Tenant"];
                 /** @description An operationId, e.g. chat.postMessage. */
                 operation?: string;
@@ -704,7 +707,7 @@ export interface operations {
     clearJournal: {
         parameters: {
             query?: {
-                /** @description Tenant id or a credential it owns; the default tenant when absent. */
+                /** @description Tenant id; the default tenant when absent. */
                 tenant?: components["parameters"]["Tenant"];
             };
             header?: never;
@@ -725,7 +728,7 @@ export interface operations {
     listFaults: {
         parameters: {
             query?: {
-                /** @description Tenant id or a credential it owns; the default tenant when absent. */
+                /** @description Tenant id; the default tenant when absent. */
                 tenant?: components["parameters"]["Tenant"];
             };
             header?: never;
@@ -775,7 +778,7 @@ export interface operations {
     disarmFaults: {
         parameters: {
             query?: {
-                /** @description Tenant id or a credential it owns; the default tenant when absent. */
+                /** @description Tenant id; the default tenant when absent. */
                 tenant?: components["parameters"]["Tenant"];
                 id?: string;
             };
@@ -797,7 +800,7 @@ export interface operations {
     getClock: {
         parameters: {
             query?: {
-                /** @description Tenant id or a credential it owns; the default tenant when absent. */
+                /** @description Tenant id; the default tenant when absent. */
                 tenant?: components["parameters"]["Tenant"];
             };
             header?: never;
@@ -852,7 +855,7 @@ export interface operations {
     listDeliveries: {
         parameters: {
             query?: {
-                /** @description Tenant id or a credential it owns; the default tenant when absent. */
+                /** @description Tenant id; the default tenant when absent. */
                 tenant?: components["parameters"]["Tenant"];
                 status?: "pending" | "in_flight" | "delivered" | "failed";
                 kind?: string;
