@@ -172,14 +172,18 @@ export class Kernel<S = unknown, P = unknown> {
     this.def.onTenantReady?.(tenant, { deliver: (spec) => this.deliver(spec) });
   }
 
-  /** Throw every tenant away and start again from the seed. */
+  /**
+   * Throw every tenant away and start again from the seed. The default tenant comes back with its
+   * own credentials, so an app started with what `twins up` printed keeps working.
+   */
   reset(): void {
+    const keep = this.tenants.get(this.tenants.defaultId)?.secrets;
     this.tenants.clear();
     this.journal.clear();
     this.faults.disarm();
     this.limiter.clear();
     this.outbox.clear();
-    this.createTenant();
+    this.createTenant(keep ? { id: this.tenants.defaultId, secrets: keep } : {});
   }
 
   /** Reset one tenant to its seeded state. */

@@ -13,6 +13,8 @@ export interface TenantOptions {
    * locked control plane lists no tenant to a caller without the token).
    */
   decoy?: boolean;
+  /** Reuse these secrets (the kernel's reset keeps the default tenant's, so `twins up`'s printed tokens stay good). */
+  secrets?: TenantSecrets;
 }
 
 export class TenantRegistry<S> {
@@ -36,7 +38,7 @@ export class TenantRegistry<S> {
     const ordinal = this.ordinal++;
     // Secrets come from the operating system's random source, one set per tenant: knowing the seed
     // and the order tenants were made in (anyone can) must not give away another tenant's tokens.
-    const secrets = new TenantSecrets(this.def.secretFormats ?? {}, (value) => this.byCredentialIndex.set(value, id));
+    const secrets = opts.secrets ?? new TenantSecrets(this.def.secretFormats ?? {}, (value) => this.byCredentialIndex.set(value, id));
     const tenant: Tenant<S> = {
       id,
       seed,

@@ -67,6 +67,11 @@ describe('credentials are random per tenant', () => {
     await control(k, 'POST', `reset?tenant=${a.id}`);
     expect(k.env(k.tenants.get(a.id) as never, '').SLACK_BOT_TOKEN).toBe(a.env.SLACK_BOT_TOKEN);
     expect((await authTest(k, a.env.SLACK_BOT_TOKEN)).ok).toBe(true);
+    // Resetting everything drops the other tenants (their tokens die) and keeps the default's.
+    const defaultToken = k.env(k.tenants.default(), '').SLACK_BOT_TOKEN;
+    expect((await control(k, 'POST', 'reset')).status).toBe(200);
+    expect((await authTest(k, defaultToken)).ok).toBe(true);
+    expect(await authTest(k, a.env.SLACK_BOT_TOKEN)).toMatchObject({ ok: false, error: 'invalid_auth' });
   });
 
   it('two twins with the same seed give different tokens and byte-identical snapshots', async () => {
