@@ -440,7 +440,8 @@ const OPEN_ROUTES = new Set(['GET health', 'GET openapi.json', 'GET contract', '
 const SCAN_LIMITS = { strings: 2000, depth: 6, chars: 4096 };
 
 function sameSecret(sent: string | undefined, expected: string): boolean {
-  if (sent === undefined) return false;
+  // An empty token would open a locked plane to an empty header: it opens nothing.
+  if (sent === undefined || expected.length === 0) return false;
   const a = Buffer.from(sent);
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
