@@ -16,11 +16,14 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
+import { PlatformError } from '../../src/errors.ts';
 import type { Sandbox, SandboxProcess, SandboxRequest, SandboxResult } from '../types.ts';
+import { pidsCgroupSupport } from './cgroup.ts';
+import { attachNetwork, probePasta } from './network.ts';
 import { assertShowable, type ProtectedPath, protectedInside, real, within } from './paths.ts';
 import { findExecutable } from './process-tree.ts';
 import { type Launch, supervise } from './supervise.ts';
-import { TOOLBOX_DIR, type Toolbox, toolboxEntries } from './toolbox.ts';
+import { stagedToolbox, TOOLBOX_DIR, type Toolbox, toolboxEntries } from './toolbox.ts';
 
 /** What `bwrap` on this machine can do, found once by running it. */
 export interface BubblewrapProbe {
@@ -35,7 +38,9 @@ export interface BubblewrapProbe {
 }
 
 /** Always dropped: uid 0 in the sandbox keeps every capability otherwise, and with them could remount read-only binds writable. */
-const HARDENING = ['--unshare-all', '--share-net', '--die-with-parent', '--new-session', '--cap-drop', 'ALL'];
+const HARDENING = ['--unshare-all', '--die-with-parent', '--new-session', '--cap-drop', 'ALL'];
+/** Without a network of its own, a command keeps the host's (`--unshare-all` takes it away otherwise). */
+const SHARE_NET = ['--share-net'];
 const NO_USERNS = ['--unshare-user', '--disable-userns'];
 
 /** The system folders a build needs, read-only. On merged-/usr systems /bin, /lib… are symlinks and are recreated as such. */
@@ -72,8 +77,14 @@ const ETC_ENTRIES = [
 export const SANDBOX_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 /** HOME when the request names none: a fresh tmpfs per command. */
 export const SANDBOX_HOME = '/home/agent';
-/** Each tmpfs (/tmp, HOME) is capped at this many bytes where bwrap supports --size: a full tmpfs must not eat the machine's memory. */
-const TMPFS_BYTES = 2 * 1024 ** 3;
+/** Each writable tmpfs (/tmp, HOME) is capped at this many bytes where bwrap supports --size: a full tmpfs must not eat the machine's memory. */
+export const TMPFS_BYTES = 2 * 1024 ** 3;
+/** /dev/shm, a tmpfs of its own (bwrap's --dev makes it a folder of an uncapped /dev): shared memory for the few tools that use it. */
+export const SHM_BYTES = 256 * 1024 ** 2;
+/** The empty tmpfs over a masked path or around the workspace: read-only once the mounts inside it are made, and tiny meanwhile. */
+const MASK_BYTES = 64 * 1024;
+/** bubblewrap's own processes for a command: the monitor (the launched process) and the namespace's init. */
+const BWRAP_HELPERS = 2;
 
 let probed: BubblewrapProbe | undefined;
 
@@ -95,7 +106,7 @@ export function probeBubblewrap(): BubblewrapProbe {
     return probed;
   }
   const help = tryRun(['--help']).out;
-  const base = [...systemMounts(), '--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp', '--', '/bin/sh', '-c', 'exit 0'];
+  const base = [...SHARE_NET, ...systemMounts(), '--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp', '--', '/bin/sh', '-c', 'exit 0'];
   const tmpfsSize = help.includes('--size');
   let disableUserns = help.includes('--disable-userns');
   let run = disableUserns ? tryRun([...HARDENING, ...NO_USERNS, ...base]) : { ok: false, out: '' };
@@ -178,7 +189,7 @@ function etcFiles(): string {
 
 type Mount =
   | { op: 'ro-bind' | 'bind'; src: string; dest: string }
-  | { op: 'tmpfs'; dest: string }
+  | { op: 'tmpfs'; dest: string; bytes: number; readOnly?: boolean }
   | { op: 'mask-file'; dest: string }
   | { op: 'dir'; dest: string };
 
@@ -205,7 +216,7 @@ export function bubblewrapArgs(req: SandboxRequest, opts: BubblewrapOptions): { 
     const outermost = inside.filter((p) => !inside.some((q) => q.path !== p.path && within(p.path, q.path)));
     for (const p of outermost) {
       const at = join(dest, relative(src, p.path));
-      mounts.push(p.isFile ? { op: 'mask-file', dest: at } : { op: 'tmpfs', dest: at });
+      mounts.push(p.isFile ? { op: 'mask-file', dest: at } : { op: 'tmpfs', dest: at, bytes: MASK_BYTES, readOnly: true });
     }
   };
 
@@ -240,9 +251,10 @@ export function bubblewrapArgs(req: SandboxRequest, opts: BubblewrapOptions): { 
     assertShowable(src, 'A read-only folder', opts.protect);
     if (existsSync(src)) show('ro-bind', src, src);
   }
-  if (opts.toolbox) for (const t of toolboxEntries(opts.toolbox)) show('ro-bind', t.src, t.dest);
+  // The staged copy, not the project: a bind's source shows in /proc/self/mountinfo (see stagedToolbox).
+  if (opts.toolbox) for (const t of toolboxEntries(stagedToolbox(opts.toolbox))) show('ro-bind', t.src, t.dest);
 
-  mounts.push({ op: 'tmpfs', dest: '/tmp' });
+  mounts.push({ op: 'tmpfs', dest: '/tmp', bytes: TMPFS_BYTES });
   show('bind', workspace, workspace);
 
   const env: Record<string, string> = { ...req.env };
@@ -260,7 +272,7 @@ export function bubblewrapArgs(req: SandboxRequest, opts: BubblewrapOptions): { 
     else if (within(r, '/tmp')) mounts.push({ op: 'dir', dest: r });
     else if (!mounts.some((m) => m.op !== 'dir' && m.op !== 'mask-file' && (within(m.dest, r) || within(r, m.dest)))) {
       // Only where nothing else is mounted: a tmpfs over /usr or around the workspace would hide what is needed.
-      mounts.push({ op: 'tmpfs', dest: r });
+      mounts.push({ op: 'tmpfs', dest: r, bytes: TMPFS_BYTES });
     }
   }
 
@@ -268,14 +280,22 @@ export function bubblewrapArgs(req: SandboxRequest, opts: BubblewrapOptions): { 
   // left beside the workspace (where the agent would otherwise find a writable mount point in the sandbox's /tmp).
   const parent = dirname(workspace);
   const guardParent = parent !== '/' && !mounts.some((m) => m.dest !== workspace && !within(m.dest, workspace) && within(m.dest, parent));
-  if (guardParent) mounts.push({ op: 'tmpfs', dest: parent });
+  if (guardParent) mounts.push({ op: 'tmpfs', dest: parent, bytes: MASK_BYTES, readOnly: true });
 
   // Parents before children: a tmpfs or bind must be in place before anything is mounted inside it. The sort is stable,
   // so a mask stays after the bind it masks.
   const ordered = mounts.map((m, i) => ({ m, i })).sort((a, b) => depth(a.m.dest) - depth(b.m.dest) || a.i - b.i);
 
   const sized = (bytes: number) => (opts.probe.tmpfsSize ? ['--size', String(bytes)] : []);
-  const args = [...HARDENING, ...(opts.probe.disableUserns ? NO_USERNS : []), '--hostname', 'twins-sandbox'];
+  const args = [
+    ...HARDENING,
+    ...(req.network ? [] : SHARE_NET),
+    ...(opts.probe.disableUserns ? NO_USERNS : []),
+    '--hostname',
+    'twins-sandbox',
+  ];
+  // With a network of its own, bubblewrap says its namespace's pid on fd 4 and waits on fd 5 until pasta has set it up.
+  if (req.network) args.push('--info-fd', '4', '--block-fd', '5');
   for (const dir of SYSTEM_DIRS) {
     try {
       if (lstatSync(dir).isSymbolicLink()) args.push('--symlink', readlinkSync(dir), dir);
@@ -283,15 +303,21 @@ export function bubblewrapArgs(req: SandboxRequest, opts: BubblewrapOptions): { 
       // absent
     }
   }
-  args.push('--proc', '/proc', '--dev', '/dev');
+  // /dev as bubblewrap makes it (null, zero, random, tty, pts…), then read-only, with a capped tmpfs at /dev/shm: its
+  // own /dev is an uncapped tmpfs that would take gigabytes of the machine's memory.
+  args.push('--proc', '/proc', '--dev', '/dev', ...sized(SHM_BYTES), '--tmpfs', '/dev/shm', '--remount-ro', '/dev');
+  const readOnlyAfter: string[] = [];
   for (const { m } of ordered) {
     if (m.op === 'ro-bind' || m.op === 'bind') args.push(`--${m.op}`, m.src, m.dest);
-    else if (m.op === 'tmpfs') args.push(...sized(TMPFS_BYTES), '--tmpfs', m.dest);
-    else if (m.op === 'mask-file') args.push('--ro-bind', '/dev/null', m.dest);
+    else if (m.op === 'tmpfs') {
+      args.push(...sized(m.bytes), '--tmpfs', m.dest);
+      if (m.readOnly) readOnlyAfter.push(m.dest);
+    } else if (m.op === 'mask-file') args.push('--ro-bind', '/dev/null', m.dest);
     else args.push('--dir', m.dest);
   }
-  // Nothing else of the new root is writable: no stray files outside the workspace, /tmp and HOME.
-  if (guardParent) args.push('--remount-ro', parent);
+  // Nothing else of the new root is writable: no stray files outside the workspace, /tmp and HOME (not in a mask,
+  // not beside the workspace). Deepest first, though a remount does not reach the mounts inside anyway.
+  for (const dest of readOnlyAfter.sort((a, b) => depth(b) - depth(a))) args.push('--remount-ro', dest);
   args.push('--remount-ro', '/', '--chdir', workspace);
   return { args, env, cwd: workspace };
 }
@@ -313,19 +339,37 @@ export class BubblewrapSandbox implements Sandbox {
 
   describe(): string {
     const userns = this.opts.probe.disableUserns ? '' : ' (this bwrap cannot forbid nested user namespaces)';
+    const pasta = probePasta();
+    const cgroup = pidsCgroupSupport();
     return (
       `bubblewrap${this.opts.probe.version ? ` ${this.opts.probe.version.replace(/^bubblewrap\s*/, '')}` : ''}: only the workspace is writable; ` +
       'the repository, the vault, the identity, the reference solutions and other trials are not mounted; ' +
       `environment cleared to an allow-list; own mount, pid, ipc, uts and user namespaces, no capabilities${userns}; ` +
-      "network shared with the host (loopback reaches the twins; the internet is whatever this machine's egress allows); " +
+      (pasta.ok
+        ? "a command given a network gets its own (pasta): the host's loopback only on the ports it is given, the internet as this machine's egress allows; otherwise the host's network is shared; "
+        : `network shared with the host, even when a network of its own is asked for (${pasta.reason}); `) +
       `${this.opts.toolbox ? `read-only toolbox at ${TOOLBOX_DIR} (twins run with public scenarios); ` : ''}` +
-      'limits on wall time, output and processes'
+      `${this.opts.probe.tmpfsSize ? '/tmp, HOME and /dev/shm size-capped; ' : '/tmp, HOME and /dev/shm NOT size-capped (this bwrap has no --size); '}` +
+      'limits on wall time, output, workspace bytes and processes' +
+      (cgroup.ok
+        ? ` (processes held by a pids cgroup v${cgroup.version})`
+        : ` (processes counted from /proc every 100 ms only, no cgroup: ${cgroup.reason}; as root a fork loop gets that long)`)
     );
   }
 
   private launch(req: SandboxRequest): Launch {
     const { args, env, cwd } = bubblewrapArgs(req, this.opts);
+    const network = req.network;
+    if (network && !probePasta().ok) {
+      throw new PlatformError(
+        'TWINS_SANDBOX_UNAVAILABLE',
+        `a sandboxed command asked for a network of its own, and ${probePasta().reason}`,
+        'Install passt (Debian/Ubuntu: apt-get install passt), which gives each sandbox its own network namespace with only the ports it is given.',
+      );
+    }
     return {
+      helperProcesses: BWRAP_HELPERS,
+      gate: network ? (nsPid) => attachNetwork(nsPid, network).then((n) => n.stop) : undefined,
       file: BWRAP ?? 'bwrap',
       // The options go through fd 3 so that /proc/1/cmdline inside shows none of the host's paths.
       args: ['--args', '3', '--', '/bin/sh', '-c', req.command],

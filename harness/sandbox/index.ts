@@ -20,6 +20,11 @@ export interface SandboxOptions {
   repoRoot?: string;
   /** More paths no command may see: the run's out folder, other trials' workspaces. */
   hide?: string[];
+  /**
+   * Folders never shown, nor anything inside them, even when a folder holding them is (kind `secret`): every task
+   * folder and vault folder, wherever `--tasks` and `--vault` point. A workspace or read-only folder inside one is refused.
+   */
+  secret?: string[];
   /** Where the warning about the plain fallback goes (default: standard error). */
   log?: (line: string) => void;
 }
@@ -46,7 +51,7 @@ export function createSandbox(opts: SandboxOptions = {}): TwinsSandbox {
   }
   const probe = probeBubblewrap();
   if (probe.ok) {
-    return new BubblewrapSandbox({ probe, toolbox, protect: protectedPaths({ repoRoot, hide: opts.hide }) });
+    return new BubblewrapSandbox({ probe, toolbox, protect: protectedPaths({ repoRoot, hide: opts.hide, secret: opts.secret }) });
   }
   const reason = `bubblewrap does not work here: ${firstLine(probe.reason)}`;
   if (opts.prefer === 'bubblewrap') {

@@ -56,9 +56,10 @@ function identityPaths(env: NodeJS.ProcessEnv): ProtectedPath[] {
 
 /**
  * Everything a sandbox keeps out of sight: the repository (`repoRoot`), its vault and its tasks (the reference
- * solutions), the identity, and whatever else the harness names in `hide` (its out folder, other trials).
+ * solutions), the identity, whatever else the harness names in `hide` (its out folder, other trials), and the folders
+ * it names in `secret` (every task and vault folder wherever `--tasks` and `--vault` point), which nothing may show.
  */
-export function protectedPaths(opts: { repoRoot: string; hide?: string[]; env?: NodeJS.ProcessEnv }): ProtectedPath[] {
+export function protectedPaths(opts: { repoRoot: string; hide?: string[]; secret?: string[]; env?: NodeJS.ProcessEnv }): ProtectedPath[] {
   const repo = real(opts.repoRoot);
   const list: ProtectedPath[] = [
     { path: repo, kind: 'hidden', isFile: false, what: 'the repository' },
@@ -66,6 +67,16 @@ export function protectedPaths(opts: { repoRoot: string; hide?: string[]; env?: 
     { path: join(repo, 'harness', 'tasks'), kind: 'secret', isFile: false, what: 'the tasks and their reference solutions' },
     ...identityPaths(opts.env ?? process.env),
   ];
+  for (const s of opts.secret ?? []) {
+    // Resolved, so a secret named through a symlink is masked where it really is: every path to it leads there.
+    const path = real(s);
+    list.push({
+      path,
+      kind: 'secret',
+      isFile: existsSync(path) && !statSync(path).isDirectory(),
+      what: `a folder the harness keeps secret (${path})`,
+    });
+  }
   for (const h of opts.hide ?? []) {
     const path = real(h);
     list.push({

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { IsolationKind, SandboxProcess, SandboxRequest, SandboxResult } from '../types.ts';
+import { createPidsCgroup, type PidsCgroup } from './cgroup.ts';
 import {
   descendants,
   findExecutable,
@@ -19,6 +20,7 @@ import {
   signalTree,
   watchProcesses,
 } from './process-tree.ts';
+import { watchWorkspace } from './workspace-size.ts';
 
 /** What a sandbox hands the supervisor: the program that wraps the command, and how to tell its helpers apart. */
 export interface Launch {
@@ -35,6 +37,14 @@ export interface Launch {
   isHelper?: (p: ProcInfo, root: number) => boolean;
   /** Runs once the command has ended and its tree is dead (temp folders to remove). */
   cleanup?: () => void;
+  /**
+   * Set up before the command may run. The wrapper writes `{"child-pid": N}` to its fd 4 once its namespaces exist and
+   * waits for a byte on fd 5 (bubblewrap's --info-fd and --block-fd); the gate gets that pid and resolves with what
+   * undoes it (the sandbox's network, stopped after the command). A rejection is the command's failure to start.
+   */
+  gate?: (nsPid: number) => Promise<() => void>;
+  /** Processes of the wrapper itself, alive for the whole command: the pids cgroup allows the request's processes plus these. */
+  helperProcesses?: number;
 }
 
 /** How long stop() waits after SIGTERM before it kills the whole tree. */
@@ -131,6 +141,59 @@ function withRlimits(launch: Launch, processes: number): { file: string; args: s
   return { file: PRLIMIT, args: ['--core=0', ...nproc, '--', launch.file, ...launch.args] };
 }
 
+/**
+ * The launch wrapped so that its first process joins `cgroup` before it execs (so every process it ever starts is
+ * in it): `sh -c 'echo $$ > cgroup.procs && exec "$@"'`. A process that cannot join does not run.
+ */
+function inCgroup(cmd: { file: string; args: string[] }, cgroup: PidsCgroup | undefined): { file: string; args: string[] } {
+  if (!cgroup) return cmd;
+  const script = 'echo $$ > "$0" || { echo "[twins: could not join the sandbox\'s process cgroup]" >&2; exit 125; }; exec "$@"';
+  return { file: '/bin/sh', args: ['-c', script, cgroup.procs, cmd.file, ...cmd.args] };
+}
+
+/** Removes a cgroup once its last process is reaped: a few tries, a little apart, off the caller's path. */
+function removeCgroup(cgroup: PidsCgroup, tries = 20): void {
+  if (cgroup.remove() || tries <= 0) return;
+  setTimeout(() => {
+    cgroup.kill();
+    removeCgroup(cgroup, tries - 1);
+  }, 100).unref();
+}
+
+/** Reads the wrapper's namespace pid from fd 4, runs the gate, then lets the wrapper go on by writing to fd 5. */
+function openGate(
+  child: ChildProcess,
+  gate: (nsPid: number) => Promise<() => void>,
+  on: { done: (undo: () => void) => void; failed: (why: string) => void },
+): void {
+  // Node types stdio as a 5-tuple; fds past 4 exist when asked for.
+  const fds = child.stdio as unknown as unknown[];
+  const info = fds[4] as Readable | null | undefined;
+  const go = fds[5] as NodeJS.WritableStream | null | undefined;
+  if (!info || !go) {
+    on.failed('no pipe to the sandbox wrapper');
+    return;
+  }
+  go.on('error', () => {}); // the wrapper died first: its exit is the result
+  let text = '';
+  let started = false;
+  info.on('error', () => {});
+  info.on('data', (b: Buffer) => {
+    if (started || text.length > 65536) return;
+    text += b.toString('utf8');
+    const m = /"child-pid"\s*:\s*(\d+)/.exec(text);
+    if (!m) return;
+    started = true;
+    gate(Number(m[1])).then(
+      (undo) => {
+        on.done(undo);
+        go.end('1');
+      },
+      (err: Error) => on.failed(err.message),
+    );
+  });
+}
+
 const seconds = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`);
 
 /** Starts `launch` for `req` and supervises it until it ends; never throws for anything the command does. */
@@ -141,20 +204,26 @@ export function supervise(launch: Launch, req: SandboxRequest): SandboxProcess {
 
   let timedOut = false;
   let processLimitHit = false;
+  let workspaceLimitHit = false;
   let killed = false;
   const known = new Map<number, ProcInfo>();
+  // The kernel's count: a fork past pids.max fails, whoever the user is. Where no cgroup can be made, the /proc count
+  // below is the only limit.
+  const cgroup = createPidsCgroup(req.processes + (launch.helperProcesses ?? 0));
 
   const pipe = outputPipe();
   let child: ChildProcess | undefined;
   let spawnError: Error | undefined;
   try {
     const o = pipe ? pipe.write : 'pipe';
-    const { file, args } = withRlimits(launch, req.processes);
+    const { file, args } = inCgroup(withRlimits(launch, req.processes), cgroup);
+    const extra: ('pipe' | 'ignore')[] = launch.gate ? ['pipe', 'pipe', 'pipe'] : launch.fd3 ? ['pipe'] : [];
+    if (launch.gate && !launch.fd3) extra[0] = 'ignore';
     child = spawn(file, args, {
       cwd: launch.cwd,
       env: launch.env,
       // stdin is /dev/null: an agent waiting for input would hang until its wall time.
-      stdio: launch.fd3 ? ['ignore', o, o, 'pipe'] : ['ignore', o, o],
+      stdio: ['ignore', o, o, ...extra],
       // Its own process group, so the whole group can be signalled at once.
       detached: true,
     });
@@ -181,8 +250,10 @@ export function supervise(launch: Launch, req: SandboxRequest): SandboxProcess {
   const killAll = () => {
     if (root === undefined) return;
     killed = true;
+    cgroup?.kill();
     killTree(rootRef, known.values());
   };
+  let undoGate: (() => void) | undefined;
 
   const stopWatching =
     root === undefined
@@ -192,7 +263,8 @@ export function supervise(launch: Launch, req: SandboxRequest): SandboxProcess {
           for (const p of tree) known.set(p.pid, p);
           const rootInfo = all.get(root);
           const counted = [...(rootInfo ? [rootInfo] : []), ...tree].filter((p) => p.state !== 'Z' && !helper(p)).length;
-          if (counted > req.processes && !killed) {
+          // With a cgroup the count never passes the limit: the kernel refused a fork instead, and says so in pids.events.
+          if ((counted > req.processes || (cgroup !== undefined && cgroup.refused() > 0)) && !killed) {
             processLimitHit = true;
             out.push(Buffer.from(`\n[twins: more than ${req.processes} processes at once; the sandbox was killed]\n`));
             killAll();
@@ -212,6 +284,20 @@ export function supervise(launch: Launch, req: SandboxRequest): SandboxProcess {
           Math.max(0, req.wallMs),
         );
 
+  const stopWorkspace =
+    root === undefined || req.workspaceBytes === undefined
+      ? () => {}
+      : watchWorkspace(launch.cwd, req.workspaceBytes, (usage) => {
+          if (killed) return;
+          workspaceLimitHit = true;
+          out.push(
+            Buffer.from(
+              `\n[twins: the workspace holds ${usage.tooMany ? 'too many entries' : `more than ${req.workspaceBytes} bytes`}; the sandbox was killed]\n`,
+            ),
+          );
+          killAll();
+        });
+
   const exited = new Promise<SandboxResult>((resolve) => {
     let finished = false;
     const finish = (exitCode: number | null, signal: string | null) => {
@@ -219,6 +305,16 @@ export function supervise(launch: Launch, req: SandboxRequest): SandboxProcess {
       finished = true;
       if (timer) clearTimeout(timer);
       stopWatching();
+      stopWorkspace();
+      try {
+        undoGate?.();
+      } catch {
+        // a helper that is already gone
+      }
+      if (cgroup) {
+        cgroup.kill();
+        removeCgroup(cgroup);
+      }
       for (const s of streams) s.destroy();
       out.flush();
       try {
@@ -232,6 +328,7 @@ export function supervise(launch: Launch, req: SandboxRequest): SandboxProcess {
         timedOut,
         outputTruncated: out.truncated,
         processLimitHit,
+        ...(req.workspaceBytes === undefined ? {} : { workspaceLimitHit }),
         wallMs: Math.round(performance.now() - started),
         output: out.text(),
         isolation: launch.isolation,
@@ -254,9 +351,22 @@ export function supervise(launch: Launch, req: SandboxRequest): SandboxProcess {
       fd3.on('error', () => {}); // a wrapper that exits before reading its options closes the pipe: EPIPE is its result
       fd3.end(launch.fd3);
     }
+    if (launch.gate)
+      openGate(child, launch.gate, {
+        done: (undo) => {
+          undoGate = undo;
+          if (finished || killed) undo();
+        },
+        failed: (why) => {
+          if (killed || finished) return;
+          out.push(Buffer.from(`[twins: the sandbox could not start the command: ${why}]\n`));
+          killAll();
+        },
+      });
     child.once('exit', (code, sig) => {
       // The command is over: whatever it left running (background jobs, daemons) goes with it, including anything
       // that escaped the tree but still holds the output pipe.
+      cgroup?.kill();
       killTree(rootRef, known.values());
       // Only while our end is open is the pipe's inode ours: once closed, a new pipe may have the same number.
       if (pipe && !streams[0]?.destroyed) for (const p of pipeHolders(pipe)) killTree(p, [p]);
