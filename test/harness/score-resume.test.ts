@@ -1,6 +1,6 @@
 // twins score interrupted and resumed, and sharded then merged, as real processes: a SIGKILL mid-run loses no finished trial, and shards 1/2 + 2/2 merged equal the unsharded run.
 
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -79,7 +79,20 @@ describe.concurrent('twins score, interrupted and sharded', () => {
 
     // Nothing left to do: a second resume runs no trial.
     expect(await scoreOk([...args, '--resume'])).toContain('0 trial(s) to run, 4 kept from before');
-  }, 90_000);
+
+    // One trial file that fails its schema (hostile token counts): the report still reads, and --resume redoes only it.
+    const bad = join(out, 'trials', '0002.json');
+    const t2 = JSON.parse(readFileSync(bad, 'utf8'));
+    writeFileSync(bad, JSON.stringify({ ...t2, agentRun: { ...t2.agentRun, tokens: { input: 0.5, total: 1e300 } } }));
+    const kept = new Map(['0000.json', '0001.json', '0003.json'].map((f) => [f, statSync(join(out, 'trials', f)).mtimeMs]));
+    const warnings: string[] = [];
+    expect(readRun(out, { onWarning: (w) => warnings.push(w) }).trials.map((t) => t.trial)).toEqual([0, 1, 3]);
+    expect(warnings.join('\n')).toContain('0002.json');
+    const again = await scoreOk([...args, '--resume']);
+    expect(again).toContain('1 trial(s) to run, 3 kept from before');
+    for (const [f, mtime] of kept) expect(statSync(join(out, 'trials', f)).mtimeMs).toBe(mtime);
+    expect(readRun(out).trials.map((t) => t.trial)).toEqual([0, 1, 2, 3]);
+  }, 150_000);
 
   it('shards 1/2 and 2/2 merged equal the unsharded run: same run id, scores and per-trial scenario statuses', async () => {
     const agent = partialAgent();
