@@ -141,8 +141,8 @@ function contaminationBanner(summary: RunSummary): SafeHtml | undefined {
   const flagged = summary.trials.filter((t) => t.contamination.flagged);
   if (flagged.length === 0) return undefined;
   return html`<section class="alarm" id="contamination" role="alert">
-<h2>⚠ CONTAMINATED: ${flagged.length} of ${plural(summary.trials.length, 'trial')} saw holdout content</h2>
-<p>Canary ids or verbatim holdout steps were found where the agent or its app could have used them. These trials still count in the scores below, which therefore may not measure what the agent can do on unseen scenarios.</p>
+<h2>⚠ CONTAMINATED: ${flagged.length} of ${plural(summary.trials.length, 'trial')} saw holdout content or tampered with the grader</h2>
+<p>Canary ids or verbatim holdout steps were found where the agent or its app could have used them, or the agent or its app called the twins' control plane (<code>tampering</code>: refused by the grader's proxy, listed with what was tried). These trials still count in the scores below, which therefore may not measure what the agent can do on unseen scenarios.</p>
 <ul>${flagged.map(
     (t) =>
       html`<li><a href="#trial-${t.trial}">Trial ${t.trial}</a>: ${
@@ -182,7 +182,7 @@ function scoresSection(summary: RunSummary): SafeHtml {
 <div>${plural(tr.infrastructureFailures, 'infrastructure failure')} (not scored)</div>
 <div${tr.contaminated ? html` style="color:var(--fail);font-weight:700"` : ''}>${tr.contaminated} contaminated</div></div>
 <div class="card"><div class="label">Agent wall time</div><div>median ${duration(s.agentWallMs.median)}</div><div>max ${duration(s.agentWallMs.max)}</div></div>
-<div class="card"><div class="label">Tokens and cost</div><div>${s.tokens === undefined ? 'tokens not reported' : `${int(s.tokens)} tokens`}</div><div>${s.costUsd === undefined ? 'cost not reported' : usd(s.costUsd)}</div></div>
+<div class="card"><div class="label">Tokens and cost</div><div>${s.tokens === undefined ? 'tokens not reported' : `${int(s.tokens)} tokens`}</div><div>${s.costUsd === undefined ? 'cost not reported' : `${usd(s.costUsd)} (as the agents report it)`}</div></div>
 </div>
 ${
   ks.length
@@ -253,7 +253,7 @@ ${t.failure || t.status === 'error' ? html`<p class="failure"><strong>${failureL
 <table class="facts"><tbody>
 <tr><th>Agent</th><td>exit ${t.agentRun.exitCode ?? 'none (killed)'} · ${t.agentRun.timedOut ? html`<strong>timed out</strong>` : 'did not time out'} · wall time ${duration(t.agentRun.wallMs)}</td></tr>
 <tr><th>Tokens</th><td>${tokensText(t)}</td></tr>
-<tr><th>Cost</th><td>${t.agentRun.costUsd === undefined ? 'not reported' : usd(t.agentRun.costUsd)}</td></tr>
+<tr><th>Cost</th><td>${t.agentRun.costUsd === undefined ? 'not reported' : `${usd(t.agentRun.costUsd)}${t.agentRun.costSelfReported ? ' (self-reported, not checked)' : ''}`}</td></tr>
 <tr><th>Isolation</th><td>${t.isolation === 'none' ? html`<strong style="color:var(--fail)">none: the agent ran as a plain process and could read anything this user can</strong>` : t.isolation}</td></tr>
 <tr><th>App</th><td>${t.app.installed ? 'installed' : 'not installed'} · ${t.app.started ? 'started' : 'not started'}${t.app.readyMs !== undefined ? ` · ready after ${duration(t.app.readyMs)}` : ''}</td></tr>
 <tr><th>Scenarios</th><td>${t.scenarios.filter((s) => s.status === 'passed').length} of ${t.scenarios.length} reported passed</td></tr>
