@@ -19,7 +19,7 @@ import { dirname, join, relative } from 'node:path';
 import { PlatformError } from '../../src/errors.ts';
 import type { Sandbox, SandboxProcess, SandboxRequest, SandboxResult } from '../types.ts';
 import { pidsCgroupSupport } from './cgroup.ts';
-import { attachNetwork, probePasta } from './network.ts';
+import { attachNetwork, probePasta, sandboxResolvConf } from './network.ts';
 import { assertShowable, type ProtectedPath, protectedInside, real, within } from './paths.ts';
 import { findExecutable } from './process-tree.ts';
 import { type Launch, supervise } from './supervise.ts';
@@ -137,10 +137,10 @@ function systemMounts(): string[] {
 let etcDir: string | undefined;
 
 /**
- * passwd and group with only root, the current user and nobody: the host's list of accounts is none of the agent's
- * business. Kept in one folder per user and content (`twins-sandbox-etc-UID-HASH` in the temp dir), made once and
- * shared by every process, so nothing is left behind per run; a folder of that name that is not ours, or not private,
- * is not trusted and a fresh one is made.
+ * passwd and group with only root, the current user and nobody (the host's list of accounts is none of the agent's
+ * business), and the resolv.conf of a sandbox with its own network. Kept in one folder per user and content
+ * (`twins-sandbox-etc-UID-HASH` in the temp dir), made once and shared by every process, so nothing is left behind per
+ * run; a folder of that name that is not ours, or not private, is not trusted and a fresh one is made.
  */
 function etcFiles(): string {
   if (etcDir && existsSync(etcDir)) return etcDir;
@@ -152,7 +152,14 @@ function etcFiles(): string {
   if (gid !== 0) groups.push(`agent:x:${gid}:`);
   users.push('nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin');
   groups.push('nogroup:x:65534:');
-  const files = { passwd: `${users.join('\n')}\n`, group: `${groups.join('\n')}\n` };
+  let hostResolv = '';
+  try {
+    hostResolv = readFileSync('/etc/resolv.conf', 'utf8');
+  } catch {
+    // no resolver configured: the sandbox's names only the forwarder
+  }
+  // resolv.conf serves commands with a network of their own (see sandboxResolvConf); the others see the host's.
+  const files = { passwd: `${users.join('\n')}\n`, group: `${groups.join('\n')}\n`, 'resolv.conf': sandboxResolvConf(hostResolv) };
   const hash = createHash('sha256').update(JSON.stringify(files)).digest('hex').slice(0, 12);
   const shared = join(tmpdir(), `twins-sandbox-etc-${uid}-${hash}`);
   const trusted = (dir: string) => {
@@ -238,11 +245,12 @@ export function bubblewrapArgs(req: SandboxRequest, opts: BubblewrapOptions): { 
     else show('ro-bind', nodeExe, nodeExe);
   }
 
+  const etc = etcFiles();
   for (const entry of ETC_ENTRIES) {
     const src = `/etc/${entry}`;
-    if (existsSync(src)) show('ro-bind', real(src), src);
+    if (entry === 'resolv.conf' && req.network) show('ro-bind', join(etc, 'resolv.conf'), src);
+    else if (existsSync(src)) show('ro-bind', real(src), src);
   }
-  const etc = etcFiles();
   show('ro-bind', join(etc, 'passwd'), '/etc/passwd');
   show('ro-bind', join(etc, 'group'), '/etc/group');
 

@@ -25,6 +25,19 @@ export interface AttachedNetwork {
   stop(): void;
 }
 
+/**
+ * The resolver the sandbox's resolv.conf names: pasta answers it by asking the host's first nameserver from the host.
+ * The host's own resolv.conf may name a loopback resolver (systemd-resolved's 127.0.0.53), which the namespace's
+ * loopback is not.
+ */
+export const DNS_FORWARD = '169.254.1.53';
+
+/** The sandbox's resolv.conf for a network of its own: the host's search and options lines, and DNS_FORWARD as the one nameserver. */
+export function sandboxResolvConf(host: string): string {
+  const kept = host.split('\n').filter((l) => /^\s*(search|domain|options)\b/.test(l));
+  return `${[...kept, `nameserver ${DNS_FORWARD}`].join('\n')}\n`;
+}
+
 /** How long pasta may take to configure the namespace before the command is given up on. */
 const ATTACH_TIMEOUT_MS = 10_000;
 
@@ -53,7 +66,8 @@ const validPort = (p: number) => Number.isInteger(p) && p > 0 && p < 65536;
  * forward is turned off (pasta's default, `auto`, would forward every port the host listens on): TCP from the
  * namespace reaches the host's loopback only on `hostPorts` (`-T`), the host reaches the namespace only on
  * `listenPort`, bound to the host's 127.0.0.1 (`-t`), no UDP either way, and the gateway address is not mapped to the
- * host (`--no-map-gw`). Outbound connections to anything else go out through the host's sockets: the outside world.
+ * host (`--no-map-gw`). Name lookups sent to DNS_FORWARD go to the host's resolver. Outbound connections to anything
+ * else go out through the host's sockets: the outside world.
  */
 export function pastaArgs(nsPid: number, spec: NetworkSpec, pidFile: string, uid: number): string[] {
   for (const p of [...spec.hostPorts, ...(spec.listenPort === undefined ? [] : [spec.listenPort])]) {
@@ -65,6 +79,8 @@ export function pastaArgs(nsPid: number, spec: NetworkSpec, pidFile: string, uid
     '--foreground',
     '--quiet',
     '--no-map-gw',
+    '--dns-forward',
+    DNS_FORWARD,
     '--tcp-ports',
     spec.listenPort === undefined ? 'none' : `127.0.0.1/${spec.listenPort}`,
     '--tcp-ns',
