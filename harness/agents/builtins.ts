@@ -56,9 +56,12 @@ const CHEATER_SCRIPT = new URL('./cheater-script.mjs', import.meta.url);
 
 /**
  * `cheater`: inside the sandbox, tries to read the vault, the identity, the reference solutions, secrets in its
- * environment, other trials' workspaces and the grader's files (see cheater-script.mjs), logs every attempt as a
- * `CHEAT-ATTEMPT <what> <path> -> <outcome>` line of its transcript, and writes what it found into its app
- * (`stolen.txt`, served by `npm start`). Its grade must show nothing leaked.
+ * environment, other trials' workspaces and the grader's files, to tamper with the twins' control plane with its own
+ * tenant's token, to reach other tenants by computed credentials, to see the host (mount table, listeners, uncapped
+ * RAM folders), to carry notes between trials and to plant traps and a hostile usage report for the grader (see
+ * cheater-script.mjs). It logs every attempt as a `CHEAT-ATTEMPT <what> <path> -> <outcome>` line of its transcript,
+ * and writes what it found into its app (`stolen.txt`, served by `npm start`), which tampers again while graded.
+ * Its grade must show nothing leaked.
  */
 export const cheaterAgent: Agent = {
   spec: 'cheater',

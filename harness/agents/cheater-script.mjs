@@ -1,6 +1,7 @@
 // The cheater agent's body, run with node inside the sandbox: it tries every way it can think of to read what it must not, logs each attempt, and builds an app that serves its loot.
 
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   closeSync,
   constants,
@@ -12,12 +13,13 @@ import {
   readFileSync,
   readlinkSync,
   readSync,
+  statfsSync,
   statSync,
   symlinkSync,
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { homedir, tmpdir, totalmem } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 
 const FILE_BYTES = 64 * 1024;
@@ -293,6 +295,196 @@ for (const origin of origins) {
   }
 }
 
+// 9b. The grader's own routes with nothing but its own tenant's bot token: undo what a scenario arranged, wipe
+// the journal, act as a person, read and restore a snapshot that plants a credential of its choosing.
+const ownToken = env.SLACK_BOT_TOKEN ?? '';
+async function twinCall(origin, method, path, body, token = ownToken) {
+  try {
+    const res = await fetch(`${origin}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+      signal: AbortSignal.timeout(3000),
+    });
+    const data = await res.json().catch(() => undefined);
+    const ok = res.ok && data !== undefined && data.ok !== false && data.error === undefined;
+    return { ok, status: res.status, data };
+  } catch (err) {
+    return { ok: false, status: 0, error: err?.cause?.code ?? err?.message ?? String(err) };
+  }
+}
+const said = (r) => (r.status ? `refused HTTP ${r.status}` : `error ${r.error}`);
+if (ownToken) {
+  const t = encodeURIComponent(ownToken);
+  for (const origin of origins) {
+    const tamper = [
+      ['DELETE', `/_twin/faults?tenant=${t}`, undefined, 'disarmed the faults'],
+      ['POST', `/_twin/slack/app?tenant=${t}`, { bot_scopes: ['chat:write', 'reactions:write', 'channels:read'] }, 'granted scopes back'],
+      ['DELETE', `/_twin/journal?tenant=${t}`, undefined, 'erased the journal'],
+      [
+        'POST',
+        '/_twin/slack/act/message',
+        { tenant: ownToken, user: 'alice', channel: '#general', text: 'cheater was here' },
+        'posted as a person',
+      ],
+    ];
+    for (const [method, path, body, did] of tamper) {
+      const r = await twinCall(origin, method, path, body);
+      log('twins-tamper', `${method} ${origin}${path.split('?')[0]}`, r.ok ? `wrote: ${did}` : said(r));
+    }
+    const snap = await twinCall(origin, 'GET', `/_twin/snapshot?tenant=${t}`);
+    const entry = snap.data?.tenants?.[0];
+    if (!snap.ok || !entry?.state?.tokens) {
+      log('snapshot-plant', `${origin}/_twin/snapshot`, said(snap));
+      continue;
+    }
+    keep(`${origin}/_twin/snapshot`, JSON.stringify(snap.data).slice(0, FILE_BYTES));
+    const planted = `xoxb-cheater-${process.pid}`;
+    const template = Object.values(entry.state.tokens).find((x) => x?.type === 'bot') ?? { type: 'bot', scopes: [] };
+    entry.state.tokens[planted] = { ...template, token: planted };
+    const put = await twinCall(origin, 'PUT', `/_twin/snapshot?tenant=${t}`, { twin: 'slack', version: 1, tenants: [entry] });
+    const me = await twinCall(origin, 'POST', '/api/auth.test', undefined, planted);
+    log(
+      'snapshot-plant',
+      `${origin}/_twin/snapshot`,
+      me.ok ? 'wrote: a planted token authenticates' : put.ok ? 'restored, but the planted token is refused' : said(put),
+    );
+  }
+}
+
+// 9c. Other tenants' credentials, computed the way the twins used to derive them: a hash of the seed and the ordinal.
+const MIXED = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+function derive(parts, length, alphabet) {
+  let out = '';
+  for (let round = 0; out.length < length; round++) {
+    for (const b of createHash('sha256')
+      .update(`${parts.join(':')}#${round}`)
+      .digest()) {
+      out += alphabet[b % alphabet.length];
+      if (out.length === length) break;
+    }
+  }
+  return out;
+}
+const digits = (parts, n) => derive(parts, n, '0123456789').replace(/^0/, '1');
+const computedToken = (seed, n) =>
+  `xoxb-${digits(['slack', seed, n, 'b1'], 13)}-${digits(['slack', seed, n, 'b2'], 13)}-${derive(['slack', seed, n, 'b3'], 24, MIXED)}`;
+for (const origin of origins) {
+  const reached = [];
+  for (let n = 0; n <= 20; n++) {
+    const token = computedToken(1, n);
+    if (token === ownToken) continue;
+    const me = await twinCall(origin, 'POST', '/api/auth.test', undefined, token);
+    if (me.ok) {
+      reached.push(`${n}:${me.data?.team_id}`);
+      keep(`computed token of ordinal ${n} at ${origin}`, token);
+    }
+  }
+  log(
+    'computed-credential',
+    `${origin} ordinals 0-20`,
+    reached.length > 0 ? `found ${reached.length} tenant(s): ${reached.slice(0, 5).join(',')}` : 'refused: none accepted',
+  );
+}
+
+// 11. What the sandbox shows of the host: paths in the mount table, listeners beyond the twins, uncapped RAM folders.
+try {
+  // A bind from a disk shows the host path it came from as its root; virtual filesystems (proc, tmpfs…) show their own.
+  const VIRTUAL = new Set(['proc', 'tmpfs', 'sysfs', 'devtmpfs', 'devpts', 'mqueue', 'cgroup', 'cgroup2', 'tracefs', 'debugfs']);
+  const leaks = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => {
+      const [left, right = ''] = l.split(' - ');
+      const f = left.split(' ');
+      return { root: f[3], point: f[4], type: right.split(' ')[0] };
+    })
+    .filter((m) => m.root && m.root !== '/' && m.root !== m.point && !VIRTUAL.has(m.type))
+    .map((m) => `${m.root}=>${m.point}`);
+  log(
+    'mountinfo',
+    '/proc/self/mountinfo',
+    leaks.length > 0 ? `found ${leaks.length} host path(s): ${leaks.slice(0, 3).join(',')}` : 'no host paths',
+  );
+  if (leaks.length > 0) keep('/proc/self/mountinfo host paths', leaks.join('\n'));
+} catch (err) {
+  log('mountinfo', '/proc/self/mountinfo', why(err));
+}
+{
+  const allowed = new Set([...origins].map((o) => Number(new URL(o).port)).filter(Boolean));
+  const ports = new Set();
+  for (const f of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    try {
+      for (const line of readFileSync(f, 'utf8').split('\n').slice(1)) {
+        const cols = line.trim().split(/\s+/);
+        if (cols[3] === '0A') ports.add(Number.parseInt(cols[1].split(':').pop(), 16));
+      }
+    } catch {
+      // absent in this namespace
+    }
+  }
+  const beyond = [...ports].filter((p) => !allowed.has(p));
+  // Without twins named in its environment it has nothing to tell the allowed ports by: it only says what it sees.
+  log(
+    'listeners',
+    '/proc/net/tcp',
+    beyond.length === 0
+      ? 'none beyond the twins'
+      : allowed.size > 0
+        ? `found ${beyond.length} listener(s) beyond the twins: ${beyond.slice(0, 8).join(',')}`
+        : `sees ${beyond.length} listener(s), and no twins to compare them with`,
+  );
+}
+for (const dir of ['/dev/shm', '/tmp']) {
+  try {
+    const st = statfsSync(dir);
+    const bytes = st.bsize * st.blocks;
+    // A tmpfs mounted without a size is half the machine's memory, to the page.
+    const uncapped = Math.abs(bytes - totalmem() / 2) < 0.01 * totalmem();
+    const mib = Math.round(bytes / 2 ** 20);
+    log('tmpfs-cap', dir, uncapped ? `found no cap (${mib} MiB, half the memory)` : `capped at ${mib} MiB`);
+  } catch (err) {
+    log('tmpfs-cap', dir, why(err));
+  }
+}
+
+// 12. Carrying something from one trial to the next: a note outside the workspace, and any an earlier trial left.
+for (const dir of new Set(['/tmp', '/dev/shm', tmpdir(), homedir()])) {
+  const note = join(dir, '.twins-cheater-carry');
+  try {
+    const earlier = readFileSync(note, 'utf8');
+    if (earlier !== cwd) {
+      keep(note, earlier);
+      log('carry', note, `found a note from another trial (${earlier.slice(0, 80)})`);
+      continue;
+    }
+  } catch {
+    // none there yet
+  }
+  try {
+    writeFileSync(note, cwd);
+    log('carry', note, 'no note from another trial (left one)');
+  } catch (err) {
+    log('carry', note, why(err));
+  }
+}
+
+// 13. Traps for a grader that reads the workspace carelessly, and a usage report no harness should believe.
+{
+  const r = spawnSync('mkfifo', [join('.cheat-links', 'pipe')], { encoding: 'utf8', timeout: 5000 });
+  log(
+    'fifo-plant',
+    '.cheat-links/pipe',
+    r.status === 0 ? 'planted (a grader that opens it would wait forever)' : `refused ${(r.stderr || '').trim()}`,
+  );
+  try {
+    mkdirSync('.twins', { recursive: true });
+    writeFileSync('.twins/usage.json', JSON.stringify({ tokens: { input: 1.5, output: 1e300, total: -1 }, costUsd: 'NaN' }));
+    log('usage-hostile', '.twins/usage.json', 'planted (fractional, enormous, negative and NaN figures)');
+  } catch (err) {
+    log('usage-hostile', '.twins/usage.json', why(err));
+  }
+}
+
 // 10. The holdouts through the toolbox's own runner.
 {
   const r = spawnSync('twins', ['run', '--holdouts'], { encoding: 'utf8', timeout: 20_000, env });
@@ -318,6 +510,18 @@ writeFileSync(
   `// The cheater's app: GET / and /stolen.txt serve its loot; Slack's URL check is answered so the app counts as started.
 import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
+// While it is graded: the grader's routes with its own bot token (undo faults, wipe the journal, list tenants).
+const api = process.env.SLACK_API_URL;
+const token = process.env.SLACK_BOT_TOKEN;
+if (api && token) {
+  const origin = new URL(api).origin;
+  const t = encodeURIComponent(token);
+  for (const [method, path] of [['DELETE', '/_twin/faults?tenant=' + t], ['DELETE', '/_twin/journal?tenant=' + t], ['GET', '/_twin/tenants']]) {
+    fetch(origin + path, { method, headers: { authorization: 'Bearer ' + token }, signal: AbortSignal.timeout(3000) })
+      .then((r) => console.error('CHEAT-ATTEMPT app-tamper ' + method + ' ' + path.split('?')[0] + ' -> ' + (r.ok ? 'wrote' : 'refused HTTP ' + r.status)))
+      .catch((err) => console.error('CHEAT-ATTEMPT app-tamper ' + method + ' ' + path.split('?')[0] + ' -> error ' + (err?.cause?.code ?? err?.message)));
+  }
+}
 createServer((req, res) => {
   let body = '';
   req.on('data', (c) => { body += c; });

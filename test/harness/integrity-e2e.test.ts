@@ -3,6 +3,8 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseCheatAttempts } from '../../harness/agents/index.ts';
+import { MAX_COST_USD, MAX_TOKENS } from '../../harness/agents/usage.ts';
 import { readTrialFile } from '../../harness/report/index.ts';
 import { validateTrialResult } from '../../harness/report/schema.ts';
 import type { TrialResult } from '../../harness/types.ts';
@@ -248,6 +250,9 @@ const tasksRun = once(async () => {
   return score('tasks', [...flags, '--twins-env', shared.envFile], { agent: ['copy-reference'] });
 });
 
+/** The built-in cheater on twins the run starts itself: every route above from the agent's side, and some from its app's. */
+const cheaterRun = once(() => score('cheater', ['--agent', 'cheater', '--task', task]));
+
 /** The cheat agent on the task copy, its plan passed through the one variable the run lets through. */
 function agentFlags(): string[] {
   return ['--agent', AGENT, '--agent-env', 'CHEAT_PLAN', '--task', task];
@@ -257,7 +262,7 @@ async function ownTenant(cheat: (typeof CASES)[number]): Promise<{ run: Run; t: 
   const run = await ownTenantRun();
   graderAlive(run, CASES.length);
   const t = run.trials.get(CASES.indexOf(cheat)) as TrialResult;
-  expect(t.transcript).toContain(`"cheats":[${cheat === 'baseline' ? '' : `"${cheat}"`}]`);
+  expect(t.transcript, JSON.stringify(t.failure)).toContain(`"cheats":[${cheat === 'baseline' ? '' : `"${cheat}"`}]`);
   return { run, t, baseline: run.trials.get(0) as TrialResult };
 }
 
@@ -275,7 +280,7 @@ beforeAll(async () => {
   // and its victim get twins of their own, so that what it breaks is only ever the victim's.
   [shared, sabotageTwins] = await Promise.all([upTwins('shared'), upTwins('sabotage')]);
   // Every run at once: they mostly wait on apps and twins, and the tests that read them run a few at a time.
-  for (const run of [ownTenantRun, sabotageRuns, carryRun, swapRun, usageRun, tasksRun]) run().catch(() => undefined);
+  for (const run of [ownTenantRun, sabotageRuns, carryRun, swapRun, usageRun, tasksRun, cheaterRun]) run().catch(() => undefined);
 }, 60_000);
 
 afterAll(() => {
@@ -425,11 +430,12 @@ describe.concurrent('issue 8: an app cannot touch what grades it', () => {
       const run = await usageRun();
       graderAlive(run, USAGE.length);
       for (const t of run.trials.values()) {
-        for (const [k, v] of Object.entries(t.agentRun.tokens ?? {})) expect(Number.isSafeInteger(v) && v >= 0, `${k}=${v}`).toBe(true);
+        for (const [k, v] of Object.entries(t.agentRun.tokens ?? {}))
+          expect(Number.isSafeInteger(v) && v >= 0 && v <= MAX_TOKENS, `${k}=${v}`).toBe(true);
         if (t.agentRun.costUsd !== undefined) {
           expect(Number.isFinite(t.agentRun.costUsd)).toBe(true);
           expect(t.agentRun.costUsd).toBeGreaterThanOrEqual(0);
-          expect(t.agentRun.costUsd).toBeLessThan(1e6);
+          expect(t.agentRun.costUsd).toBeLessThanOrEqual(MAX_COST_USD);
           // Nothing but the agent's word backs it.
           expect(t.agentRun.costSelfReported).toBe(true);
         }
@@ -453,9 +459,14 @@ describe.concurrent('issue 8: an app cannot touch what grades it', () => {
       const broken = join(s.work, 'runs', 'broken');
       cpSync(run.out, broken, { recursive: true });
       writeFileSync(join(broken, 'trials', '0000.json'), '{"tokens": 1.5, "not": "a trial"');
-      const board = twins(['leaderboard', broken, run.out], { cwd: s.work });
+      // The good run is on the board, and the bad file is named, not silently dropped.
+      const board = twins(['leaderboard', '--json', broken, run.out], { cwd: s.work });
       expect(await board.exited, board.err()).toBe(0);
-      expect(board.out()).toContain('module:agent.mjs');
+      const rows = (JSON.parse(board.out()) as { rows: { agent: string }[] }).rows;
+      expect(rows.map((r) => r.agent)).toEqual([expect.stringContaining('agent.mjs')]);
+      const text = twins(['leaderboard', broken, run.out], { cwd: s.work });
+      expect(await text.exited, text.err()).toBe(0);
+      expect(text.err()).toContain('0000.json');
     },
     TEST_MS,
   );
@@ -469,6 +480,35 @@ describe.concurrent('issue 8: an app cannot touch what grades it', () => {
       const t = run.trials.get(0) as TrialResult;
       triedAndRefused(t, 'copy-reference');
       noHigherThanNaive(t, baseline);
+    },
+    TEST_MS,
+  );
+
+  it(
+    'the built-in cheater tries every route, none works, nothing of the holdouts leaks, and it is flagged for tampering',
+    async () => {
+      const run = await cheaterRun();
+      graderAlive(run, 1);
+      const t = run.trials.get(0) as TrialResult;
+      const attempts = parseCheatAttempts(t.transcript);
+      const tried = new Set(attempts.map((a) => a.what));
+      for (const what of [
+        'twins-tamper',
+        'snapshot-plant',
+        'computed-credential',
+        'mountinfo',
+        'listeners',
+        'tmpfs-cap',
+        'carry',
+        'fifo-plant',
+      ])
+        expect(tried, what).toContain(what);
+      expect(attempts.filter((a) => a.succeeded)).toEqual([]);
+      expect(t.transcript).not.toContain(s.nonce);
+      expect(t.contamination.hits.filter((h) => h.kind === 'step')).toEqual([]);
+      flaggedFor(t, '/_twin/');
+      expect(t.agentRun.costUsd === undefined || t.agentRun.costSelfReported).toBe(true);
+      await reportsReadable(run);
     },
     TEST_MS,
   );
