@@ -29,7 +29,8 @@ export class PlainSandbox implements Sandbox {
     return (
       `NO ISOLATION: plain processes${this.opts.reason ? ` (${this.opts.reason})` : ''}. The agent runs as this user and ` +
       'can read and write everything this user can: the repository, the vault, the identity, the reference solutions, ' +
-      'other trials and the grader. Only time, output and process limits apply. Use it only for agents you trust; ' +
+      "other trials and the grader, and it shares the machine's network, loopback included (a network of its own " +
+      'needs bubblewrap). Only time, output, workspace and process limits apply. Use it only for agents you trust; ' +
       'install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap) for a real sandbox.'
     );
   }
