@@ -2,6 +2,7 @@
 
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type RunningTwin, serve } from '../../src/adapters/fastify.ts';
 import type { Kernel } from '../../src/kernel/index.ts';
 import { collectOperations } from '../../src/kernel/openapi.ts';
 import {
@@ -94,6 +95,57 @@ for (const def of twins) {
       // Bounded: the journal holds summaries and tenants hold what succeeded, never what was refused.
       const grown = heapAfterGc() - heapBefore;
       expect(grown).toBeLessThan(64 * 1024 * 1024);
+    });
+  });
+}
+
+for (const def of twins) {
+  describe(`${def.name} twin over HTTP, locked: any operation, hostile input`, () => {
+    let kernel: Kernel<unknown, unknown>;
+    let twin: RunningTwin;
+    let witness: Witness;
+    let target: Target;
+    let errorKeys: string[];
+    let proto: string;
+
+    beforeAll(async () => {
+      kernel = await makeKernel(def, { seed: 8, controlToken: CONTROL_TOKEN });
+      witness = await createWitness(kernel, 20);
+      const tenant = kernel.tenants.default();
+      target = { credentials: kernel.def.credentialKeys(tenant.state).filter((k) => typeof k === 'string'), ids: idsIn(tenant.state) };
+      errorKeys = vendorErrorKeys(kernel);
+      twin = await serve(kernel);
+      proto = prototypeFingerprint();
+    });
+    afterAll(() => twin?.close());
+
+    it('answers every request in the vendor shape, never 5xx, and leaves the witness and prototypes alone', async () => {
+      const ops = collectOperations(def.openapi);
+      const byId = new Map(ops.map((op) => [op.operationId, op]));
+      // The operation by name only, so a counterexample prints short.
+      const request = fc
+        .constantFrom(...ops)
+        .chain((op) => requestFor(def.openapi, op, target).map((req) => ({ operation: op.operationId, req })));
+      await fc.assert(
+        fc.asyncProperty(request, async ({ operation, req }) => {
+          const op = byId.get(operation) as (typeof ops)[number];
+          const res = await send(fetch, twin.url, req);
+          const found: string[] = [];
+          const answer = vendorAnswerProblem(res, errorKeys, req.method, answerTypes(def.openapi, op));
+          if (answer) found.push(answer);
+          if (prototypeFingerprint() !== proto) found.push('a prototype changed');
+          for (const c of witness.credentials)
+            if (res.text.includes(c)) found.push(`the answer holds the witness's credential ${c.slice(0, 12)}…`);
+          const changed = witness.changed();
+          if (changed) found.push(changed);
+          const health = await fetch(`${twin.url}/_twin/health`);
+          if (health.status !== 200) found.push(`GET /_twin/health answered ${health.status}`);
+          await health.arrayBuffer();
+          if (found.length > 0) throw new Error(`${found.join('; ')}\n  request: ${req.describe}`);
+        }),
+        params(runs(60, 1)),
+      );
+      expect(await witness.missing()).toEqual([]);
     });
   });
 }
