@@ -23,7 +23,7 @@ import { attachNetwork, probePasta, sandboxResolvConf } from './network.ts';
 import { assertShowable, type ProtectedPath, protectedInside, real, within } from './paths.ts';
 import { findExecutable } from './process-tree.ts';
 import { type Launch, supervise } from './supervise.ts';
-import { stagedToolbox, TOOLBOX_DIR, type Toolbox, toolboxEntries } from './toolbox.ts';
+import { stagedToolbox, TOOLBOX_DIR, type Toolbox } from './toolbox.ts';
 
 /** What `bwrap` on this machine can do, found once by running it. */
 export interface BubblewrapProbe {
@@ -198,6 +198,7 @@ type Mount =
   | { op: 'ro-bind' | 'bind'; src: string; dest: string }
   | { op: 'tmpfs'; dest: string; bytes: number; readOnly?: boolean }
   | { op: 'mask-file'; dest: string }
+  | { op: 'symlink'; target: string; dest: string }
   | { op: 'dir'; dest: string };
 
 const depth = (p: string) => p.split('/').filter(Boolean).length;
@@ -249,7 +250,12 @@ export function bubblewrapArgs(req: SandboxRequest, opts: BubblewrapOptions): { 
   for (const entry of ETC_ENTRIES) {
     const src = `/etc/${entry}`;
     if (entry === 'resolv.conf' && req.network) show('ro-bind', join(etc, 'resolv.conf'), src);
-    else if (existsSync(src)) show('ro-bind', real(src), src);
+    else if (!existsSync(src)) continue;
+    // A link into a system folder already shown (/etc/localtime -> /usr/share/zoneinfo/…) stays a link: a bind of its
+    // target would be one more host path in the mount table for nothing.
+    else if (lstatSync(src).isSymbolicLink() && SYSTEM_DIRS.some((d) => within(real(src), d) && !lstatSync(d).isSymbolicLink())) {
+      mounts.push({ op: 'symlink', target: readlinkSync(src), dest: src });
+    } else show('ro-bind', real(src), src);
   }
   show('ro-bind', join(etc, 'passwd'), '/etc/passwd');
   show('ro-bind', join(etc, 'group'), '/etc/group');
@@ -260,7 +266,8 @@ export function bubblewrapArgs(req: SandboxRequest, opts: BubblewrapOptions): { 
     if (existsSync(src)) show('ro-bind', src, src);
   }
   // The staged copy, not the project: a bind's source shows in /proc/self/mountinfo (see stagedToolbox).
-  if (opts.toolbox) for (const t of toolboxEntries(stagedToolbox(opts.toolbox))) show('ro-bind', t.src, t.dest);
+  // One bind for all of it: the stage holds the toolbox's entries and nothing else.
+  if (opts.toolbox) show('ro-bind', stagedToolbox(opts.toolbox).root, TOOLBOX_DIR);
 
   mounts.push({ op: 'tmpfs', dest: '/tmp', bytes: TMPFS_BYTES });
   show('bind', workspace, workspace);
@@ -321,6 +328,7 @@ export function bubblewrapArgs(req: SandboxRequest, opts: BubblewrapOptions): { 
       args.push(...sized(m.bytes), '--tmpfs', m.dest);
       if (m.readOnly) readOnlyAfter.push(m.dest);
     } else if (m.op === 'mask-file') args.push('--ro-bind', '/dev/null', m.dest);
+    else if (m.op === 'symlink') args.push('--symlink', m.target, m.dest);
     else args.push('--dir', m.dest);
   }
   // Nothing else of the new root is writable: no stray files outside the workspace, /tmp and HOME (not in a mask,

@@ -2,6 +2,7 @@
 
 import { spawnSync } from 'node:child_process';
 import {
+  chmodSync,
   copyFileSync,
   existsSync,
   linkSync,
@@ -94,6 +95,8 @@ export function stagedToolbox(t: Toolbox): Toolbox {
     if (m && Number(m[1]) !== process.pid && !alive(Number(m[1]))) rmSync(join(tmpdir(), name), { recursive: true, force: true });
   }
   const dir = mkdtempSync(join(tmpdir(), `${STAGE_PREFIX}${process.pid}-`));
+  // Read and searchable by the sandbox's user, whatever it is mapped to (mkdtemp makes it 0700); nothing in it is secret.
+  chmodSync(dir, 0o755);
   try {
     for (const e of TOOLBOX_ENTRIES) {
       const src = join(t.root, e);
