@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Clock } from '../../src/kernel/clock.ts';
+import { CLOCK_MAX_MS, Clock, checkAdvance, checkClockSnapshot, checkClockTime } from '../../src/kernel/clock.ts';
 import { parseDuration } from '../../src/kernel/duration.ts';
 
 describe('Clock', () => {
@@ -38,6 +38,48 @@ describe('Clock', () => {
     await expect(clock.advance(-1)).rejects.toThrow(RangeError);
     clock.set('virtual', 10);
     expect(clock.now()).toBe(1000);
+  });
+});
+
+describe('Clock ranges', () => {
+  it('refuses a move past 2200 or by a non-finite amount, and changes nothing', async () => {
+    const start = Date.parse('2026-01-01T00:00:00Z');
+    const clock = new Clock('virtual', start);
+    for (const ms of [1e308, Number.POSITIVE_INFINITY, Number.NaN, CLOCK_MAX_MS]) {
+      await expect(clock.advance(ms)).rejects.toThrow(RangeError);
+      expect(clock.now()).toBe(start);
+    }
+    expect(() => clock.set('virtual', Date.UTC(2300, 0, 1))).toThrow(RangeError);
+    expect(() => clock.set('virtual', Number.NaN)).toThrow(RangeError);
+    expect(() => clock.set('warp' as never)).toThrow(RangeError);
+    expect(clock.now()).toBe(start);
+    expect(clock.mode).toBe('virtual');
+    expect(clock.state().iso).toBe('2026-01-01T00:00:00.000Z');
+  });
+
+  it('refuses a snapshot out of range whole, keeping the time it had', () => {
+    const clock = new Clock('virtual', 1000);
+    expect(() => clock.restore({ mode: 'virtual', now: 1e308 })).toThrow(RangeError);
+    expect(() => clock.restore({ mode: 'real', offsetMs: Number.NaN })).toThrow(RangeError);
+    expect(() => clock.restore({ mode: 'real', offsetMs: 1e15 })).toThrow(RangeError);
+    expect(() => clock.restore({ mode: 'sideways' } as never)).toThrow(RangeError);
+    expect(clock.now()).toBe(1000);
+    clock.restore({ mode: 'virtual', now: 5000 });
+    expect(clock.now()).toBe(5000);
+  });
+
+  it('refuses to start out of range, and a timer with no time', () => {
+    expect(() => new Clock('virtual', -1)).toThrow(RangeError);
+    expect(() => new Clock('virtual', Date.UTC(2300, 0, 1))).toThrow(RangeError);
+    expect(() => new Clock('virtual', 0).schedule(Number.NaN, () => {})).toThrow(RangeError);
+  });
+
+  it('exposes the checks for the control plane', () => {
+    expect(checkClockTime(Date.UTC(2199, 11, 31))).toBe(Date.UTC(2199, 11, 31));
+    expect(() => checkClockTime('2026-01-01')).toThrow(RangeError);
+    expect(checkAdvance(60_000, Date.UTC(2026, 0, 1))).toBe(60_000);
+    expect(() => checkAdvance(-1, 0)).toThrow(/only moves forward/);
+    expect(checkClockSnapshot({ mode: 'virtual', now: 5, extra: 1 })).toEqual({ mode: 'virtual', now: 5 });
   });
 });
 
