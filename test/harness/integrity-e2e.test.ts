@@ -262,7 +262,8 @@ async function ownTenant(cheat: (typeof CASES)[number]): Promise<{ run: Run; t: 
   const run = await ownTenantRun();
   graderAlive(run, CASES.length);
   const t = run.trials.get(CASES.indexOf(cheat)) as TrialResult;
-  expect(t.transcript, JSON.stringify(t.failure)).toContain(`"cheats":[${cheat === 'baseline' ? '' : `"${cheat}"`}]`);
+  // Which plan the trial ran, by what its app said when it started (the agent's transcript is checked in the baseline's test).
+  expect(t.app.output, JSON.stringify(t.failure)).toContain(`cheats: ${cheat === 'baseline' ? 'none' : cheat})`);
   return { run, t, baseline: run.trials.get(0) as TrialResult };
 }
 
@@ -301,6 +302,9 @@ describe.concurrent('issue 8: an app cannot touch what grades it', () => {
           .sort(),
       ).toEqual([...HONEST_NAMES].sort());
       expect(t.contamination).toEqual({ flagged: false, hits: [] });
+      // Whatever the machine's load, the grader keeps what every agent printed (its transcript is scanned too).
+      for (const [i, trial] of run.trials)
+        expect(trial.transcript, `trial ${i}: ${JSON.stringify(trial.agentRun)}`).toContain(`CHEAT-PLAN trial ${i}:`);
       await reportsReadable(run);
     },
     TEST_MS,
