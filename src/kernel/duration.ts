@@ -22,11 +22,13 @@ const UNITS: Record<string, number> = {
 
 /**
  * @example parseDuration('1m30s') === 90_000; parseDuration('250') === 250
- * @throws RangeError naming the text when it is not a duration.
+ * @throws RangeError naming the text when it is not a duration (or is longer than 64 characters, or overflows).
  */
 export function parseDuration(text: string): number {
+  // A duration is short; a long text is no duration (and is not worth scanning).
+  if (text.length > 64) throw new RangeError(`"${text.slice(0, 32)}…" is not a duration (examples: "500ms", "90s", "5m", "1h")`);
   const t = text.trim().toLowerCase();
-  if (/^\d+(\.\d+)?$/.test(t)) return Number(t);
+  if (/^\d+(\.\d+)?$/.test(t)) return finiteDuration(Number(t), text);
   const re = /(\d+(?:\.\d+)?)\s*([a-z]+)/g;
   let total = 0;
   let consumed = '';
@@ -39,5 +41,11 @@ export function parseDuration(text: string): number {
   if (consumed.replace(/\s/g, '') !== t.replace(/\s/g, '') || consumed === '') {
     throw new RangeError(`"${text}" is not a duration (examples: "500ms", "90s", "5m", "1h")`);
   }
-  return total;
+  return finiteDuration(total, text);
+}
+
+/** Digits enough to overflow a double ("9999…9s") are no duration either. */
+function finiteDuration(ms: number, text: string): number {
+  if (!Number.isFinite(ms)) throw new RangeError(`"${text}" is not a duration: it is too long to count`);
+  return ms;
 }

@@ -14,18 +14,40 @@ export interface RateLimitVerdict {
   limit: { perMinute: number; remaining: number; resetAtMs: number };
 }
 
+/**
+ * How many buckets are kept. Keys carry caller input (Slack's channel argument, checked only
+ * later), so without a bound a flood of made-up channels would grow the map without end; past it
+ * the longest-unused bucket goes (it would be nearly full again anyway).
+ */
+export const MAX_BUCKETS = 20_000;
+/** Longer keys are cut: a bucket key needs to tell channels apart, not to hold a 500 KB argument. */
+const MAX_KEY_LENGTH = 512;
+
 export class RateLimiter {
   private readonly buckets = new Map<string, Bucket>();
   enabled: boolean;
 
-  constructor(enabled: boolean) {
+  constructor(
+    enabled: boolean,
+    private readonly maxBuckets = MAX_BUCKETS,
+  ) {
     this.enabled = enabled;
   }
 
+  /** How many buckets are kept now. */
+  get size(): number {
+    return this.buckets.size;
+  }
+
   /** Take one request from the bucket `key` governed by `rule` at time `now` (ms). */
-  take(key: string, rule: RateLimitRule, now: number): RateLimitVerdict {
+  take(rawKey: string, rule: RateLimitRule, now: number): RateLimitVerdict {
+    const key = rawKey.length > MAX_KEY_LENGTH ? rawKey.slice(0, MAX_KEY_LENGTH) : rawKey;
     const ratePerMs = rule.perMinute / 60_000;
-    const b = this.buckets.get(key) ?? { tokens: rule.burst, updatedAt: now };
+    const found = this.buckets.get(key);
+    // Re-inserting keeps the map in least-recently-used order, so eviction takes the oldest first.
+    if (found) this.buckets.delete(key);
+    else if (this.buckets.size >= this.maxBuckets) this.buckets.delete(this.buckets.keys().next().value as string);
+    const b = found ?? { tokens: rule.burst, updatedAt: now };
     b.tokens = Math.min(rule.burst, b.tokens + Math.max(0, now - b.updatedAt) * ratePerMs);
     b.updatedAt = now;
     this.buckets.set(key, b);

@@ -12,6 +12,9 @@ type AjvInstance = Ajv2020;
 
 const DOC_ID = 'twin-contract';
 
+/** The most validation issues reported for one request (vendors name the first few, not all). */
+export const MAX_ISSUES = 20;
+
 /** Point `#/components/schemas/X` at the shared definitions schema the validators are given. */
 function rewriteRefs(node: unknown, prefix: string): unknown {
   if (Array.isArray(node)) return node.map((n) => rewriteRefs(n, prefix));
@@ -124,7 +127,10 @@ export class Validators {
     }
   }
 
-  /** Validate (and coerce in place) an operation's input; returns the issues found. */
+  /**
+   * Validate (and coerce in place) an operation's input; returns the issues found, at most
+   * MAX_ISSUES (ten thousand bad items would otherwise make an answer of ten thousand messages).
+   */
   validate(op: OperationSpec, input: OperationInput): ValidationIssue[] {
     const v = this.forOp(op);
     const issues: ValidationIssue[] = [];
@@ -139,7 +145,7 @@ export class Validators {
         issues.push(...toIssues('body', v.body.errors));
       }
     }
-    return issues;
+    return issues.length > MAX_ISSUES ? issues.slice(0, MAX_ISSUES) : issues;
   }
 
   /** Check a JSON response against the contract's schema for that status (compiled on first use). */
@@ -153,6 +159,6 @@ export class Validators {
       this.responseCache.set(key, fn);
     }
     if (!fn || fn(body)) return [];
-    return toIssues('response', fn.errors);
+    return toIssues('response', fn.errors).slice(0, MAX_ISSUES);
   }
 }

@@ -84,6 +84,12 @@ describe('Clock ranges', () => {
 });
 
 describe('parseDuration', () => {
+  it('refuses what would overflow or is too long to be a duration', () => {
+    expect(() => parseDuration('9'.repeat(400))).toThrow(RangeError);
+    expect(() => parseDuration(`${'9'.repeat(400)}d`)).toThrow(RangeError);
+    expect(() => parseDuration('1s'.repeat(100))).toThrow(RangeError);
+  });
+
   it('reads the units people write', () => {
     expect(parseDuration('500ms')).toBe(500);
     expect(parseDuration('90s')).toBe(90_000);
