@@ -33,7 +33,8 @@ export function parseDuration(text: string): number {
   let total = 0;
   let consumed = '';
   for (const m of t.matchAll(re)) {
-    const unit = UNITS[m[2]];
+    // Own keys only: "5constructor" must be an unknown unit, not Object's constructor.
+    const unit = Object.hasOwn(UNITS, m[2]) ? UNITS[m[2]] : undefined;
     if (unit === undefined) throw new RangeError(`"${text}" is not a duration: unknown unit "${m[2]}" (use ms, s, m, h or d)`);
     total += Number(m[1]) * unit;
     consumed += m[0];

@@ -88,6 +88,7 @@ describe('parseDuration', () => {
     expect(() => parseDuration('9'.repeat(400))).toThrow(RangeError);
     expect(() => parseDuration(`${'9'.repeat(400)}d`)).toThrow(RangeError);
     expect(() => parseDuration('1s'.repeat(100))).toThrow(RangeError);
+    expect(() => parseDuration('5constructor')).toThrow(/unknown unit "constructor"/);
   });
 
   it('reads the units people write', () => {
