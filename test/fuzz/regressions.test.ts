@@ -40,6 +40,20 @@ describe('JSON nested thousands deep', () => {
     expect((await s.control('GET', 'snapshot')).status).toBe(200);
   });
 
+  it('is refused on the control plane too (an act carrying deep blocks), leaving snapshots readable', async () => {
+    const channel = await s.channel();
+    const res = await s.control(
+      'POST',
+      'slack/act/message',
+      `{"user":"alice","channel":"${channel}","text":"deep act","blocks":${deepJson(5000)}}`,
+    );
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    expect((await s.control('GET', 'snapshot')).status).toBe(200);
+    const history = await s.api('conversations.history', { channel });
+    expect((history.body.messages as Json[]).some((m) => m.text === 'deep act')).toBe(false);
+  });
+
   it('one unauthenticated deep request does not break GET /_twin/journal', async () => {
     const res = await s.kernel.fetch(`${BASE}/api/chat.postMessage`, {
       method: 'POST',
