@@ -36,9 +36,9 @@ export const JOURNAL_RESPONSE_LIMIT = 4096;
  */
 export const JOURNAL_LIMITS = {
   /** Characters of string content (keys and values) kept per entry. */
-  argsChars: 8192,
+  argsChars: 4096,
   /** Characters kept of one string. */
-  stringChars: 2048,
+  stringChars: 1024,
   /** Items kept of one array, keys of one object. */
   items: 50,
   /** Levels kept below the arguments object. */
