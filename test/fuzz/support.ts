@@ -302,6 +302,57 @@ export function requestFor(
   op: OperationSpec,
   target: Target,
 ): fc.Arbitrary<FuzzRequest> {
+  return hostileRequest(doc, op, target);
+}
+
+/**
+ * A well-formed request for one operation with one of the target's credentials, every argument
+ * the contract names set to a real id or a built-in name: the requests that get past parsing and
+ * authentication, so a built-in name meets the operation's own lookups (where `__proto__` bugs live).
+ */
+export function focusedRequestFor(
+  doc: { components?: { schemas?: Record<string, unknown> } },
+  op: OperationSpec,
+  target: Target,
+): fc.Arbitrary<FuzzRequest> {
+  const names = argumentNames(doc, op).filter((n) => n !== 'token');
+  const pathParams = (op.path.match(/\{[^}]+\}/g) ?? []).length;
+  const real = target.ids.length > 0 ? fc.constantFrom(...target.ids) : fc.constant('x');
+  const value = fc.oneof(real, fc.constantFrom(...BUILTIN_NAMES));
+  const credential = target.credentials.length > 0 ? fc.constantFrom(...target.credentials) : fc.constant('');
+  return fc
+    .record({
+      pathValues: fc.array(value, { minLength: pathParams, maxLength: pathParams }),
+      args: fc.tuple(...names.map((name) => value.map((v): [string, string] => [name, v]))),
+      credential,
+    })
+    .map((g) => {
+      const path = fillPath(op.path, g.pathValues, false);
+      const method = op.method.toUpperCase();
+      const headers: Record<string, string> = { authorization: `Bearer ${g.credential}` };
+      const args = Object.fromEntries(g.args);
+      let body: Uint8Array | undefined;
+      let url = path;
+      if (method === 'GET' || method === 'HEAD') url += `?${formEncode(g.args)}`;
+      else {
+        headers['content-type'] = 'application/json; charset=utf-8';
+        body = encoder.encode(JSON.stringify(args));
+      }
+      return {
+        method,
+        path: url,
+        headers,
+        body,
+        describe: `${method} ${url.slice(0, 300)} [focused] body=${JSON.stringify(args).slice(0, 300)}`,
+      };
+    });
+}
+
+function hostileRequest(
+  doc: { components?: { schemas?: Record<string, unknown> } },
+  op: OperationSpec,
+  target: Target,
+): fc.Arbitrary<FuzzRequest> {
   const names = argumentNames(doc, op).filter((n) => n !== 'token');
   const pathParams = (op.path.match(/\{[^}]+\}/g) ?? []).length;
   const real = target.ids.length > 0 ? fc.constantFrom(...target.ids) : hostileString;
