@@ -1,4 +1,4 @@
-// twins score end to end on the sample task, as real processes: the reference scores 1.0, noop 0.0, the cheater leaks nothing and is flagged, a hanging agent is cut at its limit and the run goes on.
+// twins score end to end on the sample task, as real processes: the reference scores 1.0, noop 0.0, the cheater leaks nothing and is flagged for tampering, a hanging agent is cut at its limit and the run goes on.
 
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -101,13 +101,14 @@ describe.concurrent('twins score on the sample task', () => {
       expect(ws).toHaveLength(1);
       const stolen = readFileSync(join(ws[0], 'stolen.txt'), 'utf8');
       expect(stolen).not.toContain(s.nonce);
-      // Its attempts are there to see, and what it did find (the twins' tenant list, with a decoy) flags it.
+      // Its attempts are there to see, and its calls to the twins' control plane, refused by the grader's proxy, flag it.
       expect(t.transcript).toMatch(/^CHEAT-ATTEMPT vault /m);
       expect(t.transcript).toMatch(/^CHEAT-ATTEMPT identity /m);
       expect(t.contamination.flagged).toBe(true);
-      expect(
-        t.contamination.hits.some((h) => h.needle.startsWith('decoy-') && h.where === 'workspace' && h.location === 'stolen.txt'),
-      ).toBe(true);
+      expect(t.contamination.hits.some((h) => h.kind === 'tampering' && h.needle.includes('/_twin/') && h.location === 'the agent')).toBe(
+        true,
+      );
+      expect(t.requests?.refused).toBeGreaterThan(0);
       expect(summary.scores.trials.contaminated).toBe(1);
       expect(summary.scores.satisfaction).toBe(0);
     } finally {
