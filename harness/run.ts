@@ -492,14 +492,14 @@ export function sandboxOptions(o: {
   tasksDir?: string;
   identityPath?: string;
   cwd: string;
-}): SandboxOptions & { secret: string[] } {
+}): SandboxOptions {
   const secret = [
     o.task.dir,
     ...(o.tasksDir ? [resolve(o.cwd, o.tasksDir)] : []),
     o.vaultDir,
     ...(o.identityPath ? [dirname(resolve(o.cwd, o.identityPath))] : []),
   ];
-  const hide = [...(o.outDir ? [o.outDir] : []), ...(o.workDir ? [o.workDir] : []), ...secret];
+  const hide = [...(o.outDir ? [o.outDir] : []), ...(o.workDir ? [o.workDir] : [])];
   return { prefer: o.prefer, hide, secret };
 }
 
