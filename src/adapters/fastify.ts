@@ -1,6 +1,7 @@
 // The HTTP transport: a fastify server that hands every request, unchanged, to the twin's door (src/host.ts).
 
-import Fastify, { type FastifyInstance } from 'fastify';
+import { createServer } from 'node:http';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { handleTwinRequest } from '../host.ts';
 import type { Kernel } from '../kernel/kernel.ts';
 import type { TwinRequest } from '../kernel/types.ts';
@@ -22,6 +23,31 @@ export interface RunningTwin {
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
 
+/**
+ * How long a client may take to send its headers, and its whole request. Node's defaults (60 s,
+ * 5 min, checked every 30 s) let a client that never finishes its headers hold a connection for
+ * a minute and a half.
+ */
+export const SERVER_TIMEOUTS = { headersTimeoutMs: 10_000, requestTimeoutMs: 60_000, checkEveryMs: 1_000 } as const;
+
+/** A Host header that is a name or an address with an optional port, nothing else. */
+const HOST =
+  /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]{2,45}\])(?::(\d{1,5}))?$/;
+
+/**
+ * The origin the client addressed: its Host header when that is a well-formed host (self links and
+ * URLs are built on it, so the twin is right behind port mappings), else the address the
+ * connection arrived on. A malformed Host is never copied into an answer.
+ */
+function originOf(req: FastifyRequest): string {
+  const host = req.headers.host;
+  const m = host ? HOST.exec(host) : null;
+  if (host && m && (m[1] === undefined || Number(m[1]) <= 65535)) return `${req.protocol}://${host}`;
+  const address = req.socket.localAddress ?? '127.0.0.1';
+  const bare = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return `${req.protocol}://${bare.includes(':') ? `[${bare}]` : bare}:${req.socket.localPort ?? 80}`;
+}
+
 /** Build (without listening) a fastify app that serves one twin. */
 export function buildServer(kernel: Kernel<unknown, unknown>): FastifyInstance {
   const limit = kernel.options.bodyLimit;
@@ -32,6 +58,18 @@ export function buildServer(kernel: Kernel<unknown, unknown>): FastifyInstance {
     // Slack's method names contain dots and Jira keys may be long; let the kernel judge paths.
     routerOptions: { maxParamLength: 2048, ignoreTrailingSlash: false },
     forceCloseConnections: true,
+    // Fastify writes its own requestTimeout onto the server (0, off, by default), and Node checks
+    // header timeouts only while a request timeout is set.
+    requestTimeout: SERVER_TIMEOUTS.requestTimeoutMs,
+    serverFactory: (handler) =>
+      createServer(
+        {
+          headersTimeout: SERVER_TIMEOUTS.headersTimeoutMs,
+          requestTimeout: SERVER_TIMEOUTS.requestTimeoutMs,
+          connectionsCheckingInterval: SERVER_TIMEOUTS.checkEveryMs,
+        },
+        handler,
+      ),
   });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: limit + 1 }, (_req, body, done) => done(null, body));
@@ -46,7 +84,6 @@ export function buildServer(kernel: Kernel<unknown, unknown>): FastifyInstance {
     method: [...METHODS],
     url: '/*',
     handler: async (req, reply) => {
-      const host = req.headers.host ?? `${req.hostname}`;
       // Node gives header names in lower case already; only repeated headers need joining.
       const headers: Record<string, string> = {};
       const raw = req.headers;
@@ -56,7 +93,7 @@ export function buildServer(kernel: Kernel<unknown, unknown>): FastifyInstance {
       }
       const twinReq: TwinRequest = {
         method: req.method,
-        url: new URL(req.url, `${req.protocol}://${host}`),
+        url: new URL(req.url, originOf(req)),
         headers,
         body: Buffer.isBuffer(req.body) ? new Uint8Array(req.body.buffer, req.body.byteOffset, req.body.byteLength) : undefined,
       };
