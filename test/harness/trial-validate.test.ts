@@ -4,6 +4,7 @@ import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRun } from '../../harness/report/index.ts';
+import { probeBubblewrap } from '../../harness/sandbox/index.ts';
 import { killAll, twins } from '../support/cli.ts';
 import { ROOT, SAMPLE, type SealedSample, sealedSample } from './score-fixture.ts';
 
@@ -72,17 +73,29 @@ describe('twins task list', () => {
 });
 
 describe.concurrent('twins grade', () => {
-  it('grades an app built elsewhere: the reference passes every holdout, with a results folder', async () => {
+  it('grades an app built elsewhere in the sandbox by default, or as a loudly plain process with --no-sandbox: the reference passes every holdout, with a results folder', async () => {
     const app = join(good.work, 'built-elsewhere');
     cpSync(join(SAMPLE, 'reference'), app, { recursive: true });
+    const plainApp = join(good.work, 'built-elsewhere-plain');
+    cpSync(join(SAMPLE, 'reference'), plainApp, { recursive: true });
     const out = join(good.work, 'graded');
     const r = twins(['grade', '--app', 'node app.mjs', '--cwd', app, '--task', SAMPLE, '--out', out, '--wait', '2', ...good.flags], {
       cwd: good.work,
     });
+    const plain = twins(
+      ['grade', '--app', 'node app.mjs', '--cwd', plainApp, '--task', SAMPLE, '--no-sandbox', '--wait', '2', ...good.flags],
+      {
+        cwd: good.work,
+      },
+    );
     expect(await r.exited, r.out() + r.err()).toBe(0);
     expect(r.out()).toContain(`Task sample: ${good.scenarios} of ${good.scenarios} holdout scenario(s) passed`);
-    expect(r.out()).toContain('plain process');
+    if (probeBubblewrap().ok) expect(r.out()).not.toContain('plain process');
+    expect(await plain.exited, plain.out() + plain.err()).toBe(0);
+    expect(plain.err()).toMatch(/WARNING: --no-sandbox: .*isolates NOTHING/);
+    expect(plain.out()).toContain('WARNING: the app ran as a plain process');
     const summary = readRun(out);
+    if (probeBubblewrap().ok) expect(summary.isolation).toBe('bubblewrap');
     expect(summary.agent).toBe('external');
     expect(summary.scores.satisfaction).toBe(1);
     expect(summary.trials[0].journal.some((j) => j.operation === 'chat.postMessage')).toBe(true);
