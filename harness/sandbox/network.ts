@@ -43,6 +43,12 @@ const ATTACH_TIMEOUT_MS = 10_000;
 
 let probed: PastaProbe | undefined;
 
+/**
+ * util-linux's setpriv, to start pasta with a parent-death signal: pasta holds the namespace (and the app's port on
+ * the host) for as long as it lives, so it must not outlive a harness that is SIGKILLed.
+ */
+const SETPRIV = findExecutable('setpriv');
+
 /** Whether pasta is installed and runs (`pasta --version`). */
 export function probePasta(): PastaProbe {
   if (probed) return probed;
@@ -110,7 +116,10 @@ export function attachNetwork(nsPid: number, spec: NetworkSpec): Promise<Attache
   const pidFile = join(dir, 'pasta.pid');
   let child: ChildProcess;
   try {
-    child = spawn(probe.file, pastaArgs(nsPid, spec, pidFile, process.getuid?.() ?? 0), { stdio: ['ignore', 'ignore', 'pipe'] });
+    const args = pastaArgs(nsPid, spec, pidFile, process.getuid?.() ?? 0);
+    child = SETPRIV
+      ? spawn(SETPRIV, ['--pdeathsig', 'KILL', '--', probe.file, ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
+      : spawn(probe.file, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     return Promise.reject(err);

@@ -1,6 +1,6 @@
 // The agent sandbox against what an app or agent would try: reaching the host's other listeners, reading host paths from mountinfo, filling memory-backed folders or the disk, fork bombs as root, and folders kept secret.
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pidsCgroupSupport } from '../../harness/sandbox/cgroup.ts';
 import { createSandbox, PROJECT_ROOT, probeBubblewrap, type TwinsSandbox } from '../../harness/sandbox/index.ts';
 import { probePasta } from '../../harness/sandbox/network.ts';
+import { scanProcesses, stillAlive } from '../../harness/sandbox/process-tree.ts';
 import { workspaceUsage } from '../../harness/sandbox/workspace-size.ts';
 import type { SandboxRequest } from '../../harness/types.ts';
 
@@ -127,6 +128,30 @@ describe.skipIf(!probe.ok || !pasta.ok).concurrent('a network of its own', () =>
     const r = await sandbox.run(req(`node -e '${connect}'`, { network: { hostPorts: [] } }));
     expect(r.output).toBe('connected\n');
   }, 30_000);
+
+  it('leaves no pasta behind when the harness itself is SIGKILLed', async ({ expect }) => {
+    const script = join(root, 'harness.mts');
+    const ws = workspace('orphan');
+    writeFileSync(
+      script,
+      [
+        `import { createSandbox } from ${JSON.stringify(join(PROJECT_ROOT, 'harness', 'sandbox', 'index.ts'))};`,
+        `const p = createSandbox({ hide: [${JSON.stringify(out)}] }).start({ command: 'echo up; sleep 60', workspace: ${JSON.stringify(ws)}, env: {}, wallMs: 60000, outputBytes: 4096, processes: 16, network: { hostPorts: [] } });`,
+        "const t = setInterval(() => { if (p.output().includes('up')) { console.log('UP'); clearInterval(t); } }, 20);",
+      ].join('\n'),
+    );
+    const harness = spawn(process.execPath, ['--import', 'tsx', script], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    let said = '';
+    harness.stdout.on('data', (b: Buffer) => {
+      said += b.toString();
+    });
+    await expect.poll(() => said, { timeout: 20_000 }).toContain('UP');
+    const pastas = [...scanProcesses().values()].filter((p) => p.ppid === harness.pid && p.comm.startsWith('pas'));
+    expect(pastas.length).toBe(1);
+    harness.kill('SIGKILL');
+    // Gone, or a zombie waiting for init: either way it holds no namespace and no port.
+    await expect.poll(() => pastas.filter((p) => stillAlive(p)).length, { timeout: 5000 }).toBe(0);
+  }, 40_000);
 
   it('without a network asked for, shares the host network as before', async () => {
     const port = await hostServer();
