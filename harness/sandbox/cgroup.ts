@@ -1,7 +1,7 @@
 // A pids cgroup per sandboxed command: the kernel refuses a fork past the process limit, even for root, whom RLIMIT_NPROC does not bind.
 
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Where pids cgroups can be made on this machine, found once. */
@@ -103,6 +103,7 @@ export function pidsCgroupSupport(): PidsCgroupSupport {
         rmdirSync(probe);
       }
       support = { ok: true, base, version: mount.version };
+      removeLeftovers(base);
       return support;
     } catch (err) {
       lastError = (err as Error).message;
@@ -110,6 +111,38 @@ export function pidsCgroupSupport(): PidsCgroupSupport {
   }
   support = { ok: false, reason: `no pids cgroup is writable here (${lastError})` };
   return support;
+}
+
+/** Whether `pid` names a live process. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the empty cgroups of harness processes that died without removing theirs (SIGKILL): their commands died
+ * with them (bubblewrap's --die-with-parent), so the folders are empty, and rmdir removes nothing else.
+ */
+function removeLeftovers(base: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(base);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = /^twins-sandbox-(\d+)-[0-9a-f]+$/.exec(name);
+    if (!m || Number(m[1]) === process.pid || alive(Number(m[1]))) continue;
+    try {
+      rmdirSync(join(base, name));
+    } catch {
+      // still holds a process (a plain command outliving its harness): left alone
+    }
+  }
 }
 
 /** Makes a fresh pids cgroup allowing `max` tasks, or returns undefined where none can be made. */
