@@ -4,9 +4,9 @@ import { timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { paramsToObject } from '../kernel/body.ts';
-import type { ClockMode, ClockSnapshot } from '../kernel/clock.ts';
+import { type ClockMode, type ClockSnapshot, checkAdvance, checkClockMode, checkClockSnapshot, checkClockTime } from '../kernel/clock.ts';
 import { parseDuration } from '../kernel/duration.ts';
-import type { FaultSpec } from '../kernel/faults.ts';
+import { checkFaultSpec } from '../kernel/faults.ts';
 import { type Kernel, SnapshotRefused } from '../kernel/kernel.ts';
 import type { OpenApiDocument } from '../kernel/openapi.ts';
 import { type ControlContext, json, type Tenant, TwinError, type TwinRequest, type TwinResponse } from '../kernel/types.ts';
@@ -102,11 +102,6 @@ function tenantView(call: Call, t: Tenant<unknown>) {
   return { id: t.id, seed: t.seed, clock: t.clock.state(), env: call.kernel.env(t, call.baseUrl) };
 }
 
-function isClockSnapshot(c: unknown): c is ClockSnapshot {
-  const x = c as Record<string, unknown>;
-  return (x?.mode === 'virtual' && Number.isFinite(x.now)) || (x?.mode === 'real' && Number.isFinite(x.offsetMs));
-}
-
 function toMs(v: unknown, what: string): number | undefined {
   if (v === undefined || v === null || v === '') return undefined;
   if (typeof v === 'number') return v;
@@ -167,6 +162,13 @@ const generic: [string, string, Handler][] = [
       const seed = call.body.seed === undefined ? undefined : Number(call.body.seed);
       if (seed !== undefined && !Number.isInteger(seed)) throw new ControlError(400, 'invalid_argument', 'seed must be an integer');
       const id = str(call.body.id);
+      // Ids appear in URLs, logs and journals: letters, digits, dot, dash and underscore, 1 to 64.
+      if (id !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(id))
+        throw new ControlError(
+          400,
+          'invalid_argument',
+          'id must be 1 to 64 letters, digits, ".", "-" or "_", starting with a letter or digit',
+        );
       if (id && call.kernel.tenants.get(id)) throw new ControlError(409, 'tenant_exists', `tenant "${id}" exists already`);
       const clock = str(call.body.clock) as ClockMode | undefined;
       if (clock && clock !== 'real' && clock !== 'virtual')
@@ -221,9 +223,14 @@ const generic: [string, string, Handler][] = [
         const id = str(entry?.id);
         if (!id || entry.state === undefined)
           throw new ControlError(400, 'invalid_snapshot', 'each snapshot tenant needs an id and a state');
-        const clock = entry.clock as ClockSnapshot | undefined;
-        if (clock && !isClockSnapshot(clock))
-          throw new ControlError(400, 'invalid_snapshot', 'clock must be {"mode":"virtual","now":ms} or {"mode":"real","offsetMs":ms}');
+        if (!kernel.tenants.get(id) && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(id))
+          throw new ControlError(400, 'invalid_snapshot', 'a new tenant id must be 1 to 64 letters, digits, ".", "-" or "_"');
+        let clock: ClockSnapshot | undefined;
+        try {
+          clock = entry.clock === undefined || entry.clock === null ? undefined : checkClockSnapshot(entry.clock);
+        } catch (err) {
+          throw new ControlError(400, 'invalid_snapshot', (err as Error).message);
+        }
         const seed = entry.seed === undefined ? kernel.options.seed : Number(entry.seed);
         if (!Number.isInteger(seed)) throw new ControlError(400, 'invalid_snapshot', "a snapshot tenant's seed must be an integer");
         plan.push({ id, seed, clock, state: entry.state });
@@ -296,26 +303,30 @@ const generic: [string, string, Handler][] = [
           `the ${call.kernel.name} twin has no operation "${operation}"; see GET /_twin/coverage`,
         );
       }
-      const spec: FaultSpec = { operation, tenant: namedTenant(call)?.id };
-      if (b.status !== undefined) spec.status = Number(b.status);
-      if (b.error !== undefined) spec.error = String(b.error);
-      if (b.latencyMs !== undefined || b.latency !== undefined)
-        spec.latencyMs = b.latencyMs !== undefined ? Number(b.latencyMs) : parseDuration(String(b.latency));
-      if (b.drop !== undefined) spec.drop = Boolean(b.drop);
+      // Form bodies send text: numbers and booleans written as text are read as such; anything else
+      // goes to checkFaultSpec as sent, which refuses it (400) before anything is armed.
+      const num = (v: unknown) => (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v);
+      const flag = (v: unknown) => (v === 'true' ? true : v === 'false' ? false : v);
+      const raw: Record<string, unknown> = { operation, tenant: namedTenant(call)?.id };
+      if (b.status !== undefined) raw.status = num(b.status);
+      if (b.error !== undefined) raw.error = b.error;
+      if (b.latencyMs !== undefined) raw.latencyMs = num(b.latencyMs);
+      else if (b.latency !== undefined) raw.latencyMs = typeof b.latency === 'number' ? b.latency : parseDuration(String(b.latency));
+      if (b.drop !== undefined) raw.drop = flag(b.drop);
       if (b.rateLimit !== undefined) {
-        const rl = b.rateLimit as { retryAfter?: number } | boolean;
-        spec.rateLimit = { retryAfter: typeof rl === 'object' && rl.retryAfter !== undefined ? Number(rl.retryAfter) : 1 };
+        const rl = flag(b.rateLimit);
+        raw.rateLimit =
+          rl === true
+            ? { retryAfter: 1 }
+            : rl && typeof rl === 'object' && !Array.isArray(rl)
+              ? { retryAfter: num((rl as Record<string, unknown>).retryAfter) }
+              : rl;
       }
-      if (b.count !== undefined) spec.count = Number(b.count);
-      if (b.probability !== undefined) spec.probability = Number(b.probability);
-      for (const [k, v] of Object.entries(spec)) {
-        if (typeof v === 'number' && !Number.isFinite(v)) throw new ControlError(400, 'invalid_argument', `${k} must be a number`);
-      }
-      if (spec.probability !== undefined && (spec.probability < 0 || spec.probability > 1))
-        throw new ControlError(400, 'invalid_argument', 'probability must be between 0 and 1');
-      if (spec.status === undefined && spec.error === undefined && !spec.latencyMs && !spec.drop && !spec.rateLimit) {
-        throw new ControlError(400, 'invalid_argument', 'a fault needs one of status, error, latencyMs, drop or rateLimit');
-      }
+      if (b.count !== undefined) raw.count = num(b.count);
+      if (b.probability !== undefined) raw.probability = num(b.probability);
+      if (raw.tenant === undefined) delete raw.tenant;
+      for (const k of Object.keys(raw)) if (raw[k] === undefined) delete raw[k];
+      const spec = checkFaultSpec(raw);
       return new ControlReply(201, call.kernel.faults.arm(spec));
     },
   ],
@@ -327,18 +338,22 @@ const generic: [string, string, Handler][] = [
     async (call) => {
       const t = resolveTenant(call);
       const b = call.body;
-      const mode = str(b.mode) as ClockMode | undefined;
-      if (mode && mode !== 'real' && mode !== 'virtual')
-        throw new ControlError(400, 'invalid_argument', 'mode must be "real" or "virtual"');
+      // Check every part before moving anything: a 400 means none of it happened.
+      const mode = b.mode === undefined || b.mode === '' ? undefined : checkClockMode(b.mode);
       const to = toMs(b.to, 'to');
-      if (to !== undefined && to < t.clock.now()) throw new ControlError(400, 'invalid_argument', 'the clock only moves forward');
-      if (mode || to !== undefined) t.clock.set(mode ?? t.clock.mode, to);
-      if (b.advance !== undefined) {
-        const ms = typeof b.advance === 'number' ? b.advance : parseDuration(String(b.advance));
-        if (!(ms >= 0))
-          throw new ControlError(400, 'invalid_argument', 'advance must be a non-negative duration ("90s", "5m", or milliseconds)');
-        await t.clock.advance(ms);
+      if (to !== undefined) {
+        checkClockTime(to, 'to');
+        if (to < t.clock.now()) throw new ControlError(400, 'invalid_argument', 'the clock only moves forward');
       }
+      let ms: number | undefined;
+      if (b.advance !== undefined) {
+        const raw = typeof b.advance === 'number' ? b.advance : parseDuration(String(b.advance));
+        if (!(raw >= 0) || !Number.isFinite(raw))
+          throw new ControlError(400, 'invalid_argument', 'advance must be a non-negative duration ("90s", "5m", or milliseconds)');
+        ms = checkAdvance(raw, to ?? t.clock.now());
+      }
+      if (mode || to !== undefined) t.clock.set(mode ?? t.clock.mode, to);
+      if (ms !== undefined) await t.clock.advance(ms);
       return { tenant: t.id, ...t.clock.state() };
     },
   ],
