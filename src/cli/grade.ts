@@ -129,7 +129,8 @@ export async function gradeCommand(argv: string[]): Promise<number> {
     trial = await gradeApp({
       runId,
       trial: 0,
-      task,
+      // The app starts with --app, not the task's command: reports and failure reasons name what really ran.
+      task: { ...task, app: { ...task.app, start: v.app } },
       agentName: 'external',
       appDir,
       launch,

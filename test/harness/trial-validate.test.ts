@@ -109,6 +109,7 @@ describe.concurrent('twins grade', () => {
     const t = JSON.parse(r.out());
     expect(t.failure).toMatchObject({ kind: 'agent', stage: 'start' });
     expect(t.failure.reason).toContain('exited (code 3)');
+    expect(t.failure.reason).toContain('`exit 3`');
     expect(existsSync(empty)).toBe(true);
   }, 60_000);
 });
