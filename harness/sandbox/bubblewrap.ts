@@ -22,7 +22,7 @@ import { pidsCgroupSupport } from './cgroup.ts';
 import { attachNetwork, probePasta, sandboxResolvConf } from './network.ts';
 import { assertShowable, type ProtectedPath, protectedInside, real, within } from './paths.ts';
 import { findExecutable } from './process-tree.ts';
-import { type Launch, supervise } from './supervise.ts';
+import { type Launch, setupFailures, supervise } from './supervise.ts';
 import { stagedToolbox, TOOLBOX_DIR, type Toolbox } from './toolbox.ts';
 
 /** What `bwrap` on this machine can do, found once by running it. */
@@ -397,9 +397,22 @@ export class BubblewrapSandbox implements Sandbox {
     };
   }
 
-  /** Runs `req` to its end. Rejects (TWINS_SANDBOX_PATH) only for a request that would show what must stay hidden. */
+  /**
+   * Runs `req` to its end. Rejects only for a request that would show what must stay hidden (TWINS_SANDBOX_PATH), or
+   * when the sandbox could not be set up around the command (TWINS_SANDBOX_UNAVAILABLE: its network).
+   */
   async run(req: SandboxRequest): Promise<SandboxResult> {
-    return supervise(this.launch(req), req).exited;
+    const result = await supervise(this.launch(req), req).exited;
+    const why = setupFailures.get(result);
+    // The command never ran: the machine's failure (an infrastructure error for the trial), not the agent's.
+    if (why !== undefined) {
+      throw new PlatformError(
+        'TWINS_SANDBOX_UNAVAILABLE',
+        `the sandbox's network could not be set up: ${why}`,
+        'Check that passt is installed and that pasta can enter network namespaces here (it runs as root when the harness does); the output of `pasta --version` and the message above say more.',
+      );
+    }
+    return result;
   }
 
   /** Starts `req` (the app) and returns at once; throws (TWINS_SANDBOX_PATH) only for a request that would show what must stay hidden. */

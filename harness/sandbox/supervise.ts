@@ -47,6 +47,12 @@ export interface Launch {
   helperProcesses?: number;
 }
 
+/**
+ * Results of commands that never ran because the sandbox could not be set up around them (the gate failed: pasta
+ * missing its namespace, the app's port taken on the host), with why: the machine's failure, not the command's.
+ */
+export const setupFailures = new WeakMap<SandboxResult, string>();
+
 /** How long stop() waits after SIGTERM before it kills the whole tree. */
 const STOP_GRACE_MS = 2000;
 /** How long the output may stay open after the command ended and its tree was killed, before we stop reading. */
@@ -205,6 +211,7 @@ export function supervise(launch: Launch, req: SandboxRequest): SandboxProcess {
   let timedOut = false;
   let processLimitHit = false;
   let workspaceLimitHit = false;
+  let setupFailure: string | undefined;
   let killed = false;
   const known = new Map<number, ProcInfo>();
   // The kernel's count: a fork past pids.max fails, whoever the user is. Where no cgroup can be made, the /proc count
@@ -322,7 +329,7 @@ export function supervise(launch: Launch, req: SandboxRequest): SandboxProcess {
       } catch {
         // a temp folder that will not go away is not the command's failure
       }
-      resolve({
+      const result: SandboxResult = {
         exitCode,
         signal,
         timedOut,
@@ -332,7 +339,9 @@ export function supervise(launch: Launch, req: SandboxRequest): SandboxProcess {
         wallMs: Math.round(performance.now() - started),
         output: out.text(),
         isolation: launch.isolation,
-      });
+      };
+      if (setupFailure !== undefined) setupFailures.set(result, setupFailure);
+      resolve(result);
     };
 
     if (!child || root === undefined) {
@@ -359,6 +368,7 @@ export function supervise(launch: Launch, req: SandboxRequest): SandboxProcess {
         },
         failed: (why) => {
           if (killed || finished) return;
+          setupFailure = why;
           out.push(Buffer.from(`[twins: the sandbox could not start the command: ${why}]\n`));
           killAll();
         },

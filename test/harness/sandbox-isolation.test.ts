@@ -13,6 +13,7 @@ import { probePasta } from '../../harness/sandbox/network.ts';
 import { scanProcesses, stillAlive } from '../../harness/sandbox/process-tree.ts';
 import { workspaceUsage } from '../../harness/sandbox/workspace-size.ts';
 import type { SandboxRequest } from '../../harness/types.ts';
+import { PlatformError } from '../../src/errors.ts';
 
 const probe = probeBubblewrap();
 const pasta = probePasta();
@@ -152,6 +153,13 @@ describe.skipIf(!probe.ok || !pasta.ok).concurrent('a network of its own', () =>
     // Gone, or a zombie waiting for init: either way it holds no namespace and no port.
     await expect.poll(() => pastas.filter((p) => stillAlive(p)).length, { timeout: 5000 }).toBe(0);
   }, 40_000);
+
+  it('refuses a network it cannot set up (the app port taken) as a failure of the machine, not of the command', async () => {
+    const taken = await hostServer();
+    const r = sandbox.run(req('echo RAN', { network: { hostPorts: [], listenPort: taken } }));
+    await expect(r).rejects.toThrow(PlatformError);
+    await expect(r).rejects.toThrow(/network could not be set up/);
+  }, 30_000);
 
   it('without a network asked for, shares the host network as before', async () => {
     const port = await hostServer();
