@@ -400,10 +400,16 @@ try {
     })
     .filter((m) => m.root && m.root !== '/' && m.root !== m.point && !VIRTUAL.has(m.type))
     .map((m) => `${m.root}=>${m.point}`);
+  // The sandbox's own staged copies (its /etc files, the toolbox) name only a temp folder of the harness's; any other
+  // source (the repository, a home, a task or vault folder) is the host showing through.
+  const STAGED = /^\/tmp\/twins-(sandbox-etc|toolbox)-[^/]+(\/|=>)/;
+  const real = leaks.filter((l) => !STAGED.test(l));
   log(
     'mountinfo',
     '/proc/self/mountinfo',
-    leaks.length > 0 ? `found ${leaks.length} host path(s): ${leaks.slice(0, 3).join(',')}` : 'no host paths',
+    real.length > 0
+      ? `found ${real.length} host path(s): ${real.slice(0, 3).join(',')}`
+      : `no host paths${leaks.length > 0 ? ` (only the sandbox's staged copies: ${leaks.length})` : ''}`,
   );
   if (leaks.length > 0) keep('/proc/self/mountinfo host paths', leaks.join('\n'));
 } catch (err) {
