@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { processAlive } from '../../src/vault/atomic.ts';
 
 /** Where pids cgroups can be made on this machine, found once. */
 export interface PidsCgroupSupport {
@@ -113,16 +114,6 @@ export function pidsCgroupSupport(): PidsCgroupSupport {
   return support;
 }
 
-/** Whether `pid` names a live process. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Removes the empty cgroups of harness processes that died without removing theirs (SIGKILL): their commands died
  * with them (bubblewrap's --die-with-parent), so the folders are empty, and rmdir removes nothing else.
@@ -136,7 +127,7 @@ function removeLeftovers(base: string): void {
   }
   for (const name of names) {
     const m = /^twins-sandbox-(\d+)-[0-9a-f]+$/.exec(name);
-    if (!m || Number(m[1]) === process.pid || alive(Number(m[1]))) continue;
+    if (!m || Number(m[1]) === process.pid || processAlive(Number(m[1]))) continue;
     try {
       rmdirSync(join(base, name));
     } catch {

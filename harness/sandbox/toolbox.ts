@@ -16,6 +16,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { processAlive } from '../../src/vault/atomic.ts';
 import { findExecutable } from './process-tree.ts';
 
 /** Where the toolbox appears inside a bubblewrap sandbox; its bin/ is on PATH, so `twins run …` works there. */
@@ -50,16 +51,6 @@ const staged = new Map<string, string>();
 const CP = findExecutable('cp');
 const STAGE_PREFIX = 'twins-toolbox-';
 
-/** Whether `pid` names a live process (a stage folder of a dead one is left over from a SIGKILL). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Copies `src` to `dest` as hard links where the file system allows (one inode, no bytes), byte copies otherwise; links are recreated as links. */
 function linkTree(src: string, dest: string): void {
   const st = lstatSync(src);
@@ -92,7 +83,7 @@ export function stagedToolbox(t: Toolbox): Toolbox {
   if (known && existsSync(known)) return { root: known };
   for (const name of safeList(tmpdir())) {
     const m = /^twins-toolbox-(\d+)-/.exec(name);
-    if (m && Number(m[1]) !== process.pid && !alive(Number(m[1]))) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+    if (m && Number(m[1]) !== process.pid && !processAlive(Number(m[1]))) rmSync(join(tmpdir(), name), { recursive: true, force: true });
   }
   const dir = mkdtempSync(join(tmpdir(), `${STAGE_PREFIX}${process.pid}-`));
   // Read and searchable by the sandbox's user, whatever it is mapped to (mkdtemp makes it 0700); nothing in it is secret.
