@@ -34,19 +34,46 @@ export function surfaceOf(path: string): Surface {
   return path === '/_twin' || path.startsWith('/_twin/') ? 'control' : 'vendor';
 }
 
+/** `/t/<tenantId>` and what follows it; tenant ids are those the control plane accepts. */
+const TENANT_PREFIX = /^\/t\/([A-Za-z0-9._-]{1,64})(\/.*)?$/;
+
+/**
+ * The tenant a vendor path names, `/t/<tenantId>/rest…`, split off: `{ tenantId, rest }`, or
+ * undefined when the path names none (the default tenant, at the root).
+ *
+ * @example tenantPrefix('/t/acme/api/v1/users') // { tenantId: 'acme', rest: '/api/v1/users' }
+ */
+export function tenantPrefix(path: string): { tenantId: string; rest: string } | undefined {
+  const m = TENANT_PREFIX.exec(path);
+  // `.` and `..` are dot-segments, never ids (the path is already resolved, but say it here too).
+  if (!m || m[1] === '.' || m[1] === '..') return undefined;
+  return { tenantId: m[1], rest: m[2] ?? '/' };
+}
+
 /**
  * Hand one request to the surface its normalised path names; each side gets the normalised URL,
- * so neither can be reached through the other's spelling of a path. Never throws.
+ * so neither can be reached through the other's spelling of a path. A vendor path under
+ * `/t/<tenantId>` goes to the vendor pipeline without the prefix, pinned to that tenant, its
+ * base URL keeping the prefix; `/t/<id>/_twin/…` is a vendor path (the control plane lives at the
+ * root only). Never throws.
  */
 export function handleTwinRequest(kernel: Kernel<unknown, unknown>, req: TwinRequest): Promise<TwinResponse> {
   const path = normalisedPath(req.url);
-  let url = req.url;
-  if (path !== req.url.pathname) {
-    url = new URL(req.url.href);
-    url.pathname = path;
-  }
-  const request = url === req.url ? req : { ...req, url };
-  return surfaceOf(path) === 'control' ? handleControl(kernel, request) : kernel.handle(request);
+  if (surfaceOf(path) === 'control') return handleControl(kernel, withPath(req, path));
+  const prefixed = tenantPrefix(path);
+  if (!prefixed) return kernel.handle(withPath(req, path));
+  return kernel.handle({
+    ...withPath(req, prefixed.rest),
+    basePath: `/t/${prefixed.tenantId}`,
+    tenantId: prefixed.tenantId,
+  });
+}
+
+function withPath(req: TwinRequest, path: string): TwinRequest {
+  if (path === req.url.pathname) return req;
+  const url = new URL(req.url.href);
+  url.pathname = path;
+  return { ...req, url };
 }
 
 /**

@@ -162,7 +162,7 @@ export function normalise(req: TwinRequest, bodyLimit: number): NormalisedReques
     contentType: type,
     rawBody: raw,
     body: undefined,
-    baseUrl: req.url.origin,
+    baseUrl: req.basePath ? `${req.url.origin}${req.basePath}` : req.url.origin,
   };
   if (!raw) return base;
   if (type === 'application/json' || type.endsWith('+json')) {

@@ -8,7 +8,7 @@ import { FaultRegistry } from './faults.ts';
 import { JOURNAL_RESPONSE_LIMIT, Journal } from './journal.ts';
 import { collectOperations, type OperationSpec, Router } from './openapi.ts';
 import { type DeliverySpec, type OutboundDelivery, Outbox, type OutboxOptions } from './outbox.ts';
-import { RateLimiter } from './rate-limits.ts';
+import { RateLimiter, type RateLimitVerdict } from './rate-limits.ts';
 import { type TenantOptions, TenantRegistry } from './tenants.ts';
 import {
   json,
@@ -242,9 +242,18 @@ export class Kernel<S = unknown, P = unknown> {
     return state;
   }
 
-  /** The environment an app needs to reach a tenant through `baseUrl`. */
+  /**
+   * The environment an app needs to reach a tenant through `baseUrl` (the twin's origin). Every
+   * tenant but the default one is reached under its own prefix, `<baseUrl>/t/<tenantId>`, so
+   * URLs that name no credential (Okta's discovery, a Jira site) still name the tenant.
+   */
   env(tenant: Tenant<S>, baseUrl: string): Record<string, string> {
-    return this.def.env(tenant.state, baseUrl);
+    return this.def.env(tenant.state, this.tenantBaseUrl(tenant, baseUrl));
+  }
+
+  /** A tenant's base URL on `origin`: the origin itself for the default tenant, else `origin/t/<id>`. */
+  tenantBaseUrl(tenant: Tenant<S>, origin: string): string {
+    return tenant.id === this.tenants.defaultId ? origin : `${origin}/t/${tenant.id}`;
   }
 
   deliver(spec: DeliverySpec): OutboundDelivery {
@@ -295,9 +304,15 @@ export class Kernel<S = unknown, P = unknown> {
     let tenant: Tenant<S> | undefined;
     let args: unknown;
     let response: TwinResponse;
+    let rateLimit: RateLimitVerdict['limit'] | undefined;
     try {
       const n = normalise(req, this.options.bodyLimit);
       normalised = n instanceof Promise ? await n : n;
+      // A URL naming a tenant (`/t/<id>/…`, see src/host.ts) pins the request to it.
+      const pinned = req.tenantId === undefined ? undefined : this.tenants.get(req.tenantId);
+      if (req.tenantId !== undefined && !pinned) {
+        throw new KernelError('route_not_found', { message: `no tenant "${req.tenantId}" on this twin` });
+      }
       const match = this.router.match(normalised.method, normalised.path, this.def.methodFallback);
       if (!match) throw new KernelError('route_not_found', { message: `no route for ${normalised.method} ${normalised.path}` });
       if ('allowed' in match) {
@@ -318,8 +333,9 @@ export class Kernel<S = unknown, P = unknown> {
         req: normalised,
         op,
         input,
-        tenantFor: this.tenantFor,
-        defaultTenant: this.defaultTenant,
+        tenantFor: pinned ? (credential) => this.pinnedTenantFor(pinned, credential) : this.tenantFor,
+        defaultTenant: pinned ? () => pinned : this.defaultTenant,
+        pinnedTenant: pinned,
       });
       tenant = auth.tenant;
       // Most requests meet no armed fault: skip the await (and its microtask) for them.
@@ -327,7 +343,11 @@ export class Kernel<S = unknown, P = unknown> {
       if (early) {
         response = early;
       } else {
-        this.applyRateLimit(op, tenant, input);
+        const verdict = this.applyRateLimit(op, tenant, input);
+        rateLimit = verdict?.limit;
+        if (verdict && !verdict.allowed) {
+          throw new KernelError('rate_limited', { retryAfter: verdict.retryAfter, limit: verdict.limit, operationId: op.operationId });
+        }
         const issues = this.validators.validate(op, input);
         if (issues.length > 0) {
           throw new KernelError('validation', {
@@ -341,6 +361,13 @@ export class Kernel<S = unknown, P = unknown> {
     } catch (err) {
       if (!tenant && err instanceof TwinError && err.tenant) tenant = err.tenant as Tenant<S>;
       response = this.toResponse(err, normalised, op);
+    }
+    if (this.def.finishResponse) {
+      try {
+        this.def.finishResponse(response, { req: normalised, op, tenant, rateLimit, rateLimitsEnabled: this.limiter.enabled });
+      } catch (err) {
+        this.log('finishResponse failed', err);
+      }
     }
     if (this.options.recordResponseViolations && op) this.checkResponse(op, response);
     this.record(req, normalised, op, tenant, args, response, started);
@@ -435,17 +462,21 @@ export class Kernel<S = unknown, P = unknown> {
     return undefined;
   }
 
-  private applyRateLimit(op: OperationSpec, tenant: Tenant<S>, input: OperationInput): void {
-    if (!this.limiter.enabled) return;
+  /** Take one request from the operation's bucket; undefined when limits are off or the operation has none. */
+  private applyRateLimit(op: OperationSpec, tenant: Tenant<S>, input: OperationInput): RateLimitVerdict | undefined {
+    if (!this.limiter.enabled) return undefined;
     const ruleName = op.extensions['x-twin-rate-limit'];
     const rule = typeof ruleName === 'string' ? this.def.rateLimits?.[ruleName] : undefined;
-    if (!rule) return;
+    if (!rule) return undefined;
     const extra = this.def.rateLimitKey?.(op, input);
     const key = `${tenant.id}|${op.operationId}${extra ? `|${extra}` : ''}`;
-    const verdict = this.limiter.take(key, rule, tenant.clock.now());
-    if (!verdict.allowed) {
-      throw new KernelError('rate_limited', { retryAfter: verdict.retryAfter, limit: verdict.limit, operationId: op.operationId });
-    }
+    return this.limiter.take(key, rule, tenant.clock.now());
+  }
+
+  /** `tenantFor` for a request whose URL names a tenant: another tenant's credential is unknown there. */
+  private pinnedTenantFor(pinned: Tenant<S>, credential: string): Tenant<S> | undefined {
+    const owner = this.tenants.byCredential(credential);
+    return owner === pinned ? owner : undefined;
   }
 
   private toResponse(err: unknown, req: NormalisedRequest | undefined, op: OperationSpec | undefined): TwinResponse {

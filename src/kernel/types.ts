@@ -13,6 +13,13 @@ export interface TwinRequest {
   /** Header names in lower case. */
   headers: Record<string, string>;
   body?: Uint8Array;
+  /**
+   * The tenant prefix the door took off the path (`/t/<tenantId>`): `baseUrl` keeps it, so every
+   * self link, issuer and callback URL is absolute on the URL the caller used.
+   */
+  basePath?: string;
+  /** The tenant the URL names (`/t/<tenantId>/…`): the request belongs to it and to no other. */
+  tenantId?: string;
 }
 
 /** What the kernel answers; adapters write it out unchanged. */
@@ -35,7 +42,10 @@ export interface NormalisedRequest {
   rawBody?: Uint8Array;
   /** JSON or form fields as an object, multipart as `{ fields, files }`, text as a string. */
   body: unknown;
-  /** The external origin, e.g. `http://127.0.0.1:3000`: self links and URLs are built on it. */
+  /**
+   * The external base URL, e.g. `http://127.0.0.1:3000`, or `http://127.0.0.1:3000/t/acme` when
+   * the caller named a tenant in the path: self links and URLs are built on it.
+   */
   baseUrl: string;
 }
 
@@ -107,10 +117,16 @@ export interface AuthContext<S> {
   req: NormalisedRequest;
   op: OperationSpec;
   input: OperationInput;
-  /** Find the tenant that owns a credential (token, client id, API key): `TenantRegistry.byCredential`. */
+  /**
+   * Find the tenant that owns a credential (token, client id, API key): `TenantRegistry.byCredential`.
+   * When the URL names a tenant, a credential of any other tenant is unknown here (the twin then
+   * refuses it as the vendor refuses a token of another org).
+   */
   tenantFor(credential: string): Tenant<S> | undefined;
-  /** The default tenant, for operations a vendor serves without credentials. */
+  /** The default tenant, for operations a vendor serves without credentials (the URL's tenant when it names one). */
   defaultTenant(): Tenant<S>;
+  /** The tenant the URL names (`/t/<tenantId>/…`), when it names one. */
+  pinnedTenant?: Tenant<S>;
 }
 
 export interface AuthResult<S, P> {
@@ -191,6 +207,11 @@ export interface TwinDefinition<S, P> {
   renderError(kind: KernelErrorKind, detail: KernelErrorDetail, req: NormalisedRequest | undefined): TwinResponse;
   /** Map an operation's result to the wire. Default: 200 JSON. */
   respond?(result: unknown, ctx: OperationContext<S, P>): TwinResponse;
+  /**
+   * The last touch on every vendor answer, errors included (Okta's `X-Rate-Limit-*`, `Date` and
+   * `X-Okta-Request-Id`). `rateLimit` is the bucket the request drew from, when one applied.
+   */
+  finishResponse?(res: TwinResponse, info: FinishInfo<S>): void;
   /** Headers added to every answer to an authenticated request (Slack's x-oauth-scopes). */
   responseHeaders?(ctx: OperationContext<S, P>): Record<string, string>;
   /**
@@ -222,6 +243,17 @@ export interface TwinDefinition<S, P> {
   controlOpenapi?: () => OpenApiDocument;
   /** Called after a tenant's state is created or restored, e.g. to re-arm scheduled work. */
   onTenantReady?(tenant: Tenant<S>, kernel: { deliver(spec: DeliverySpec): OutboundDelivery }): void;
+}
+
+/** What `finishResponse` learns about the request it finishes. */
+export interface FinishInfo<S> {
+  req?: NormalisedRequest;
+  op?: OperationSpec;
+  tenant?: Tenant<S>;
+  /** The rate-limit bucket the request drew from (absent when limits are off or the operation has none). */
+  rateLimit?: { perMinute: number; remaining: number; resetAtMs: number };
+  /** Whether the kernel's rate limits are on. */
+  rateLimitsEnabled: boolean;
 }
 
 /** An error an operation throws to answer with a vendor-shaped response. */
