@@ -174,14 +174,14 @@ export async function runScenarios(opts: RunOptions): Promise<RunResult> {
       );
     }
 
-    // Every step must be defined, once, before anything starts.
+    // Every scenario must have steps, every line must be a step, every step defined once, before anything starts.
     const problems = checkSteps([...readSources(publicFiles), ...holdoutSources], catalogue);
     holdoutSources = [];
     if (problems.length > 0) {
       throw new PlatformError(
         'TWINS_SCENARIO_INVALID',
-        `${problems.length} step problem(s):\n${formatStepProblems(problems, opts.cwd)}\n`,
-        '`twins steps` lists every defined step with an example.',
+        `${problems.length} problem(s) in the scenarios, so none was run:\n${formatStepProblems(problems, opts.cwd)}\n`,
+        'Fix the lines named (a misspelt keyword turns a step into text that never runs); `twins steps` lists every defined step with an example.',
       );
     }
 

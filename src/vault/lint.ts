@@ -2,7 +2,7 @@
 
 import type { Catalogue } from '../../scenarios/support/catalogue.ts';
 import { PlatformError } from '../errors.ts';
-import type { ParsedFeature } from './feature.ts';
+import { notStepProblems, type ParsedFeature } from './feature.ts';
 import { nameHash, normaliseName } from './vault-index.ts';
 
 /** One thing wrong, at a place in a file. */
@@ -114,6 +114,10 @@ export function lintFeatures(sources: readonly LintSource[], ctx: LintContext): 
       if (!earlier) batchNames.set(key, { file, line: s.line });
     }
 
+    // Shared with `twins run` (structureProblems): free text where steps go never runs. A scenario
+    // with no steps at all is reported above, with its first such line.
+    const stepless = new Set(parsed.scenarios.filter((s) => s.steps.length === 0).map((s) => s.line));
+    for (const p of notStepProblems(parsed)) if (!stepless.has(p.keywordLine)) add(p.line, p.message);
     const keywordAt = new Map<number, string>();
     for (const st of [...parsed.background, ...parsed.scenarios.flatMap((s) => [...s.steps, ...(s.ruleBackground ?? [])])])
       keywordAt.set(st.line, st.keyword);
