@@ -8,7 +8,7 @@ import { defaultVaultDir } from '../vault/index.ts';
 
 export const RUN_HELP = `twins run [paths…] [flags]: run Gherkin scenarios against the twins and an app
 
-  paths                feature files or folders (default: features/, else scenarios/features/)
+  paths                feature files or folders (default: features/); a task's public ones are in harness/tasks/ID/features
   --app "CMD"          start the app with this shell command, once per worker, with the twins' variables
                        (SLACK_API_URL, SLACK_BOT_TOKEN, …) of a tenant of its own plus PORT; wait until it answers
   --app-url URL        an app that is already running (started with the variables of --twins-env)

@@ -13,16 +13,18 @@ Usage:
 add    parse and lint each FILE (or folder of .feature files): undefined steps, empty scenarios,
        duplicate names (in the files, the task's public features and its holdouts). Nothing is
        added if anything fails. Each scenario gets a random canary tag line (@canary-…).
-       Public: written to FEATURES/ID/NAME.feature. --holdout: sealed to the vault's public
+       Public: written to the task's own folder, harness/tasks/ID/features/NAME.feature (where
+       score, grade and task validate read them). --holdout: sealed to the vault's public
        recipients (no identity needed; the plaintext is never written) and indexed.
-list   public features in full; holdouts as ids and counts, in full only with the identity.
+list   each task's public features (harness/tasks/*/features) in full; holdouts as ids and
+       counts, in full only with the identity.
 
   --task ID         the task the scenarios belong to (add: required)
   --holdout         seal the files into the vault instead of making them public
   --remove-source   delete each FILE once it has been added
   --identity FILE   list: open the holdouts with this identity (or set TWINS_VAULT_IDENTITY)
   --vault DIR       the vault folder (default scenarios/vault)
-  --features DIR    the public features folder (default scenarios/features)
+  --features DIR    keep public features in DIR/ID/ instead of each task's harness/tasks/ID/features
   --json            print one JSON object`;
 
 function usage(message: string): PlatformError {

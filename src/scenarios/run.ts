@@ -34,7 +34,7 @@ import { scenarioResults } from './results.ts';
 import { readTwinsEnv } from './twins-env.ts';
 
 export interface RunOptions {
-  /** Feature files or folders; default `features/` if it exists, else `scenarios/features/`. */
+  /** Feature files or folders; default `features/` (a task's public features: harness/tasks/<task>/features). */
   paths: string[];
   cwd: string;
   /** A running app: needs `twinsEnv`, the file it was started with. */
@@ -102,7 +102,7 @@ function supportFor(runConfiguration: IRunConfiguration, environment: IRunEnviro
 }
 
 function defaultPaths(cwd: string): string[] {
-  for (const p of ['features', 'scenarios/features']) {
+  for (const p of ['features']) {
     try {
       expandFeaturePaths([p], cwd);
       return [p];
@@ -169,7 +169,7 @@ export async function runScenarios(opts: RunOptions): Promise<RunResult> {
         'TWINS_NO_FEATURES',
         opts.holdouts
           ? `no feature to run: no public paths given and no holdout${opts.holdouts.task ? ` for task ${opts.holdouts.task}` : ''} in the vault`
-          : 'no .feature file found (looked in features/ and scenarios/features/)',
+          : 'no .feature file found (looked in features/)',
         'Pass feature files or folders: `twins run path/to/features`.',
       );
     }

@@ -9,7 +9,7 @@ import { fsyncDir, removeIfPresent, writeFileAtomic, writeFileDurable } from './
 import { CANARY_TAG, newCanary, type ParsedFeature, parseFeature, stampCanaries, unstampCanaries } from './feature.ts';
 import { requireRecipients } from './keys.ts';
 import { type LintSource, lintFeatures, ScenarioProblems } from './lint.ts';
-import { defaultFeaturesDir, defaultVaultDir, gitWorkTree, isInside, PENDING_SUFFIX, sealedRelPath, shown, vaultPaths } from './paths.ts';
+import { defaultVaultDir, gitWorkTree, isInside, PENDING_SUFFIX, sealedRelPath, shown, taskFeaturesDir, vaultPaths } from './paths.ts';
 import { seal, sha256 } from './seal.ts';
 import { readIndex, recoverVault, safeList, withVaultLock } from './store.ts';
 import { type HoldoutEntry, nameHash, normaliseName, TASK_ID, writeIndexFile } from './vault-index.ts';
@@ -25,7 +25,7 @@ export interface AddOptions {
   holdout?: boolean;
   /** Default `scenarios/vault` under `cwd`. */
   vaultDir?: string;
-  /** Default `scenarios/features` under `cwd`. */
+  /** Public features go to `<featuresDir>/<task>`; by default to the task's own `harness/tasks/<task>/features` under `cwd`. */
   featuresDir?: string;
   /** Delete each source file once it has been added. */
   removeSource?: boolean;
@@ -153,11 +153,9 @@ export async function addScenarios(opts: AddOptions): Promise<AddResult> {
   const cwd = opts.cwd ?? process.cwd();
   const task = opts.task;
   if (!task) throw usage('`twins scenarios add` needs --task ID: the task these scenarios belong to');
-  if (!TASK_ID.test(task))
-    throw usage(`--task "${task}" must be letters, digits, ".", "_" or "-" (it names a folder under scenarios/features)`);
+  if (!TASK_ID.test(task)) throw usage(`--task "${task}" must be letters, digits, ".", "_" or "-" (it names a folder under harness/tasks)`);
   if (opts.files.length === 0) throw usage('`twins scenarios add` needs at least one FILE');
   const vaultDir = resolve(cwd, opts.vaultDir ?? defaultVaultDir(cwd));
-  const featuresDir = resolve(cwd, opts.featuresDir ?? defaultFeaturesDir(cwd));
   const paths = expandFeatureArgs(opts.files, cwd);
   const sources: Source[] = paths.map((path) => {
     let text: string;
@@ -173,7 +171,7 @@ export async function addScenarios(opts: AddOptions): Promise<AddResult> {
     return { path, text, file: shown(path, cwd), parsed: parseFeature(text, path) };
   });
   const catalogue = opts.catalogue ?? (await (await import('../../scenarios/support/catalogue.ts')).loadCatalogue());
-  const taskDir = join(featuresDir, task);
+  const taskDir = taskFeaturesDir(task, { featuresDir: opts.featuresDir, cwd });
   const result: AddResult = { task, holdout: Boolean(opts.holdout), added: [], removed: [], warnings: [], recovered: [] };
 
   if (!opts.holdout) {

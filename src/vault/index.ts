@@ -8,12 +8,14 @@ export { type LintProblem, problemLine, ScenarioProblems } from './lint.ts';
 export { type ListedFeature, type ListedHoldout, type ListedScenario, listScenarios, type ScenarioListing } from './list.ts';
 export { examineHoldout, type HoldoutCheck, type HoldoutStatus, holdoutError, type OpenedHoldout, openHoldouts } from './open.ts';
 export {
-  defaultFeaturesDir,
   defaultIdentityPath,
+  defaultTasksDir,
   defaultVaultDir,
   IDENTITY_ENV,
   identityGiven,
+  publicFeatureDirs,
   resolveIdentityPath,
+  taskFeaturesDir,
   type VaultPaths,
   vaultPaths,
 } from './paths.ts';

@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type FeatureStep, parseFeature } from './feature.ts';
 import { openHoldouts } from './open.ts';
-import { defaultFeaturesDir, defaultVaultDir, shown } from './paths.ts';
+import { defaultVaultDir, publicFeatureDirs, shown } from './paths.ts';
 import { readIndex } from './store.ts';
 
 export interface ListedScenario {
@@ -83,17 +83,11 @@ export async function listScenarios(
   opts: { featuresDir?: string; vaultDir?: string; task?: string; identityPath?: string; cwd?: string } = {},
 ): Promise<ScenarioListing> {
   const cwd = opts.cwd ?? process.cwd();
-  const featuresDir = resolve(cwd, opts.featuresDir ?? defaultFeaturesDir(cwd));
   const vaultDir = resolve(cwd, opts.vaultDir ?? defaultVaultDir(cwd));
   const listing: ScenarioListing = { public: [], holdouts: [], opened: false };
-  const tasks = existsSync(featuresDir)
-    ? readdirSync(featuresDir, { withFileTypes: true })
-        .filter((e) => e.isDirectory() && (opts.task === undefined || e.name === opts.task))
-        .map((e) => e.name)
-        .sort()
-    : [];
-  for (const task of tasks)
-    for (const path of featureFiles(join(featuresDir, task)))
+  // Each task's own features/ folder (harness/tasks/<task>/features), or <featuresDir>/<task> when named.
+  for (const { task, dir } of publicFeatureDirs({ featuresDir: opts.featuresDir, cwd, task: opts.task }))
+    for (const path of featureFiles(dir))
       listing.public.push({ task, file: shown(path, cwd), ...outline(readFileSync(path, 'utf8'), path) });
 
   const entries = readIndex(vaultDir).holdouts.filter((h) => opts.task === undefined || h.task === opts.task);

@@ -1,6 +1,6 @@
 // Where the vault, its files and the identity live, and whether a path lies inside the repository.
 
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 
@@ -37,9 +37,31 @@ export function defaultVaultDir(cwd: string = process.cwd()): string {
   return resolve(cwd, 'scenarios', 'vault');
 }
 
-/** The public features of the project in `cwd`: `scenarios/features`, one folder per task. */
-export function defaultFeaturesDir(cwd: string = process.cwd()): string {
-  return resolve(cwd, 'scenarios', 'features');
+/** The tasks of the project in `cwd`: `harness/tasks`, one folder per task (task.yaml, brief.md, features/, reference/). */
+export function defaultTasksDir(cwd: string = process.cwd()): string {
+  return resolve(cwd, 'harness', 'tasks');
+}
+
+/**
+ * Where a task's public features live: in the task's own folder, `harness/tasks/<task>/features`,
+ * where `twins score`, `grade` and `task validate` read them; or `<featuresDir>/<task>` when a
+ * features folder is named (`--features DIR`).
+ */
+export function taskFeaturesDir(task: string, opts: { featuresDir?: string; cwd?: string } = {}): string {
+  const cwd = opts.cwd ?? process.cwd();
+  return opts.featuresDir ? join(resolve(cwd, opts.featuresDir), task) : join(defaultTasksDir(cwd), task, 'features');
+}
+
+/** Every task that has a public-features folder (or only `task`'s), with that folder, sorted by task. */
+export function publicFeatureDirs(opts: { featuresDir?: string; cwd?: string; task?: string } = {}): { task: string; dir: string }[] {
+  const cwd = opts.cwd ?? process.cwd();
+  const parent = opts.featuresDir ? resolve(cwd, opts.featuresDir) : defaultTasksDir(cwd);
+  if (!existsSync(parent)) return [];
+  return readdirSync(parent, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && (opts.task === undefined || e.name === opts.task))
+    .map((e) => ({ task: e.name, dir: taskFeaturesDir(e.name, { ...opts, cwd }) }))
+    .filter((t) => existsSync(t.dir))
+    .sort((a, b) => (a.task < b.task ? -1 : a.task > b.task ? 1 : 0));
 }
 
 /** The files of one vault, by role. */
