@@ -3,20 +3,43 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { PlatformError } from '../errors.ts';
+import { TWIN_NAMES } from '../registry.ts';
 import { DEFAULT_PORT, startTwins, summaryText } from './up.ts';
 
-const HELP = `twins: digital twins of Slack, Okta and Jira for testing integrations
+/** The twins this version ships, as their vendors write them (`Slack, Okta and Jira`), from src/registry.ts. */
+function twinList(): string {
+  const names = TWIN_NAMES.map((n) => n.charAt(0).toUpperCase() + n.slice(1));
+  return names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}
+
+const UP_HELP = `twins up [${TWIN_NAMES.join(' ')}] [flags]: start the twins (all of them unless named), wait until
+each is healthy, print their URLs and credentials, run until Ctrl-C
+
+  --port N, -p N   port of the first twin (default ${DEFAULT_PORT}; the next twins take the next ports; 0 = free ports)
+  --host H         address to listen on (default 127.0.0.1)
+  --seed N         seed for the generated data (default 1): the same seed gives the same people,
+                   channels, ids and history; tokens and secrets are new each run
+  --env-file PATH  also write each twin's variables (SLACK_API_URL, SLACK_BOT_TOKEN, ...) to PATH as
+                   dotenv; load them with \`set -a; . ./PATH; set +a\` or \`node --env-file=PATH app.js\`
+  --json           print exactly one JSON object on stdout: {"twins":{"slack":{"url","control","env"}}}
+  --no-rate-limits answer every call, however fast (rate limits are on by default)
+  --control-token T lock the control plane (/_twin): every call but health and its documents needs header
+                   x-twin-control-token: T; vendor tokens never open it (default $TWINS_CONTROL_TOKEN; unset: open)
+
+Node 20 and --env-file: write \`npx -- twins up --env-file PATH\` (or install twins and run \`twins up\`).
+Without the \`--\`, Node 20 itself takes --env-file from npx's command line (nodejs/node#54232) and stops
+with "node: PATH: not found" before twins starts; when PATH exists, Node quietly loads it into npx.`;
+
+const HELP = `twins: digital twins of ${twinList()} for testing integrations
 
 Usage:
-  twins up [slack] [--port N] [--host 127.0.0.1] [--seed N] [--env-file PATH] [--json] [--no-rate-limits]
+  twins up [${TWIN_NAMES.join(' ')}] [--port N] [--host 127.0.0.1] [--seed N] [--env-file PATH] [--json] [--no-rate-limits]
   twins run [paths…] [--app-url URL | --app "CMD"] [--twins-env FILE] [--tags EXPR] [--parallel N]
             [--junit FILE] [--messages FILE] [--holdouts --task ID [--identity FILE]]
   twins steps [--json]
   twins scenarios add FILE|DIR… --task ID [--holdout] [--remove-source] [--vault DIR] [--features DIR] [--json]
   twins scenarios list [--task ID] [--identity FILE] [--vault DIR] [--features DIR] [--json]
-  twins vault init [--identity FILE] [--vault DIR]
-  twins vault verify [--identity FILE] [--vault DIR] [--hashes-only] [--json]
-  twins vault reseal [--identity FILE] [--vault DIR]
+  twins vault init | verify | reseal [--identity FILE] [--vault DIR]
   twins score --agent SPEC --task ID [--trials K] [--parallel N] [--shard I/N] [--out DIR] [--resume] [--json]
   twins grade --app "CMD" --cwd DIR --task ID [--out DIR] [--json]
   twins task list | validate ID
@@ -24,21 +47,8 @@ Usage:
   twins leaderboard DIR… [--html FILE] [--json]
   twins --help | --version
 
-twins up     start the twins, wait until healthy, print their URLs and credentials, run until Ctrl-C
-  --port N         port of the first twin (default ${DEFAULT_PORT}; the next twins take the next ports; 0 = free ports)
-  --host H         address to listen on (default 127.0.0.1)
-  --seed N         seed for the generated workspace data (default 1); the same seed gives the same data
-                   (tokens and secrets are random each run)
-  --env-file PATH  also write the variables (SLACK_API_URL, SLACK_BOT_TOKEN, ...) to PATH as dotenv
-  --json           print exactly one JSON object on stdout: {"twins":{"slack":{"url","control","env"}}}
-  --no-rate-limits answer every call, however fast (rate limits are on by default)
-  --control-token T lock the control plane (/_twin): every call but health and its documents needs header
-                   x-twin-control-token: T; vendor tokens never open it (default $TWINS_CONTROL_TOKEN; unset: open)
-
-On Node 20 write \`npx -- twins up --env-file PATH\`: npx runs on Node, which takes --env-file from its
-own command line (nodejs/node#54232) unless it comes after \`--\`.
-
-twins run        run Gherkin scenarios against the twins and an app; \`twins run --help\` for the flags
+twins up         start the twins (${TWIN_NAMES.join(', ')}), print their URLs and credentials, run until Ctrl-C
+twins run        run Gherkin scenarios against the twins and an app
 twins steps      print the step catalogue, each step with an example
 twins scenarios  add scenarios to a task (public, or sealed into the vault with --holdout); list them
 twins vault      create the vault identity (init); check every sealed holdout (verify); seal again to new recipients (reseal)
@@ -47,9 +57,18 @@ twins grade      grade an app built elsewhere by the task's holdouts
 twins task       list the tasks; check that every holdout passes on the reference and fails on a do-nothing app
 twins report     print a run's scores; merge shards into one run
 twins leaderboard  agents side by side on the same tasks
-Each command takes --help.
+Every command and subcommand takes --help (or -h): \`twins up --help\`, \`twins scenarios add --help\`.
 
 Docs: README.md, docs/control-plane.md, docs/scenarios.md, docs/harness.md, docs/agents.md, docs/security.md`;
+
+/** The commands `twins` knows, each with the module that runs it (loaded on demand). */
+const COMMANDS = ['up', 'run', 'steps', 'scenarios', 'vault', 'score', 'grade', 'task', 'report', 'leaderboard'] as const;
+
+/** `--help` or `-h` anywhere among a command's own arguments (not after a `--`). */
+function asksForHelp(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h');
+}
 
 function usage(message: string): PlatformError {
   return new PlatformError('TWINS_USAGE', message, 'Run `twins --help` for usage.');
@@ -113,8 +132,11 @@ function parseUp(argv: string[]) {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
+  const [command, ...args] = argv;
+  let rest = args;
   try {
+    // `twins help CMD` is `twins CMD --help`.
+    if (command === 'help' && rest.length > 0 && (COMMANDS as readonly string[]).includes(rest[0])) return await main([rest[0], '--help']);
     if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
       process.stdout.write(`${HELP}\n`);
       return command === undefined ? 2 : 0;
@@ -124,6 +146,13 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${pkg.version}\n`);
       return 0;
     }
+    // Every command and subcommand answers --help with its usage and exit 0, whatever else it was given.
+    const help = (COMMANDS as readonly string[]).includes(command) && asksForHelp(rest);
+    if (help && command === 'up') {
+      process.stdout.write(`${UP_HELP}\n`);
+      return 0;
+    }
+    if (help) rest = ['--help'];
     if (command === 'up') {
       await up(rest);
       return -1; // keeps running until a signal stops it
