@@ -29,7 +29,7 @@ describe('tenant prefix in the door', () => {
     rootEnv = kernel.env(kernel.tenants.default(), twin.url);
   });
   afterAll(async () => {
-    await twin.close();
+    await twin?.close();
   });
 
   it.each([

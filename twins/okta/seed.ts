@@ -1,0 +1,145 @@
+// A fresh Okta org for a tenant: people, groups and an admin from the seed; API tokens and passwords from the tenant's random secrets.
+
+import type { Faker } from '@faker-js/faker';
+import { faker as englishFaker } from '@faker-js/faker/locale/en';
+import { TenantSecrets } from '../../src/kernel/secrets.ts';
+import {
+  type GroupRecord,
+  IdMap,
+  iso,
+  newId,
+  OKTA_SECRET_FORMATS,
+  type OktaState,
+  putGroup,
+  putUser,
+  type UserRecord,
+  type UserStatus,
+} from './store.ts';
+
+/** Every seeded date is relative to this instant, so one seed always gives the same bytes. */
+export const SEED_EPOCH_MS = Date.UTC(2025, 0, 1, 0, 0, 0);
+
+/** The first people have well-known first names (the same as the Slack twin's), so scenarios can say "alice". */
+export const CAST = ['Alice', 'Bob', 'Carol', 'Dave', 'Erin', 'Frank', 'Grace', 'Heidi'];
+
+export const DEPARTMENTS = ['Engineering', 'Sales', 'Support', 'Marketing', 'Finance'];
+
+export interface OktaSeedOptions {
+  seed: number;
+  tenantId: string;
+  ordinal: number;
+  /** The kernel's random secrets; throwaway ones when absent (benchmarks). */
+  secrets?: TenantSecrets;
+  /** How many people besides the admin; default 24. */
+  people?: number;
+}
+
+/**
+ * Fresh org state. Names come from faker seeded with `seed`; ids are hashes of seed, ordinal and
+ * a counter, so the same seed and ordinal give the same org; tokens and passwords are random.
+ * Alice (the first person) is `OKTA_TEST_USERNAME`, ACTIVE with `OKTA_TEST_PASSWORD`; every seeded
+ * ACTIVE person has that password too, so a scenario can sign any of them in.
+ */
+export function seedOktaState(opts: OktaSeedOptions): OktaState {
+  const secrets = opts.secrets ?? new TenantSecrets(OKTA_SECRET_FORMATS);
+  const faker: Faker = new (englishFaker.constructor as typeof Faker)({ locale: englishFaker.rawDefinitions });
+  faker.seed(opts.seed);
+  faker.setDefaultRefDate(new Date(SEED_EPOCH_MS));
+  const company = faker.company.name();
+  const subdomain =
+    faker.helpers
+      .slugify(company.toLowerCase())
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/-+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 24) || 'twin-org';
+  const domain = `${subdomain}.test`;
+  const state: OktaState = {
+    org: { id: '', name: company, subdomain },
+    idSeed: `okta:${opts.seed}:${opts.ordinal}`,
+    idCounter: 0,
+    users: new IdMap(),
+    groups: new IdMap(),
+    apiTokens: new IdMap(),
+    logs: [],
+    logSeq: 0,
+    testUserId: '',
+    adminUserId: '',
+  };
+  state.org.id = newId(state, '00o');
+  const password = secrets.get('test-password');
+  const created = SEED_EPOCH_MS - 200 * 86_400_000;
+
+  const person = (first: string, last: string, status: UserStatus, department: string, extra: Partial<UserRecord> = {}) => {
+    const login = `${first}.${last}`.toLowerCase().replace(/[^a-z0-9.]/g, '') + `@${domain}`;
+    const when = iso(created + state.idCounter * 3_600_000);
+    const active = status !== 'STAGED';
+    const user: UserRecord = {
+      id: newId(state, '00u'),
+      status,
+      created: when,
+      activated: active ? when : null,
+      statusChanged: active ? when : null,
+      lastLogin: null,
+      lastUpdated: when,
+      passwordChanged: status === 'ACTIVE' ? when : null,
+      profile: {
+        firstName: first,
+        lastName: last,
+        email: login,
+        login,
+        mobilePhone: null,
+        secondEmail: null,
+        department,
+        title: faker.person.jobTitle(),
+      },
+      provider: { type: 'OKTA', name: 'OKTA' },
+      failedLogins: 0,
+      ...extra,
+    };
+    if (status === 'ACTIVE') user.password = password;
+    putUser(state, user);
+    return user;
+  };
+
+  const admin = person('Okta', 'Admin', 'ACTIVE', 'IT', { roles: ['SUPER_ADMIN'] });
+  admin.profile.title = 'Administrator';
+  state.adminUserId = admin.id;
+  const people: UserRecord[] = [];
+  const count = opts.people ?? 24;
+  for (let i = 0; i < count; i++) {
+    const first = CAST[i] ?? faker.person.firstName();
+    const last = faker.person.lastName();
+    // A few people in every other state, so lists and filters have something to tell apart.
+    const status: UserStatus = i === count - 1 ? 'DEPROVISIONED' : i === count - 2 ? 'SUSPENDED' : i === count - 3 ? 'STAGED' : 'ACTIVE';
+    people.push(person(first, last, status, DEPARTMENTS[i % DEPARTMENTS.length]));
+  }
+  state.testUserId = people[0].id;
+
+  const group = (name: string, description: string | null, type: GroupRecord['type'], members: UserRecord[]): GroupRecord => {
+    const when = iso(created);
+    const g: GroupRecord = {
+      id: newId(state, '00g'),
+      created: when,
+      lastUpdated: when,
+      lastMembershipUpdated: when,
+      type,
+      profile: { name, description },
+      members: members.map((m) => m.id),
+    };
+    putGroup(state, g);
+    return g;
+  };
+  group('Everyone', 'All users in your organization', 'BUILT_IN', [admin, ...people]);
+  for (const dept of DEPARTMENTS) {
+    group(
+      dept,
+      `People in ${dept}`,
+      'OKTA_GROUP',
+      people.filter((p) => p.profile.department === dept && p.status !== 'DEPROVISIONED'),
+    );
+  }
+  group('Admins', 'Org administrators', 'OKTA_GROUP', [admin]);
+  state.apiTokens.set(secrets.get('api-token'), { userId: admin.id, name: 'twins' });
+  return state;
+}

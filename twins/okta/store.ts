@@ -1,0 +1,431 @@
+// An Okta org's state: people, groups and the System Log, kept in Maps keyed by id, with Okta's object shapes and Link headers built from it.
+
+import { createHash } from 'node:crypto';
+import type { SecretFormat } from '../../src/kernel/secrets.ts';
+
+/** A Map whose JSON is a plain object (snapshots), rebuilt as a Map on restore; caller-chosen keys stay ordinary keys. */
+export class IdMap<V> extends Map<string, V> {
+  toJSON(): Record<string, V> {
+    const out = Object.create(null) as Record<string, V>;
+    for (const [k, v] of this) out[k] = v;
+    return out;
+  }
+
+  /** Rebuild from a snapshot's object (own keys only, so `__proto__` is just a key). */
+  static from<V>(json: unknown, what: string): IdMap<V> {
+    if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new TypeError(`${what} must be an object`);
+    return new IdMap<V>(Object.entries(json as Record<string, V>));
+  }
+}
+
+export type UserStatus =
+  | 'STAGED'
+  | 'PROVISIONED'
+  | 'ACTIVE'
+  | 'RECOVERY'
+  | 'PASSWORD_EXPIRED'
+  | 'LOCKED_OUT'
+  | 'SUSPENDED'
+  | 'DEPROVISIONED';
+
+/** A person in the org, as the twin keeps them (the wire shape is `userView`). */
+export interface UserRecord {
+  id: string;
+  status: UserStatus;
+  created: string;
+  activated: string | null;
+  statusChanged: string | null;
+  lastLogin: string | null;
+  lastUpdated: string;
+  passwordChanged: string | null;
+  /** Profile attributes as sent; read with `profileValue` (own keys only). */
+  profile: Record<string, unknown>;
+  /** Never echoed; absent for people without a password. */
+  password?: string;
+  recoveryQuestion?: { question: string; answer: string };
+  provider: { type: string; name: string };
+  /** Wrong passwords in a row; the org locks the person out at `LOCKOUT_ATTEMPTS`. */
+  failedLogins: number;
+  /** Administrator roles (the seeded super admin has SUPER_ADMIN). */
+  roles?: string[];
+}
+
+export interface GroupRecord {
+  id: string;
+  created: string;
+  lastUpdated: string;
+  lastMembershipUpdated: string;
+  type: 'OKTA_GROUP' | 'APP_GROUP' | 'BUILT_IN';
+  profile: { name: string; description: string | null };
+  /** Member user ids, in the order they joined. */
+  members: string[];
+}
+
+/** Okta's LogEvent, trimmed to what the twin fills in. */
+export interface LogEvent {
+  uuid: string;
+  published: string;
+  eventType: string;
+  version: '0';
+  severity: 'INFO' | 'WARN' | 'ERROR' | 'DEBUG';
+  legacyEventType: string | null;
+  displayMessage: string;
+  actor: LogActor;
+  client: { userAgent: { rawUserAgent: string | null } | null; ipAddress: string | null; zone: string | null };
+  outcome: { result: 'SUCCESS' | 'FAILURE' | 'SKIPPED' | 'ALLOW' | 'DENY' | 'CHALLENGE' | 'UNKNOWN'; reason: string | null };
+  target: LogActor[];
+  transaction: { type: 'WEB' | 'JOB'; id: string; detail: Record<string, unknown> };
+  debugContext: { debugData: Record<string, unknown> };
+  authenticationContext: { authenticationStep: number; externalSessionId: string | null };
+  securityContext: Record<string, unknown>;
+  request: { ipChain: { ip: string }[] };
+  /** Persistence order; the cursor of polling queries. Not part of Okta's shape: dropped on the wire. */
+  seq: number;
+}
+
+export interface LogActor {
+  id: string;
+  type: string;
+  alternateId: string;
+  displayName: string;
+  detailEntry?: Record<string, unknown> | null;
+}
+
+export interface OktaState {
+  org: { id: string; name: string; subdomain: string };
+  /** Ids are drawn from this seed and counter, so the same seed gives the same ids in the same order. */
+  idSeed: string;
+  idCounter: number;
+  users: IdMap<UserRecord>;
+  groups: IdMap<GroupRecord>;
+  /** SSWS API tokens → the admin they act as. */
+  apiTokens: IdMap<{ userId: string; name: string }>;
+  logs: LogEvent[];
+  logSeq: number;
+  /** The seeded people an app's env names. */
+  testUserId: string;
+  adminUserId: string;
+}
+
+/** What each kind of secret looks like (SSWS tokens: 42 characters starting `00`). */
+export const OKTA_SECRET_FORMATS: Record<string, SecretFormat> = {
+  'api-token': '00{a40}',
+  'test-password': 'Tw1n!{a20}',
+};
+
+/** Wrong passwords in a row before the person is LOCKED_OUT (Okta's default password policy: 10). */
+export const LOCKOUT_ATTEMPTS = 10;
+/** How many System Log events an org keeps (oldest dropped first). */
+export const LOG_RETENTION = 200_000;
+
+const ALNUM = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
+
+/** The next id of `prefix` (`00u` people, `00g` groups, `0oa` apps…): 20 characters, repeatable for a seed. */
+export function newId(state: OktaState, prefix: string): string {
+  const digest = createHash('sha256')
+    .update(`${state.idSeed}:${state.idCounter++}`)
+    .digest();
+  let out = prefix;
+  for (let i = 0; out.length < 20; i++) out += ALNUM[digest[i] % ALNUM.length];
+  return out;
+}
+
+/** A uuid derived like ids (System Log events, hook deliveries). */
+export function newUuid(state: OktaState): string {
+  const h = createHash('sha256')
+    .update(`${state.idSeed}:uuid:${state.idCounter++}`)
+    .digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** Okta's timestamps: ISO 8601 with milliseconds and `Z`. */
+export function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** A profile attribute, own keys only (`constructor` is an unknown attribute, not Object's). */
+export function profileValue(profile: Record<string, unknown>, key: string): unknown {
+  return Object.hasOwn(profile, key) ? profile[key] : undefined;
+}
+
+// ---- Indexes derived from the state (never serialised; rebuilt after a restore) ----
+
+interface Indexes {
+  /** Lower-cased login → user id. */
+  byLogin: Map<string, string>;
+  /** Lower-cased group name → group ids (Okta allows duplicate names across types). */
+  sortedUserIds?: string[];
+  sortedGroupIds?: string[];
+}
+
+const indexes = new WeakMap<OktaState, Indexes>();
+
+function indexesOf(state: OktaState): Indexes {
+  let ix = indexes.get(state);
+  if (!ix) {
+    ix = { byLogin: new Map() };
+    for (const u of state.users.values()) {
+      const login = profileValue(u.profile, 'login');
+      if (typeof login === 'string') ix.byLogin.set(login.toLowerCase(), u.id);
+    }
+    indexes.set(state, ix);
+  }
+  return ix;
+}
+
+/** A person by id or login (Okta's `{userId}` accepts both). */
+export function findUser(state: OktaState, idOrLogin: string): UserRecord | undefined {
+  const byId = state.users.get(idOrLogin);
+  if (byId) return byId;
+  const id = indexesOf(state).byLogin.get(idOrLogin.toLowerCase());
+  return id === undefined ? undefined : state.users.get(id);
+}
+
+/** The user id owning a login, if any. */
+export function loginOwner(state: OktaState, login: string): string | undefined {
+  return indexesOf(state).byLogin.get(login.toLowerCase());
+}
+
+export function putUser(state: OktaState, user: UserRecord, previousLogin?: string): void {
+  const ix = indexesOf(state);
+  if (!state.users.has(user.id)) ix.sortedUserIds = undefined;
+  if (previousLogin !== undefined) ix.byLogin.delete(previousLogin.toLowerCase());
+  state.users.set(user.id, user);
+  const login = profileValue(user.profile, 'login');
+  if (typeof login === 'string') ix.byLogin.set(login.toLowerCase(), user.id);
+}
+
+export function removeUser(state: OktaState, user: UserRecord): void {
+  const ix = indexesOf(state);
+  state.users.delete(user.id);
+  const login = profileValue(user.profile, 'login');
+  if (typeof login === 'string' && ix.byLogin.get(login.toLowerCase()) === user.id) ix.byLogin.delete(login.toLowerCase());
+  ix.sortedUserIds = undefined;
+  for (const g of state.groups.values()) {
+    const i = g.members.indexOf(user.id);
+    if (i >= 0) g.members.splice(i, 1);
+  }
+}
+
+export function putGroup(state: OktaState, group: GroupRecord): void {
+  const ix = indexesOf(state);
+  if (!state.groups.has(group.id)) ix.sortedGroupIds = undefined;
+  state.groups.set(group.id, group);
+}
+
+export function removeGroup(state: OktaState, id: string): void {
+  state.groups.delete(id);
+  indexesOf(state).sortedGroupIds = undefined;
+}
+
+/** User ids in cursor order (by id, so `after=<id>` survives deletions between pages). */
+export function sortedUserIds(state: OktaState): string[] {
+  const ix = indexesOf(state);
+  ix.sortedUserIds ??= [...state.users.keys()].sort(compareIds);
+  return ix.sortedUserIds;
+}
+
+export function sortedGroupIds(state: OktaState): string[] {
+  const ix = indexesOf(state);
+  ix.sortedGroupIds ??= [...state.groups.keys()].sort(compareIds);
+  return ix.sortedGroupIds;
+}
+
+/** Byte order, the same in every locale. */
+export function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The groups a person belongs to, in group-id order. */
+export function groupsOf(state: OktaState, userId: string): GroupRecord[] {
+  const out: GroupRecord[] = [];
+  for (const id of sortedGroupIds(state)) {
+    const g = state.groups.get(id) as GroupRecord;
+    if (g.members.includes(userId)) out.push(g);
+  }
+  return out;
+}
+
+// ---- Wire shapes ----
+
+const LINKS_BY_STATUS: Record<UserStatus, string[]> = {
+  STAGED: ['activate', 'deactivate'],
+  PROVISIONED: ['reactivate', 'deactivate', 'resetPassword'],
+  ACTIVE: ['suspend', 'resetPassword', 'expirePassword', 'forgotPassword', 'changeRecoveryQuestion', 'deactivate', 'changePassword'],
+  RECOVERY: ['reactivate', 'deactivate', 'resetPassword'],
+  PASSWORD_EXPIRED: ['suspend', 'resetPassword', 'deactivate'],
+  LOCKED_OUT: ['unlock', 'resetPassword', 'deactivate'],
+  SUSPENDED: ['unsuspend', 'deactivate'],
+  DEPROVISIONED: ['activate'],
+};
+
+const LINK_PATHS: Record<string, { path: string; method: string }> = {
+  activate: { path: 'lifecycle/activate', method: 'POST' },
+  reactivate: { path: 'lifecycle/reactivate', method: 'POST' },
+  deactivate: { path: 'lifecycle/deactivate', method: 'POST' },
+  suspend: { path: 'lifecycle/suspend', method: 'POST' },
+  unsuspend: { path: 'lifecycle/unsuspend', method: 'POST' },
+  unlock: { path: 'lifecycle/unlock', method: 'POST' },
+  resetPassword: { path: 'lifecycle/reset_password', method: 'POST' },
+  expirePassword: { path: 'lifecycle/expire_password', method: 'POST' },
+  forgotPassword: { path: 'credentials/forgot_password', method: 'POST' },
+  changeRecoveryQuestion: { path: 'credentials/change_recovery_question', method: 'POST' },
+  changePassword: { path: 'credentials/change_password', method: 'POST' },
+};
+
+/** A person as Okta answers: credentials without secrets, lifecycle links that depend on the status, absolute on `baseUrl`. */
+export function userView(user: UserRecord, baseUrl: string): Record<string, unknown> {
+  const self = `${baseUrl}/api/v1/users/${user.id}`;
+  const links: Record<string, unknown> = {};
+  for (const name of LINKS_BY_STATUS[user.status]) {
+    const l = LINK_PATHS[name];
+    links[name] = { href: `${self}/${l.path}`, method: l.method };
+  }
+  links.self = { href: self };
+  links.type = { href: `${baseUrl}/api/v1/meta/types/user/oty1default00000000` };
+  const credentials: Record<string, unknown> = {};
+  if (user.password !== undefined) credentials.password = {};
+  if (user.recoveryQuestion) credentials.recovery_question = { question: user.recoveryQuestion.question };
+  credentials.provider = user.provider;
+  return {
+    id: user.id,
+    status: user.status,
+    created: user.created,
+    activated: user.activated,
+    statusChanged: user.statusChanged,
+    lastLogin: user.lastLogin,
+    lastUpdated: user.lastUpdated,
+    passwordChanged: user.passwordChanged,
+    type: { id: 'oty1default00000000' },
+    profile: user.profile,
+    credentials,
+    _links: links,
+  };
+}
+
+export function groupView(group: GroupRecord, baseUrl: string): Record<string, unknown> {
+  const self = `${baseUrl}/api/v1/groups/${group.id}`;
+  return {
+    id: group.id,
+    created: group.created,
+    lastUpdated: group.lastUpdated,
+    lastMembershipUpdated: group.lastMembershipUpdated,
+    objectClass: ['okta:user_group'],
+    type: group.type,
+    profile: group.profile,
+    _links: {
+      logo: [
+        { name: 'medium', href: `${baseUrl}/img/logos/groups/okta-medium.png`, type: 'image/png' },
+        { name: 'large', href: `${baseUrl}/img/logos/groups/okta-large.png`, type: 'image/png' },
+      ],
+      users: { href: `${self}/users` },
+      apps: { href: `${self}/apps` },
+    },
+  };
+}
+
+/**
+ * Okta's `Link` header for a page: `self` always, `next` when there is more (absolute on
+ * `baseUrl`, keeping every query parameter but `after`, which becomes the cursor).
+ */
+export function linkHeader(baseUrl: string, path: string, query: URLSearchParams, next: string | undefined): string {
+  const self = `<${baseUrl}${path}${query.size > 0 ? `?${query}` : ''}>; rel="self"`;
+  if (next === undefined) return self;
+  const q = new URLSearchParams(query);
+  q.set('after', next);
+  return `${self}, <${baseUrl}${path}?${q}>; rel="next"`;
+}
+
+/** The display name of a person, as the System Log shows actors and targets. */
+export function displayName(user: UserRecord): string {
+  const first = profileValue(user.profile, 'firstName');
+  const last = profileValue(user.profile, 'lastName');
+  return [first, last].filter((v) => typeof v === 'string' && v).join(' ') || String(profileValue(user.profile, 'login') ?? user.id);
+}
+
+export function userActor(user: UserRecord): LogActor {
+  return {
+    id: user.id,
+    type: 'User',
+    alternateId: String(profileValue(user.profile, 'login') ?? user.id),
+    displayName: displayName(user),
+    detailEntry: null,
+  };
+}
+
+export function groupActor(group: GroupRecord): LogActor {
+  return { id: group.id, type: 'UserGroup', alternateId: 'unknown', displayName: group.profile.name, detailEntry: null };
+}
+
+/** Append a System Log event (and drop the oldest past the retention). */
+export function appendLog(
+  state: OktaState,
+  now: number,
+  e: {
+    eventType: string;
+    displayMessage: string;
+    actor: LogActor;
+    target?: LogActor[];
+    outcome?: LogEvent['outcome'];
+    severity?: LogEvent['severity'];
+    legacyEventType?: string | null;
+    ip?: string | null;
+    userAgent?: string | null;
+    debugData?: Record<string, unknown>;
+  },
+): LogEvent {
+  const event: LogEvent = {
+    uuid: newUuid(state),
+    published: iso(now),
+    eventType: e.eventType,
+    version: '0',
+    severity: e.severity ?? 'INFO',
+    legacyEventType: e.legacyEventType ?? null,
+    displayMessage: e.displayMessage,
+    actor: e.actor,
+    client: { userAgent: e.userAgent ? { rawUserAgent: e.userAgent } : null, ipAddress: e.ip ?? null, zone: 'null' },
+    outcome: e.outcome ?? { result: 'SUCCESS', reason: null },
+    target: e.target ?? [],
+    transaction: { type: 'WEB', id: newId(state, 'tx'), detail: {} },
+    debugContext: { debugData: e.debugData ?? {} },
+    authenticationContext: { authenticationStep: 0, externalSessionId: null },
+    securityContext: {},
+    request: { ipChain: e.ip ? [{ ip: e.ip }] : [] },
+    seq: ++state.logSeq,
+  };
+  state.logs.push(event);
+  if (state.logs.length > LOG_RETENTION) state.logs.splice(0, state.logs.length - LOG_RETENTION);
+  for (const listener of logListeners.get(state) ?? []) listener(event);
+  return event;
+}
+
+const logListeners = new WeakMap<OktaState, ((e: LogEvent) => void)[]>();
+
+/** Call `fn` for every event appended to this state's log from now on (event hooks). */
+export function onLog(state: OktaState, fn: (e: LogEvent) => void): void {
+  const list = logListeners.get(state) ?? [];
+  list.push(fn);
+  logListeners.set(state, list);
+}
+
+/** A LogEvent as Okta sends it (without the twin's sequence number). */
+export function logView(e: LogEvent): Omit<LogEvent, 'seq'> {
+  const { seq: _seq, ...rest } = e;
+  return rest;
+}
+
+/** Rebuild a state from a snapshot's JSON: Maps from objects, everything else as is. */
+export function restoreOktaState(json: unknown): OktaState {
+  if (!json || typeof json !== 'object') throw new TypeError('the state must be an object');
+  const j = json as Record<string, unknown>;
+  if (!Array.isArray(j.logs)) throw new TypeError('logs must be an array');
+  for (const key of ['idSeed', 'testUserId', 'adminUserId'] as const)
+    if (typeof j[key] !== 'string') throw new TypeError(`${key} must be a string`);
+  if (typeof j.idCounter !== 'number' || typeof j.logSeq !== 'number') throw new TypeError('idCounter and logSeq must be numbers');
+  return {
+    ...(j as unknown as OktaState),
+    users: IdMap.from<UserRecord>(j.users, 'users'),
+    groups: IdMap.from<GroupRecord>(j.groups, 'groups'),
+    apiTokens: IdMap.from(j.apiTokens, 'apiTokens'),
+  };
+}
