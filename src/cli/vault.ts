@@ -15,11 +15,15 @@ init     make an age X25519 identity outside the repository (default ~/.config/t
          Never overwrites an identity.
 verify   check every holdout listed in DIR/index.json: its sealed file exists, matches the index's
          sha256, and opens with the identity; report any sealed file the index does not list.
-         Exits non-zero, naming the files, when anything is wrong.
+         Exits non-zero, naming the files, when anything is wrong. Warns when holdouts open for
+         fewer than two recipients (one lost identity would lose them: docs/vault.md, "Key custody").
 reseal   open every holdout with the identity and seal it again to the recipients now in
-         recipients.txt (after adding a person, so they can open the older holdouts too).
+         recipients.txt (after adding a person, so they can open the older holdouts too; after
+         removing one, so new copies no longer open for them).
 
-  --identity FILE  the identity file (default $TWINS_VAULT_IDENTITY, else ~/.config/twins/vault-identity.txt)
+  --identity FILE  the identity file (default $TWINS_VAULT_IDENTITY, else the identity's text in
+                   $TWINS_VAULT_IDENTITY_DATA, as CI secret stores hand it over; else
+                   ~/.config/twins/vault-identity.txt)
   --vault DIR      the vault folder (default scenarios/vault)
   --hashes-only    verify without the identity: presence and hashes only, nothing decrypted
   --json           print the verify report as one JSON object`;
@@ -57,6 +61,9 @@ export async function vaultCommand(argv: string[]): Promise<number> {
   if (sub === 'init') {
     const v = parse(rest, {});
     const identityPath = vault.resolveIdentityPath(v.identity);
+    // init writes a new identity file; an identity that exists only as a variable's text has none to write.
+    if (identityPath === vault.IDENTITY_FROM_ENV)
+      throw usage(`${vault.IDENTITY_DATA_ENV} already holds an identity; to make a new one, pass --identity FILE (outside the repository)`);
     const r = await vault.initVault({ vaultDir: v.vault ?? vault.defaultVaultDir(), identityPath });
     out(`Created the vault identity ${r.identityPath} (mode 0600${r.createdDir ? '; its folder was created, mode 0700' : ''}).`);
     out(`Its public recipient: ${r.recipient}`);
@@ -94,10 +101,12 @@ export async function vaultCommand(argv: string[]): Promise<number> {
     const err = vault.verifyError(report);
     if (err) throw err;
     if (!v.json) {
+      const id = report.identityPath === vault.IDENTITY_FROM_ENV ? `$${vault.IDENTITY_DATA_ENV}` : shown(report.identityPath ?? '');
       const how = report.decrypted
-        ? `each opens with ${shown(report.identityPath ?? '')} and matches the index`
+        ? `each opens with ${id} and matches the index`
         : 'each matches the index (hashes only, nothing decrypted)';
-      out(`Vault verified: ${report.holdouts} holdout${report.holdouts === 1 ? '' : 's'} checked; ${how}.`);
+      const demo = report.demo ? ' A demo vault: its identity ships with it, so nothing in it is secret.' : '';
+      out(`Vault verified: ${report.holdouts} holdout${report.holdouts === 1 ? '' : 's'} checked; ${how}.${demo}`);
     }
     return 0;
   }

@@ -7,7 +7,7 @@ import type { Catalogue } from '../../scenarios/support/catalogue.ts';
 import { PlatformError } from '../errors.ts';
 import { fsyncDir, removeIfPresent, writeFileAtomic, writeFileDurable } from './atomic.ts';
 import { CANARY_TAG, newCanary, type ParsedFeature, parseFeature, stampCanaries, unstampCanaries } from './feature.ts';
-import { requireRecipients } from './keys.ts';
+import { lossWarning, readRecipientsFile, requireRecipients } from './keys.ts';
 import { type LintSource, lintFeatures, ScenarioProblems } from './lint.ts';
 import { defaultVaultDir, gitWorkTree, isInside, PENDING_SUFFIX, sealedRelPath, shown, taskFeaturesDir, vaultPaths } from './paths.ts';
 import { seal, sha256 } from './seal.ts';
@@ -236,6 +236,11 @@ export async function addScenarios(opts: AddOptions): Promise<AddResult> {
   const vp = vaultPaths(vaultDir);
   // Only the public recipients: whoever adds a holdout never needs (nor gets) the identity.
   const recipients = requireRecipients(vp.recipients);
+  // Said before sealing, so it shows even if the add fails later; a demo vault's identity cannot be lost.
+  const lost = readRecipientsFile(vp.recipients)?.demo
+    ? undefined
+    : lossWarning(`the holdout${sources.length === 1 ? '' : 's'} this adds`, recipients.length);
+  if (lost) result.warnings.push(lost);
   await withVaultLock(vp, async () => {
     const index = readIndex(vaultDir);
     result.recovered = recoverVault(vp, index);

@@ -3,7 +3,7 @@
 export { type AddedFile, type AddOptions, type AddResult, type AddStage, addScenarios, expandFeatureArgs } from './add.ts';
 export { CANARY_TAG, type ParsedFeature, parseFeature, stampCanaries, unstampCanaries } from './feature.ts';
 export { type InitResult, initVault } from './init.ts';
-export { type LoadedIdentity, loadIdentity, readRecipientsFile, requireRecipients } from './keys.ts';
+export { type LoadedIdentity, loadIdentity, lossWarning, MIN_RECIPIENTS, readRecipientsFile, requireRecipients } from './keys.ts';
 export { type LintProblem, problemLine, ScenarioProblems } from './lint.ts';
 export { type ListedFeature, type ListedHoldout, type ListedScenario, listScenarios, type ScenarioListing } from './list.ts';
 export { examineHoldout, type HoldoutCheck, type HoldoutStatus, holdoutError, type OpenedHoldout, openHoldouts } from './open.ts';
@@ -11,7 +11,9 @@ export {
   defaultIdentityPath,
   defaultTasksDir,
   defaultVaultDir,
+  IDENTITY_DATA_ENV,
   IDENTITY_ENV,
+  IDENTITY_FROM_ENV,
   identityGiven,
   publicFeatureDirs,
   resolveIdentityPath,

@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import { Encrypter, generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { PlatformError } from '../errors.ts';
 import { fsyncDir } from './atomic.ts';
-import { shown } from './paths.ts';
+import { IDENTITY_DATA_ENV, IDENTITY_FROM_ENV, shown, takeIdentityData } from './paths.ts';
 
 /** An X25519 recipient: `age1` and 58 bech32 characters. Post-quantum (`age1pq1…`) and tag recipients are refused, see docs/security.md. */
 const X25519_RECIPIENT = /^age1[qpzry9x8gf2tvdw0s3jn54khce6mua7l]{58}$/;
@@ -20,51 +20,71 @@ export interface LoadedIdentity {
   recipients: string[];
   /** Things a person should fix, e.g. a file others can read. */
   warnings: string[];
+  /** The file says it is a demo identity (`# twins: demo identity`): public on purpose, it guards nothing. */
+  demo?: boolean;
 }
 
 function noIdentity(message: string): PlatformError {
   return new PlatformError(
     'TWINS_VAULT_NO_IDENTITY',
     message,
-    'Pass `--identity FILE` or set TWINS_VAULT_IDENTITY to the file `twins vault init` made.',
+    `Pass \`--identity FILE\`, set TWINS_VAULT_IDENTITY to the file \`twins vault init\` made, or put the file's text in ${IDENTITY_DATA_ENV}.`,
   );
 }
 
+/** A marker line a demo identity carries (`# twins: demo identity …`): it is public on purpose, and says so. */
+const DEMO_MARK = /^#\s*twins:\s*demo identity\b/im;
+
 /**
- * Read an age identity file (the `age-keygen` format: `#` comments and `AGE-SECRET-KEY-1…` lines).
+ * Read an age identity (the `age-keygen` format: `#` comments and `AGE-SECRET-KEY-1…` lines) from a
+ * file, or from TWINS_VAULT_IDENTITY_DATA when `path` is IDENTITY_FROM_ENV (what resolveIdentityPath
+ * returns when only that variable is set). Its text is never printed, not even a bad line of it.
  * Throws TWINS_VAULT_NO_IDENTITY when it is missing, unreadable or holds no X25519 identity.
+ *
+ * @example await loadIdentity(resolveIdentityPath()) // { path, keys, recipients, warnings }
  */
 export async function loadIdentity(path: string): Promise<LoadedIdentity> {
+  const fromEnv = path === IDENTITY_FROM_ENV;
+  const label = fromEnv ? `$${IDENTITY_DATA_ENV}` : shown(path);
   let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw noIdentity(`no vault identity at ${shown(path)}`);
-    throw noIdentity(`cannot read the vault identity ${shown(path)} (${code ?? 'error'})`);
+  if (fromEnv) {
+    const data = takeIdentityData();
+    if (data === undefined) throw noIdentity(`${label} is empty or unset`);
+    text = data;
+  } else {
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') throw noIdentity(`no vault identity at ${label}`);
+      throw noIdentity(`cannot read the vault identity ${label} (${code ?? 'error'})`);
+    }
   }
   const keys: string[] = [];
   for (const [i, raw] of text.split(/\r?\n/).entries()) {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) continue;
     // Never echo the line: it may be a secret key with a typo.
-    if (!X25519_IDENTITY.test(line)) throw noIdentity(`${shown(path)}:${i + 1} is not an age X25519 identity (AGE-SECRET-KEY-1…)`);
+    if (!X25519_IDENTITY.test(line)) throw noIdentity(`${label}:${i + 1} is not an age X25519 identity (AGE-SECRET-KEY-1…)`);
     keys.push(line);
   }
-  if (keys.length === 0) throw noIdentity(`${shown(path)} holds no age identity (AGE-SECRET-KEY-1…)`);
+  if (keys.length === 0) throw noIdentity(`${label} holds no age identity (AGE-SECRET-KEY-1…)`);
   const recipients: string[] = [];
   for (const key of keys) {
     try {
       recipients.push(await identityToRecipient(key));
     } catch {
-      throw noIdentity(`${shown(path)} holds an age identity that does not decode (a damaged key)`);
+      throw noIdentity(`${label} holds an age identity that does not decode (a damaged key)`);
     }
   }
   const warnings: string[] = [];
-  const mode = statSync(path).mode & 0o777;
-  if (mode & 0o077)
-    warnings.push(`the identity ${shown(path)} can be read by others (mode ${mode.toString(8).padStart(4, '0')}): chmod 600 it`);
-  return { path, keys, recipients, warnings };
+  const demo = DEMO_MARK.test(text);
+  if (!fromEnv && !demo) {
+    const mode = statSync(path).mode & 0o777;
+    if (mode & 0o077)
+      warnings.push(`the identity ${label} can be read by others (mode ${mode.toString(8).padStart(4, '0')}): chmod 600 it`);
+  }
+  return { path, keys, recipients, warnings, ...(demo ? { demo } : {}) };
 }
 
 /**
@@ -133,6 +153,25 @@ export interface Recipients {
   recipients: string[];
   /** The file's text as read, so an append keeps comments and layout byte for byte. */
   text: string;
+  /** The file marks a demo vault (`# twins: demo vault`): sealed to a public identity that ships with it. */
+  demo?: boolean;
+}
+
+/** The marker line of a demo vault's recipients file. */
+const DEMO_VAULT_MARK = /^#\s*twins:\s*demo vault\b/im;
+
+/** Fewer recipients than this and losing one identity can lose the holdouts for good. */
+export const MIN_RECIPIENTS = 2;
+
+/**
+ * The warning for holdouts that open for fewer than MIN_RECIPIENTS identities, or undefined when none do.
+ * `what` names them ("3 holdouts", "the holdouts just sealed").
+ *
+ * @example lossWarning('12 holdouts', 1) // 'only 1 recipient can open 12 holdouts: …'
+ */
+export function lossWarning(what: string, recipients: number): string | undefined {
+  if (recipients >= MIN_RECIPIENTS) return undefined;
+  return `only ${recipients} recipient${recipients === 1 ? '' : 's'} can open ${what}: if that identity is lost, nobody can ever open them again. Add a second recipient held by someone else (or a CI secret store) to recipients.txt and run \`twins vault reseal\` (docs/vault.md, "Key custody")`;
 }
 
 /** True when age accepts `recipient` (the bech32 checksum holds: a typo in a pasted key fails here, not at sealing). */
@@ -175,7 +214,7 @@ export function readRecipientsFile(path: string): Recipients | undefined {
     }
     if (!recipients.includes(line)) recipients.push(line);
   }
-  return { path, recipients, text };
+  return { path, recipients, text, ...(DEMO_VAULT_MARK.test(text) ? { demo: true } : {}) };
 }
 
 /** The vault's recipients; TWINS_VAULT_NOT_INITIALISED when there are none. */

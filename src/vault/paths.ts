@@ -7,6 +7,38 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 /** Environment variable naming the identity file; `--identity` wins over it. */
 export const IDENTITY_ENV = 'TWINS_VAULT_IDENTITY';
 
+/**
+ * Environment variable holding the identity itself (the file's text), the way CI secret stores hand a
+ * secret over. Used when neither `--identity` nor TWINS_VAULT_IDENTITY names a file.
+ */
+export const IDENTITY_DATA_ENV = 'TWINS_VAULT_IDENTITY_DATA';
+
+/** What resolveIdentityPath returns for an identity taken from TWINS_VAULT_IDENTITY_DATA: not a file, a name for it. */
+export const IDENTITY_FROM_ENV = `env:${IDENTITY_DATA_ENV}`;
+
+// The identity's text once taken out of the environment; kept here, in this process only.
+let identityData: string | undefined;
+
+/**
+ * The identity's text from TWINS_VAULT_IDENTITY_DATA, or undefined when it was never set. The first call
+ * takes it out of `process.env`, so that no process started afterwards (an app, a cucumber worker, an
+ * agent) inherits the secret; later calls return the copy kept in memory. Setting the variable again
+ * replaces that copy.
+ */
+export function takeIdentityData(): string | undefined {
+  const fresh = process.env[IDENTITY_DATA_ENV];
+  if (fresh !== undefined) {
+    delete process.env[IDENTITY_DATA_ENV];
+    identityData = fresh.trim() === '' ? undefined : fresh;
+  }
+  return identityData;
+}
+
+/** Forget an identity taken from the environment (tests; a long-lived process that is done grading). */
+export function forgetIdentityData(): void {
+  identityData = undefined;
+}
+
 /** The identity's default home, outside every repository: `~/.config/twins/vault-identity.txt`. */
 export function defaultIdentityPath(): string {
   // os.homedir() reads $HOME first, so tests that point HOME at a temp dir never touch the real one.
@@ -14,14 +46,18 @@ export function defaultIdentityPath(): string {
 }
 
 /**
- * The identity file to use: `--identity` if given, else `$TWINS_VAULT_IDENTITY`, else the default.
- * Relative paths are taken from the current directory; a leading `~/` is the home directory.
+ * The identity to use: `--identity` if given, else the file `$TWINS_VAULT_IDENTITY` names, else the
+ * text in `$TWINS_VAULT_IDENTITY_DATA` (returned as IDENTITY_FROM_ENV, which `loadIdentity` reads from
+ * memory), else the default file. Relative paths are taken from the current directory; a leading `~/`
+ * is the home directory.
  *
  * @example resolveIdentityPath() // '/home/ana/.config/twins/vault-identity.txt'
  */
 export function resolveIdentityPath(flag?: string): string {
   const chosen = flag || process.env[IDENTITY_ENV] || undefined;
-  if (chosen === undefined) return defaultIdentityPath();
+  // Taken even when a file is named, so the secret leaves the environment of every child either way.
+  const data = takeIdentityData();
+  if (chosen === undefined) return data !== undefined ? IDENTITY_FROM_ENV : defaultIdentityPath();
   // The shell expands ~ on the command line but not inside an environment variable's value.
   const expanded = chosen === '~' || chosen.startsWith('~/') ? join(homedir(), chosen.slice(1)) : chosen;
   return resolve(expanded);
@@ -29,7 +65,7 @@ export function resolveIdentityPath(flag?: string): string {
 
 /** True when the identity was named explicitly (flag or environment), not just found at the default path. */
 export function identityGiven(flag?: string): boolean {
-  return Boolean(flag || process.env[IDENTITY_ENV]);
+  return Boolean(flag || process.env[IDENTITY_ENV] || takeIdentityData() !== undefined);
 }
 
 /** The vault of the project in `cwd`: `scenarios/vault`. */

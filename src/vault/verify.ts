@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { PlatformError } from '../errors.ts';
 import { isTempName } from './atomic.ts';
-import { type LoadedIdentity, loadIdentity, requireRecipients } from './keys.ts';
+import { type LoadedIdentity, loadIdentity, lossWarning, MIN_RECIPIENTS, readRecipientsFile, requireRecipients } from './keys.ts';
 import { examineHoldout, type HoldoutStatus, holdoutError } from './open.ts';
 import { PENDING_SUFFIX, resolveIdentityPath, shown, vaultPaths } from './paths.ts';
 import { readIndex, readSealed, safeList } from './store.ts';
@@ -29,8 +29,13 @@ export interface VerifyReport {
   holdouts: number;
   /** One per indexed holdout, then one per stray file. */
   findings: VerifyFinding[];
-  /** Things that do not make the vault wrong: leftovers of an interrupted add, an identity others can read. */
+  /**
+   * Things that do not make the vault wrong: holdouts that open for fewer than two recipients (one lost
+   * identity from being lost for good), leftovers of an interrupted add, an identity others can read.
+   */
   warnings: string[];
+  /** A demo vault (its recipients file says `# twins: demo vault`): its identity is public, nothing in it is secret. */
+  demo: boolean;
   ok: boolean;
 }
 
@@ -43,6 +48,7 @@ export interface VerifyReport {
 export async function verifyVault(opts: { vaultDir: string; identityPath?: string; hashesOnly?: boolean }): Promise<VerifyReport> {
   const paths = vaultPaths(opts.vaultDir);
   const recipients = requireRecipients(paths.recipients);
+  const demo = Boolean(readRecipientsFile(paths.recipients)?.demo);
   let identity: LoadedIdentity | undefined;
   const warnings: string[] = [];
   if (!opts.hashesOnly) {
@@ -98,6 +104,15 @@ export async function verifyVault(opts: { vaultDir: string; identityPath?: strin
       findings.push({ file: shown(path), status: 'plaintext', detail: 'a plaintext feature inside the vault: delete it, never commit it' });
     else if (isTempName(name)) warnings.push(`${shown(path)}: a temp file left by an interrupted write; safe to delete`);
   }
+  // A demo vault's identity ships with it, so it cannot be lost; every other vault needs a spare key.
+  if (!demo) {
+    const few = index.holdouts.filter((h) => h.recipients.length < MIN_RECIPIENTS);
+    const least = Math.min(...few.map((h) => h.recipients.length));
+    const held = few.length > 0 ? lossWarning(`${few.length} of the ${index.holdouts.length} holdouts`, least) : undefined;
+    if (held) warnings.unshift(held);
+    const next = lossWarning('the holdouts added from now on (recipients.txt)', recipients.length);
+    if (next) warnings.unshift(next);
+  }
   // Said only when nothing failed to open: otherwise each failure already says whom it was sealed to.
   if (identity && !identity.recipients.some((r) => recipients.includes(r)) && !findings.some((f) => f.status === 'wrong-identity'))
     warnings.push(`the identity's recipient is not in ${shown(paths.recipients)}: new holdouts are not sealed to it`);
@@ -108,6 +123,7 @@ export async function verifyVault(opts: { vaultDir: string; identityPath?: strin
     holdouts: index.holdouts.length,
     findings,
     warnings,
+    demo,
     ok: findings.every((f) => f.status === 'ok'),
   };
 }

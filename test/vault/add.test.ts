@@ -238,11 +238,12 @@ describe('scenarios add --holdout', () => {
     const inside = join(box.project, 'drafts', 'in-repo.feature');
     writeFileSync(inside, featureText(['Inside the repo']));
     const r = await add([inside], { holdout: true });
-    expect(r.warnings).toEqual([expect.stringContaining('drafts/in-repo.feature is inside the repository')]);
+    const notLoss = (ws: string[]) => ws.filter((w) => !/recipient can open/.test(w));
+    expect(notLoss(r.warnings)).toEqual([expect.stringContaining('drafts/in-repo.feature is inside the repository')]);
     expect(existsSync(inside)).toBe(true);
     const before = snapshot(box.vaultDir);
     const outside = await add([box.write('out.feature', featureText(['Outside the repo']))], { holdout: true });
-    expect(outside.warnings).toEqual([]);
+    expect(notLoss(outside.warnings)).toEqual([]);
     expect(Object.keys(snapshot(box.vaultDir)).length).toBe(Object.keys(before).length + 1);
   });
 });

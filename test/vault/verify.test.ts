@@ -85,7 +85,8 @@ describe('add → list → verify', () => {
       [ids[0], 'ok'],
       [ids[1], 'ok'],
     ]);
-    expect(report.warnings).toEqual([]);
+    // One recipient only: the lost-key warnings (test/vault/custody.test.ts), and nothing else.
+    expect(report.warnings.filter((w) => !/recipient can open/.test(w))).toEqual([]);
     expect((await verifyVault({ vaultDir: box.vaultDir, hashesOnly: true })).ok).toBe(true);
   });
 
