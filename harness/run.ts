@@ -14,12 +14,12 @@ import { registerCleanup } from '../src/scenarios/cleanup.ts';
 import { checkSteps, formatStepProblems } from '../src/scenarios/features.ts';
 import { readTwinsEnv } from '../src/scenarios/twins-env.ts';
 import { processAlive } from '../src/vault/atomic.ts';
-import { defaultVaultDir, type OpenedHoldout, openHoldouts } from '../src/vault/index.ts';
+import { type OpenedHoldout, openHoldouts } from '../src/vault/index.ts';
 import { assertAgentEnv, loadAgent } from './agents/index.ts';
 import { contaminationNeedles, type Needles } from './contamination.ts';
 import { buildSummary, RESULTS, type RunMeta, readTrialFile, trialFilePath, writeRunReports, writeTrialFile } from './report/index.ts';
 import { createSandbox, type SandboxOptions } from './sandbox/index.ts';
-import { loadTask, REPO_ROOT } from './task.ts';
+import { loadTask, REPO_ROOT, taskHoldoutSource } from './task.ts';
 import { runTrial, type TrialStage } from './trial.ts';
 import type { Agent, RunSummary, Sandbox, TaskSpec, TrialResult } from './types.ts';
 
@@ -364,8 +364,8 @@ export async function scoreRun(opts: ScoreOptions): Promise<ScoreResult> {
   const kept = opts.resume ? finishedTrials(outDir, runId, new Set(mine), (l) => notes.push(l)) : new Map<number, TrialResult>();
   const todo = mine.filter((i) => !kept.has(i));
 
-  const vaultDir = resolve(cwd, opts.vaultDir ?? defaultVaultDir(cwd));
-  const holdouts = await openTaskHoldouts(task, { vaultDir, identityPath: opts.identityPath });
+  const { vaultDir, identityPath } = taskHoldoutSource(task, { vaultDir: opts.vaultDir, identityPath: opts.identityPath, cwd });
+  const holdouts = await openTaskHoldouts(task, { vaultDir, identityPath });
   const needles = taskNeedles(task, holdouts);
 
   const progress = new Progress(opts.progress, mine.length, label);

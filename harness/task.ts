@@ -1,13 +1,14 @@
 // Loads a task (harness/tasks/ID/: task.yaml, brief.md, features/, reference/) into a TaskSpec, with the schema's defaults and clear errors.
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ErrorObject } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse as parseYaml } from 'yaml';
 import { DEFAULT_EVENTS_PATH, type ScenarioTwin } from '../scenarios/support/config.ts';
 import { PlatformError } from '../src/errors.ts';
+import { defaultVaultDir } from '../src/vault/paths.ts';
 import { TASK_ID } from '../src/vault/vault-index.ts';
 import type { TaskLimits, TaskSpec } from './types.ts';
 
@@ -65,6 +66,15 @@ export const TASK_SCHEMA = {
         },
       },
     },
+    holdouts: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['vault'],
+      properties: {
+        vault: { type: 'string', minLength: 1 },
+        demoIdentity: { type: 'string', minLength: 1 },
+      },
+    },
     limits: {
       type: 'object',
       additionalProperties: false,
@@ -87,6 +97,7 @@ interface TaskYaml {
   twins?: ScenarioTwin[];
   app?: { install?: string; start?: string; readyPath?: string; events?: Partial<Record<ScenarioTwin, string>> };
   limits?: Partial<TaskLimits>;
+  holdouts?: { vault: string; demoIdentity?: string };
 }
 
 let validator: ReturnType<Ajv2020['compile']> | undefined;
@@ -186,6 +197,7 @@ export function loadTask(idOrPath: string, opts: { tasksDir?: string; cwd?: stri
     : [];
 
   const twins = y.twins ?? ['slack'];
+  const holdouts = y.holdouts ? taskVault(file, dir, y.holdouts) : undefined;
   return {
     id,
     title: y.title,
@@ -201,7 +213,59 @@ export function loadTask(idOrPath: string, opts: { tasksDir?: string; cwd?: stri
     brief,
     publicFeatures,
     referenceDir: join(dir, 'reference'),
+    ...(holdouts ? { holdouts } : {}),
   };
+}
+
+/**
+ * task.yaml's `holdouts:`, resolved: a vault of the task's own inside its folder, and for a demo the
+ * identity shipped beside it. Both must stay inside the task folder, so a task cannot point the
+ * grader at some other vault or at a real identity elsewhere on the machine.
+ */
+function taskVault(file: string, dir: string, h: { vault: string; demoIdentity?: string }): { vault: string; demoIdentity?: string } {
+  const inside = (what: string, rel: string) => {
+    const abs = resolve(dir, rel);
+    const back = relative(dir, abs);
+    if (back === '' || back.startsWith('..') || isAbsolute(back))
+      throw invalid(file, `holdouts.${what} must be a path inside the task folder, got "${rel}"`);
+    return abs;
+  };
+  const vault = inside('vault', h.vault);
+  if (h.demoIdentity === undefined) return { vault };
+  const demoIdentity = inside('demoIdentity', h.demoIdentity);
+  let text = '';
+  try {
+    text = readFileSync(demoIdentity, 'utf8');
+  } catch {
+    throw invalid(file, `holdouts.demoIdentity: no file at ${demoIdentity}`);
+  }
+  // A real identity must never be committed beside a task: only one that says it is a public demo is accepted.
+  if (!DEMO_IDENTITY_MARK.test(text))
+    throw invalid(
+      file,
+      `holdouts.demoIdentity: ${basename(demoIdentity)} does not say it is a demo identity (a "# twins: demo identity" line)`,
+    );
+  return { vault, demoIdentity };
+}
+
+/** The line a shipped demo identity must carry (src/vault/keys.ts reads the same mark). */
+const DEMO_IDENTITY_MARK = /^#\s*twins:\s*demo identity\b/im;
+
+/**
+ * Where a task's holdouts are and what opens them: `--vault`/`--identity` when given; else the task's own
+ * vault (task.yaml `holdouts:`) with its demo identity; else the project's vault and the usual identity
+ * (`--identity`, TWINS_VAULT_IDENTITY, TWINS_VAULT_IDENTITY_DATA, ~/.config/twins/vault-identity.txt).
+ *
+ * @example const { vaultDir, identityPath } = taskHoldoutSource(loadTask('demo'), { cwd });
+ */
+export function taskHoldoutSource(
+  task: TaskSpec,
+  opts: { vaultDir?: string; identityPath?: string; cwd?: string },
+): { vaultDir: string; identityPath?: string } {
+  const cwd = opts.cwd ?? process.cwd();
+  if (opts.vaultDir !== undefined) return { vaultDir: resolve(cwd, opts.vaultDir), identityPath: opts.identityPath };
+  if (task.holdouts) return { vaultDir: task.holdouts.vault, identityPath: opts.identityPath ?? task.holdouts.demoIdentity };
+  return { vaultDir: defaultVaultDir(cwd), identityPath: opts.identityPath };
 }
 
 /** Every task in `tasksDir`, loaded; a task that does not load is listed with its error instead. */

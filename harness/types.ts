@@ -48,6 +48,11 @@ export interface TaskSpec {
   publicFeatures: string[];
   /** Absolute path of the reference solution (never given to the agent). */
   referenceDir: string;
+  /**
+   * A vault of the task's own instead of the project's (task.yaml `holdouts:`), absolute paths. Only a demo
+   * task ships the identity that opens it (`demoIdentity`): public on purpose, its holdouts are not secret.
+   */
+  holdouts?: { vault: string; demoIdentity?: string };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,9 +5,8 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PlatformError } from '../src/errors.ts';
-import { defaultVaultDir } from '../src/vault/index.ts';
 import { openTaskHoldouts, runTwins, taskNeedles } from './run.ts';
-import { loadTask } from './task.ts';
+import { loadTask, taskHoldoutSource } from './task.ts';
 import { type AppLauncher, gradeApp, holdoutScenarios, plainLauncher } from './trial.ts';
 import type { ScenarioStatus, TrialResult } from './types.ts';
 
@@ -16,7 +15,9 @@ export interface ValidateOptions {
   task: string;
   tasksDir?: string;
   cwd?: string;
+  /** Default: the task's own vault (task.yaml `holdouts:`), else scenarios/vault. */
   vaultDir?: string;
+  /** Default: the task's demo identity, else the usual one (see `resolveIdentityPath`). */
   identityPath?: string;
   /** Running twins (`twins up --env-file`); without it, twins start here. */
   twinsEnv?: string;
@@ -119,7 +120,8 @@ export async function validateTask(opts: ValidateOptions): Promise<ValidateResul
       `task ${task.id} has no reference solution (${task.referenceDir})`,
       'Every task needs a reference/ folder holding a solution that passes every holdout.',
     );
-  const holdouts = await openTaskHoldouts(task, { vaultDir: opts.vaultDir ?? defaultVaultDir(cwd), identityPath: opts.identityPath });
+  // A demo task's own vault opens with the identity it ships; every other task's with the grader's.
+  const holdouts = await openTaskHoldouts(task, taskHoldoutSource(task, { vaultDir: opts.vaultDir, identityPath: opts.identityPath, cwd }));
   const needles = taskNeedles(task, holdouts);
   const twins = await runTwins({ twinsEnv: opts.twinsEnv, seed: opts.seed });
   // The reference runs from a copy, so its install never writes into the repository.

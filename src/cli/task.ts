@@ -18,8 +18,9 @@ validate  the quality gate: every holdout scenario of the task must pass on its 
           counts only when it validates. Needs the vault identity.
 
   --tasks DIR        where task ids are looked up (default harness/tasks); ID may also be a task folder's path
-  --vault DIR        the vault (default scenarios/vault)
-  --identity FILE    the vault identity (default $TWINS_VAULT_IDENTITY, else ~/.config/twins/vault-identity.txt)
+  --vault DIR        the vault (default: the task's own when task.yaml names one, as the demo does; else scenarios/vault)
+  --identity FILE    the vault identity (default: a demo task's shipped demo identity; else $TWINS_VAULT_IDENTITY,
+                     else the text in $TWINS_VAULT_IDENTITY_DATA, else ~/.config/twins/vault-identity.txt)
   --twins-env FILE   use twins already running instead of starting them here
   --wait SECS        default patience of waiting steps (default 5)
   --json             print JSON on stdout
@@ -71,22 +72,30 @@ export async function taskCommand(argv: string[]): Promise<number> {
   if (sub === 'list') {
     if (positionals.length > 0) throw usage(`task list takes no arguments, got "${positionals[0]}"`);
     const { listTasks } = await import('../../harness/task.ts');
-    let holdouts: { task: string; scenarios: number }[] = [];
-    try {
-      holdouts = readIndex(vaultDir).holdouts;
-    } catch {
-      // No vault (or no index) here: every task shows 0 holdouts.
-    }
-    const rows = listTasks({ tasksDir: v.tasks, cwd }).map((r) => ({
-      id: r.id,
-      title: r.task?.title,
-      twins: r.task?.twins,
-      publicFeatures: r.task?.publicFeatures.length ?? 0,
-      holdoutFiles: holdouts.filter((h) => h.task === r.id).length,
-      holdoutScenarios: holdouts.filter((h) => h.task === r.id).reduce((n, h) => n + h.scenarios, 0),
-      reference: r.task ? existsSync(r.task.referenceDir) : false,
-      ...(r.error ? { error: r.error } : {}),
-    }));
+    const indexed = (dir: string): { task: string; scenarios: number }[] => {
+      try {
+        return readIndex(dir).holdouts;
+      } catch {
+        return []; // No vault (or no index) there: its tasks show 0 holdouts.
+      }
+    };
+    const shared = indexed(vaultDir);
+    const rows = listTasks({ tasksDir: v.tasks, cwd }).map((r) => {
+      // A task with a vault of its own (the demo) counts from it, unless --vault names another.
+      const own = r.task?.holdouts && v.vault === undefined ? r.task.holdouts : undefined;
+      const holdouts = (own ? indexed(own.vault) : shared).filter((h) => h.task === r.id);
+      return {
+        id: r.id,
+        title: r.task?.title,
+        twins: r.task?.twins,
+        publicFeatures: r.task?.publicFeatures.length ?? 0,
+        holdoutFiles: holdouts.length,
+        holdoutScenarios: holdouts.reduce((n, h) => n + h.scenarios, 0),
+        reference: r.task ? existsSync(r.task.referenceDir) : false,
+        ...(own?.demoIdentity ? { demo: true } : {}),
+        ...(r.error ? { error: r.error } : {}),
+      };
+    });
     if (v.json) out(JSON.stringify({ tasks: rows }, null, 2));
     else if (rows.length === 0) out('No task found (tasks live in harness/tasks/ID/task.yaml).');
     else
@@ -94,7 +103,7 @@ export async function taskCommand(argv: string[]): Promise<number> {
         out(
           r.error
             ? `${r.id}  (does not load: ${r.error})`
-            : `${r.id}  ${r.title}  [${r.twins?.join(', ')}]  ${r.publicFeatures} public feature file(s), ${r.holdoutScenarios} holdout scenario(s) in ${r.holdoutFiles} file(s)${r.reference ? '' : ', NO reference solution'}`,
+            : `${r.id}  ${r.title}  [${r.twins?.join(', ')}]  ${r.publicFeatures} public feature file(s), ${r.holdoutScenarios} holdout scenario(s) in ${r.holdoutFiles} file(s)${r.demo ? ' (demo: they open with the public identity shipped in the task folder)' : ''}${r.reference ? '' : ', NO reference solution'}`,
         );
     return 0;
   }
@@ -111,7 +120,8 @@ export async function taskCommand(argv: string[]): Promise<number> {
       task: positionals[0],
       tasksDir: v.tasks,
       cwd,
-      vaultDir,
+      // Unset unless given: a task with a vault of its own (the demo) is validated from it.
+      vaultDir: v.vault === undefined ? undefined : vaultDir,
       identityPath: v.identity,
       twinsEnv: v['twins-env'],
       waitMs,
