@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { PlatformError } from '../errors.ts';
 import { TWIN_NAMES } from '../registry.ts';
+import { takeIdentityData } from '../vault/paths.ts';
 import { DEFAULT_PORT, startTwins, summaryText } from './up.ts';
 
 /** The twins this version ships, as their vendors write them (`Slack, Okta and Jira`), from src/registry.ts. */
@@ -132,6 +133,9 @@ function parseUp(argv: string[]) {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // A vault identity handed over as a variable's text (TWINS_VAULT_IDENTITY_DATA) leaves the environment
+  // before any app, worker or agent is started, whatever the command.
+  takeIdentityData();
   const [command, ...args] = argv;
   let rest = args;
   try {

@@ -9,13 +9,14 @@ export const TASK_HELP = `twins task: the tasks agents are scored on (harness/ta
 
 Usage:
   twins task list [--tasks DIR] [--vault DIR] [--json]
-  twins task validate ID [--vault DIR] [--identity FILE] [--twins-env FILE] [--tasks DIR] [--json]
+  twins task validate ID | --all [--vault DIR] [--identity FILE] [--twins-env FILE] [--tasks DIR] [--json]
 
 list      every task: id, title, twins, public feature files and the holdout scenarios sealed for it
           (counted from the vault's index: no identity needed)
 validate  the quality gate: every holdout scenario of the task must pass on its reference solution and
           fail on the built-in do-nothing baseline; the ones that do not discriminate are named. A task
-          counts only when it validates. Needs the vault identity.
+          counts only when it validates. Needs the vault identity (a demo task ships its own).
+          --all validates every task side by side (what CI runs); exit 1 if any does not validate.
 
   --tasks DIR        where task ids are looked up (default harness/tasks); ID may also be a task folder's path
   --vault DIR        the vault (default: the task's own when task.yaml names one, as the demo does; else scenarios/vault)
@@ -44,6 +45,7 @@ function parse(argv: string[]) {
         'twins-env': { type: 'string' },
         wait: { type: 'string' },
         json: { type: 'boolean' },
+        all: { type: 'boolean' },
       },
     });
   } catch (err) {
@@ -109,40 +111,72 @@ export async function taskCommand(argv: string[]): Promise<number> {
   }
 
   if (sub === 'validate') {
-    if (positionals.length !== 1) throw usage(`task validate takes one task id, got ${positionals.length}`);
+    const all = Boolean(v.all);
+    if (all ? positionals.length > 0 : positionals.length !== 1)
+      throw usage(all ? 'task validate --all takes no task id' : `task validate takes one task id (or --all), got ${positionals.length}`);
     let waitMs: number | undefined;
     if (v.wait !== undefined) {
       if (!/^\d+(\.\d+)?$/.test(v.wait) || Number(v.wait) <= 0) throw usage(`--wait must be a number of seconds, got "${v.wait}"`);
       waitMs = Math.round(Number(v.wait) * 1000);
     }
     const { validateTask } = await import('../../harness/validate.ts');
-    const result = await validateTask({
-      task: positionals[0],
-      tasksDir: v.tasks,
-      cwd,
-      // Unset unless given: a task with a vault of its own (the demo) is validated from it.
-      vaultDir: v.vault === undefined ? undefined : vaultDir,
-      identityPath: v.identity,
-      twinsEnv: v['twins-env'],
-      waitMs,
-      log: v.json ? undefined : (line) => process.stderr.write(`${line}\n`),
-    });
-    if (v.json) {
-      out(JSON.stringify({ task: result.task, valid: result.valid, verdicts: result.verdicts }, null, 2));
-    } else {
-      const bad = result.verdicts.filter((x) => !x.discriminates);
-      for (const x of result.verdicts)
-        out(`${x.discriminates ? '✓' : '✗'} ${x.name}  (${x.id}, holdout ${x.holdout}): reference ${x.reference}, baseline ${x.baseline}`);
-      for (const t of [result.reference, result.baseline])
-        if (t.failure)
-          out(`The ${t.agent === 'reference' ? 'reference solution' : 'baseline'} failed at ${t.failure.stage}: ${t.failure.reason}`);
-      out(
-        result.valid
-          ? `Task ${result.task} validates: all ${result.verdicts.length} holdout scenario(s) pass on the reference and fail on the do-nothing baseline.`
-          : `Task ${result.task} does not validate: ${bad.length} of ${result.verdicts.length} holdout scenario(s) do not discriminate:\n${bad.map((x) => `  ${x.name} (${x.id}, holdout ${x.holdout}): ${x.problem}`).join('\n')}`,
-      );
+    const { defaultTasksDir, taskIds } = await import('../../harness/task.ts');
+    const ids = all ? taskIds(resolve(cwd, v.tasks ?? defaultTasksDir())) : positionals;
+    if (ids.length === 0) throw usage('task validate --all found no task (tasks live in harness/tasks/ID/task.yaml)');
+    const validate = (task: string) =>
+      validateTask({
+        task,
+        tasksDir: v.tasks,
+        cwd,
+        // Unset unless given: a task with a vault of its own (the demo) is validated from it.
+        vaultDir: v.vault === undefined ? undefined : vaultDir,
+        identityPath: v.identity,
+        twinsEnv: v['twins-env'],
+        waitMs,
+        log: v.json ? undefined : (line) => process.stderr.write(`${ids.length > 1 ? `[${task}] ` : ''}${line}\n`),
+      });
+    if (!all) {
+      const result = await validate(ids[0]);
+      if (v.json) out(JSON.stringify({ task: result.task, valid: result.valid, verdicts: result.verdicts }, null, 2));
+      else printValidation(result);
+      return result.valid ? 0 : 1;
     }
-    return result.valid ? 0 : 1;
+    // Side by side: each task grades on twins of its own, so a suite of tasks takes about as long as its slowest.
+    const settled = await Promise.allSettled(ids.map(validate));
+    const rows = settled.map((r, i) =>
+      r.status === 'fulfilled'
+        ? { task: ids[i], valid: r.value.valid, verdicts: r.value.verdicts, result: r.value }
+        : { task: ids[i], valid: false, error: r.reason instanceof PlatformError ? r.reason.toLine() : String(r.reason) },
+    );
+    if (v.json) out(JSON.stringify({ tasks: rows.map(({ result: _r, ...row }) => row), valid: rows.every((r) => r.valid) }, null, 2));
+    else
+      for (const r of rows) {
+        if (r.result) printValidation(r.result);
+        else out(`Task ${r.task} could not be validated: ${r.error}`);
+      }
+    const bad = rows.filter((r) => !r.valid).map((r) => r.task);
+    if (!v.json)
+      out(
+        bad.length === 0
+          ? `All ${rows.length} tasks validate.`
+          : `${bad.length} of ${rows.length} tasks do not validate: ${bad.join(', ')}.`,
+      );
+    return bad.length === 0 ? 0 : 1;
   }
   throw usage(`unknown task command "${sub}" (list, validate)`);
+}
+
+/** A validation as people read it: a line per holdout scenario, then the verdict. */
+function printValidation(result: import('../../harness/validate.ts').ValidateResult): void {
+  const bad = result.verdicts.filter((x) => !x.discriminates);
+  for (const x of result.verdicts)
+    out(`${x.discriminates ? '✓' : '✗'} ${x.name}  (${x.id}, holdout ${x.holdout}): reference ${x.reference}, baseline ${x.baseline}`);
+  for (const t of [result.reference, result.baseline])
+    if (t.failure)
+      out(`The ${t.agent === 'reference' ? 'reference solution' : 'baseline'} failed at ${t.failure.stage}: ${t.failure.reason}`);
+  out(
+    result.valid
+      ? `Task ${result.task} validates: all ${result.verdicts.length} holdout scenario(s) pass on the reference and fail on the do-nothing baseline.`
+      : `Task ${result.task} does not validate: ${bad.length} of ${result.verdicts.length} holdout scenario(s) do not discriminate:\n${bad.map((x) => `  ${x.name} (${x.id}, holdout ${x.holdout}): ${x.problem}`).join('\n')}`,
+  );
 }

@@ -44,6 +44,8 @@ const DEMO_MARK = /^#\s*twins:\s*demo identity\b/im;
  * @example await loadIdentity(resolveIdentityPath()) // { path, keys, recipients, warnings }
  */
 export async function loadIdentity(path: string): Promise<LoadedIdentity> {
+  // Taken out of the environment whichever identity is used, so children started after this never inherit it.
+  takeIdentityData();
   const fromEnv = path === IDENTITY_FROM_ENV;
   const label = fromEnv ? `$${IDENTITY_DATA_ENV}` : shown(path);
   let text: string;

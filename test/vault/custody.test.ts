@@ -13,6 +13,7 @@ import {
   verifyVault,
 } from '../../src/vault/index.ts';
 import { forgetIdentityData, IDENTITY_FROM_ENV } from '../../src/vault/paths.ts';
+import { twins } from '../support/cli.ts';
 import { catalogue, featureText, nonce, type Sandbox, sandbox } from './helpers.ts';
 
 let box: Sandbox;
@@ -45,6 +46,19 @@ describe('an identity from an environment variable (how CI secret stores hand it
     // Kept in memory: a second use in the same process still works.
     expect((await verifyVault({ vaultDir: box.vaultDir, identityPath: resolveIdentityPath() })).ok).toBe(true);
   });
+
+  it('as a CI job runs it: `twins vault verify` with only the variable set opens every holdout, and prints nothing of the key', async () => {
+    await initVault({ vaultDir: box.vaultDir, identityPath: box.identity });
+    await addScenarios({ ...opts(), holdout: true, files: [box.write('h.feature', featureText(['Sealed one']))] });
+    const key = secretKey(box.identity);
+    const r = twins(['vault', 'verify', '--vault', box.vaultDir], {
+      cwd: box.project,
+      env: { HOME: box.root, TWINS_VAULT_IDENTITY: undefined, [IDENTITY_DATA_ENV]: readFileSync(box.identity, 'utf8') },
+    });
+    expect(await r.exited, r.err()).toBe(0);
+    expect(r.out()).toContain(`each opens with $${IDENTITY_DATA_ENV} and matches the index`);
+    expect(r.out() + r.err()).not.toContain(key.slice(16));
+  }, 30_000);
 
   it('a file named by --identity or TWINS_VAULT_IDENTITY wins over the variable, which still leaves the environment', () => {
     process.env[IDENTITY_DATA_ENV] = 'AGE-SECRET-KEY-1whatever';
