@@ -102,8 +102,7 @@ export function expandFeatureArgs(args: readonly string[], cwd: string): string[
 /** The task's public scenario names (normalised) → where they are, skipping `except` paths. */
 function publicNames(taskDir: string, except: Set<string>, cwd: string): Map<string, { file: string; line: number }> {
   const names = new Map<string, { file: string; line: number }>();
-  if (!existsSync(taskDir)) return names;
-  for (const path of expandFeatureArgs([taskDir], cwd).filter((p) => !except.has(p))) {
+  for (const path of featuresIn(taskDir, cwd).filter((p) => !except.has(p))) {
     let parsed: ParsedFeature;
     try {
       parsed = parseFeature(readFileSync(path, 'utf8'), path);
@@ -325,11 +324,16 @@ export async function addScenarios(opts: AddOptions): Promise<AddResult> {
   return result;
 }
 
+/** The task's public feature files; none when its folder is missing or still empty (a new task's first add). */
+function featuresIn(taskDir: string, cwd: string): string[] {
+  if (!existsSync(taskDir) || !readdirSync(taskDir, { recursive: true }).some((n) => String(n).endsWith('.feature'))) return [];
+  return expandFeatureArgs([taskDir], cwd);
+}
+
 /** Every canary tag in the task's public features. */
 function existingCanaries(taskDir: string, cwd: string): Set<string> {
   const used = new Set<string>();
-  if (!existsSync(taskDir)) return used;
-  for (const p of expandFeatureArgs([taskDir], cwd))
+  for (const p of featuresIn(taskDir, cwd))
     for (const m of readFileSync(p, 'utf8').matchAll(/@canary-[0-9a-f]{16}/g)) if (CANARY_TAG.test(m[0])) used.add(m[0]);
   return used;
 }

@@ -79,6 +79,15 @@ describe('scenarios add (public)', () => {
     expect(readFileSync(src, 'utf8')).toBe(text);
   });
 
+  it("a new task's empty features folder is no obstacle: public and holdout adds both go through", async () => {
+    mkdirSync(join(box.featuresDir, 'OPS-1'), { recursive: true });
+    await initVault({ vaultDir: box.vaultDir, identityPath: box.identity });
+    const sealed = await add([box.write('h.feature', featureText(['Sealed first']))], { holdout: true });
+    expect(sealed.added).toHaveLength(1);
+    const pub = await add([box.write('p.feature', featureText(['Public first']))]);
+    expect(pub.added[0].file).toBe('scenarios/features/OPS-1/p.feature');
+  });
+
   it('adding the same file again changes nothing; a different file of that name is refused', async () => {
     const src = box.write('alerts.feature', featureText(['Deploy reaches ops']));
     await add([src]);
