@@ -3,6 +3,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
+import { INSPECTOR_PAGE_ROUTES, InspectorAsset, inspectorAsset, inspectorFeed } from '../inspector/inspector.ts';
 import { paramsToObject } from '../kernel/body.ts';
 import { type ClockMode, type ClockSnapshot, checkAdvance, checkClockMode, checkClockSnapshot, checkClockTime } from '../kernel/clock.ts';
 import { parseDuration } from '../kernel/duration.ts';
@@ -384,6 +385,12 @@ const generic: [string, string, Handler][] = [
       return { enabled: call.kernel.limiter.enabled };
     },
   ],
+  // The inspector (src/inspector/, docs/inspector.md): the page and its assets hold no state and are
+  // served without the token (see gate); the feed is a tenant's state and answers like every route.
+  ['GET', 'ui', () => inspectorAsset('page')],
+  ['GET', 'ui/inspector.js', () => inspectorAsset('script')],
+  ['GET', 'ui/inspector.css', () => inspectorAsset('style')],
+  ['GET', 'ui/feed', (call) => inspectorFeed(call.kernel, resolveTenant(call))],
 ];
 
 /** `METHOD /_twin/path` of every route the control plane serves for all twins (the document must list exactly these). */
@@ -531,7 +538,8 @@ function gate(
   const token = kernel.options.controlToken;
   if (token !== undefined && sameSecret(req.headers['x-twin-control-token'], token)) return undefined;
   const owners = credentialOwners(kernel, carriedStrings(req, query, body));
-  if (token === undefined && owners.length === 0) return undefined;
+  // The inspector's page is open like the documents, but a vendor credential sent to it is still refused and filed.
+  if ((token === undefined || INSPECTOR_PAGE_ROUTES.has(key)) && owners.length === 0) return undefined;
   const status = token === undefined ? 403 : 401;
   const code = token === undefined ? 'vendor_credential' : 'control_token_required';
   const method = req.method.toUpperCase();
@@ -597,6 +605,7 @@ export async function handleControl(kernel: Kernel<unknown, unknown>, req: TwinR
   try {
     const result = await match.route.handler({ kernel, req, body, query, params: match.params, baseUrl: req.url.origin });
     if (result instanceof ControlReply) return json(result.status, result.body);
+    if (result instanceof InspectorAsset) return result.response;
     return json(200, result ?? {});
   } catch (err) {
     if (err instanceof ControlError) return controlError(err.status, err.code, err.message);

@@ -243,6 +243,41 @@ export interface TwinDefinition<S, P> {
   controlOpenapi?: () => OpenApiDocument;
   /** Called after a tenant's state is created or restored, e.g. to re-arm scheduled work. */
   onTenantReady?(tenant: Tenant<S>, kernel: { deliver(spec: DeliverySpec): OutboundDelivery }): void;
+  /**
+   * What the inspector page (`/_twin/ui`) shows of a tenant's state, in the vendor's vocabulary
+   * (Slack: channels, messages with threads and reactions, users). Without it the page shows the
+   * tenant's sealed snapshot state as tables. Called on every refresh: keep it cheap and bounded.
+   */
+  inspect?(state: S): InspectorView;
+}
+
+/** One cell of an inspector table: always shown as text, never as markup. */
+export type InspectorCell = string | number | boolean | null;
+
+/** An entry of an inspector list (a message), with its own entries below it (the thread). */
+export interface InspectorItem {
+  /** Stable within its section (a message ts): what a person opened stays open across refreshes. */
+  key?: string;
+  /** The headline (the author). */
+  title: string;
+  /** The body (the message text), shown as text with its line breaks. */
+  text?: string;
+  /** Small print (ts, subtype, "edited"). */
+  meta?: string[];
+  /** Badges (reactions with their count and who). */
+  tags?: string[];
+  items?: InspectorItem[];
+}
+
+/** A section of the inspector page: a table, a list of items, or any JSON value shown indented. */
+export type InspectorSection =
+  | { kind: 'table'; title: string; columns: string[]; rows: InspectorCell[][]; note?: string }
+  | { kind: 'list'; title: string; items: InspectorItem[]; note?: string }
+  | { kind: 'json'; title: string; value: unknown; note?: string };
+
+/** What a twin's `inspect` hook returns: the sections the page shows, in order. */
+export interface InspectorView {
+  sections: InspectorSection[];
 }
 
 /** What `finishResponse` learns about the request it finishes. */

@@ -5,6 +5,7 @@ import type { OperationHandler, OperationInput, RateLimitRule, TwinDefinition } 
 import { authenticateSlack, createParseInput, type SlackPrincipal, slackResponseHeaders } from './auth.ts';
 import { slackControlRoutes } from './control.ts';
 import { renderSlackError } from './errors.ts';
+import { inspectSlack } from './inspect.ts';
 import * as auth from './operations/auth.ts';
 import * as bots from './operations/bots.ts';
 import * as chat from './operations/chat.ts';
@@ -158,6 +159,7 @@ export function createSlackTwin(options: SlackTwinOptions = {}): TwinDefinition<
     control: slackControlRoutes,
     controlOpenapi: () => loadOpenApi(new URL('./control.yaml', import.meta.url)),
     onTenantReady: (tenant, kernel) => chat.armScheduled(tenant, kernel.deliver),
+    inspect: inspectSlack,
   };
 }
 

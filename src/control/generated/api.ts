@@ -250,6 +250,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/_twin/ui": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The inspector, a page where a person watches a tenant live (docs/inspector.md). It holds no state, so it is served without the control token; a vendor credential sent to it is refused. */
+        get: operations["inspectorPage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/_twin/ui/inspector.js": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The inspector page's script. */
+        get: operations["inspectorScript"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/_twin/ui/inspector.css": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The inspector page's style sheet. */
+        get: operations["inspectorStyle"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/_twin/ui/feed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the inspector shows of one tenant, newest first: the twin's view of its state (or its sealed snapshot state), the journal (200 newest), deliveries with attempts (100 newest), the faults that apply to it, its clock, and every tenant's id. */
+        get: operations["inspectorFeed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -943,6 +1011,120 @@ export interface operations {
         responses: {
             /** @description The new setting. */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    inspectorPage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    inspectorScript: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The script. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": string;
+                };
+            };
+        };
+    };
+    inspectorStyle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The style sheet. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/css": string;
+                };
+            };
+        };
+    };
+    inspectorFeed: {
+        parameters: {
+            query?: {
+                /** @description Tenant id; the default tenant when absent. */
+                tenant?: components["parameters"]["Tenant"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The feed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        twin: string;
+                        title: string;
+                        tenant: string;
+                        tenants: {
+                            id?: string;
+                            seed?: number;
+                        }[];
+                        clock: components["schemas"]["ClockState"];
+                        /** @description source "twin" (its inspect hook) or "snapshot"; sections of kind table (columns, rows), list (items with title, text, meta, tags, items) or json (value). */
+                        view: {
+                            /** @enum {string} */
+                            source?: "twin" | "snapshot";
+                            sections?: Record<string, unknown>[];
+                        };
+                        journal: {
+                            total?: number;
+                            entries?: Record<string, unknown>[];
+                        };
+                        deliveries: {
+                            total?: number;
+                            items?: components["schemas"]["Delivery"][];
+                        };
+                        faults: Record<string, unknown>[];
+                    };
+                };
+            };
+            /** @description No such tenant. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
