@@ -18,7 +18,8 @@ const HOSTILE = `<script>window.__pwned = 1</script><img src=x onerror="window._
 /** How long the page may take to show a change: it polls every second. */
 const LIVE_MS = 8000;
 
-describe.skipIf(unavailable)('the inspector in Chromium, on a locked Slack twin', () => {
+// Each test waits on a page that polls every second: generous bounds for a loaded 2-core CI machine.
+describe.skipIf(unavailable)('the inspector in Chromium, on a locked Slack twin', { timeout: 60_000 }, () => {
   let s: SlackFixture;
   let browser: Browser;
   let receiver: Server;
