@@ -2,6 +2,7 @@
 
 export { buildServer, type RunningTwin, type ServeOptions, serve } from './adapters/fastify.ts';
 export { twinHandlers } from './adapters/msw.ts';
+export { type StartedTwin, type StartedTwins, type StartTwinsOptions, startTwins, type Twins } from './api.ts';
 export { controlOpenApi } from './control/control-plane.ts';
 export { createKernel, handleTwinRequest, normalisedPath, type Surface, surfaceOf, withControlPlane } from './host.ts';
 export { Clock, type ClockMode, type ClockState } from './kernel/clock.ts';

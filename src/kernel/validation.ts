@@ -79,17 +79,30 @@ interface OperationValidators {
 export class Validators {
   private readonly byOp = new Map<string, OperationValidators>();
   private readonly ops = new Map<string, OperationSpec>();
-  private readonly coercing: AjvInstance;
-  private readonly bodyAjv: AjvInstance;
+  // Made on first use, not in the constructor: an ajv instance compiles JSON Schema's meta-schema when
+  // the contract is added (~100 ms), which would otherwise sit between `twins up` and its first answer.
+  private coercingAjv: AjvInstance | undefined;
+  private bodyOnlyAjv: AjvInstance | undefined;
+  private readonly coerceBody: boolean;
   private readonly doc: OpenApiDocument;
   private responseAjv: AjvInstance | undefined;
   private readonly responseCache = new Map<string, ValidateFunction | null>();
 
   constructor(doc: OpenApiDocument, ops: OperationSpec[], coerceBody: boolean) {
     this.doc = doc;
-    this.coercing = newAjv(doc, true);
-    this.bodyAjv = coerceBody ? this.coercing : newAjv(doc, false);
+    this.coerceBody = coerceBody;
     for (const op of ops) this.ops.set(op.operationId, op);
+  }
+
+  private get coercing(): AjvInstance {
+    this.coercingAjv ??= newAjv(this.doc, true);
+    return this.coercingAjv;
+  }
+
+  private get bodyAjv(): AjvInstance {
+    if (this.coerceBody) return this.coercing;
+    this.bodyOnlyAjv ??= newAjv(this.doc, false);
+    return this.bodyOnlyAjv;
   }
 
   /** How many operations have their validators compiled. */

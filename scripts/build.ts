@@ -1,0 +1,92 @@
+// `npm run build` (and `npm pack` through prepack): compiles the package into dist/ — JavaScript, type declarations, the files the code reads, and a bundled fast path for `twins up`.
+
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build, type Plugin } from 'esbuild';
+import { copyAssets } from './copy-assets.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const DIST = join(ROOT, 'dist');
+/** Where the bundled `twins up` lives; bin/twins.js looks for dist/cli/main.js. */
+const FAST = join(DIST, 'cli');
+
+/**
+ * The packages `twins up` needs before a twin answers: bundled into dist/cli so start-up reads a few
+ * files instead of ~350. Everything else (msw, cucumber, age, oidc-provider, the JQL grammar, tsx)
+ * stays an ordinary import from node_modules: some keep one instance per process (cucumber's step
+ * registry), and none of them is on the start-up path.
+ */
+const BUNDLED = new Set(['fastify', 'ajv', 'ajv-formats', 'yaml', '@faker-js/faker']);
+
+function packageOf(specifier: string): string {
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+}
+
+/**
+ * Our modules find their files (contracts, pages, runner scripts) from `import.meta.url`. In the
+ * bundle they would all share the chunk's URL, so each module's `import.meta.url` is pinned to where
+ * that module sits in dist/, whose files ship beside the bundle.
+ */
+const keepModuleUrls: Plugin = {
+  name: 'keep-module-urls',
+  setup(b) {
+    b.onLoad({ filter: /\.js$/ }, (args) => {
+      if (!args.path.startsWith(DIST)) return undefined;
+      const text = readFileSync(args.path, 'utf8');
+      if (!text.includes('import.meta.url')) return { contents: text, loader: 'js' };
+      const rel = relative(FAST, args.path).split('\\').join('/');
+      return { contents: text.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, import.meta.url).href`), loader: 'js' };
+    });
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.path.startsWith('node:') || !args.importer.startsWith(DIST)) return undefined;
+      return BUNDLED.has(packageOf(args.path)) ? undefined : { path: args.path, external: true };
+    });
+  },
+};
+
+/** tsc keeps `./x.ts` in declaration files; a consumer's TypeScript wants the `.js` the package ships. */
+function fixDeclarationSpecifiers(dir: string): number {
+  let fixed = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile() || !entry.name.endsWith('.d.ts')) continue;
+    const file = join(entry.parentPath, entry.name);
+    const text = readFileSync(file, 'utf8');
+    const next = text.replace(/(from\s+|import\s*\(\s*)(['"])(\.{1,2}\/[^'"]+)\.ts\2/g, '$1$2$3.js$2');
+    if (next !== text) {
+      writeFileSync(file, next);
+      fixed++;
+    }
+  }
+  return fixed;
+}
+
+const started = performance.now();
+const ms = () => `${Math.round(performance.now() - started)} ms`;
+rmSync(DIST, { recursive: true, force: true });
+// Emit only: `npm run check` type-checks the project, and checking twice makes every pack a minute slower.
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+execFileSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json'), '--noCheck'], { stdio: 'inherit' });
+console.log(`build: tsc emitted dist/ (${ms()})`);
+console.log(`build: ${fixDeclarationSpecifiers(DIST)} declaration files point at .js`);
+console.log(`build: copied ${copyAssets(DIST).length} assets`);
+await build({
+  entryPoints: [join(DIST, 'src', 'cli', 'main.js')],
+  outdir: FAST,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  logLevel: 'warning',
+  plugins: [keepModuleUrls],
+  // Less source for V8 to read at start; names are kept, so stack traces and class names stay readable.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  // The bundled CommonJS packages call require(); an ES module has none unless it makes one.
+  banner: { js: "import { createRequire as __twinsRequire } from 'node:module'; const require = __twinsRequire(import.meta.url);" },
+});
+console.log(`build: bundled the twins up path into dist/cli (${ms()})`);
