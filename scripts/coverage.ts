@@ -5,50 +5,69 @@
 
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { collectOperations } from '../src/kernel/openapi.ts';
 import { loadTwin, TWIN_NAMES } from '../src/registry.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 
-/** `Limitations:` lines from doc comments, keyed by the name of the function the comment documents. */
-function limitationsByFunction(dir: string): Map<string, string[]> {
+/** `Limitations:` lines from one file's doc comments, keyed by the name of the export the comment documents. */
+export function limitationsInSource(text: string): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  if (!existsSync(dir)) return out;
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))) {
-    const text = readFileSync(join(dir, file), 'utf8');
-    for (const m of text.matchAll(/\/\*\*([\s\S]*?)\*\/\s*export\s+(?:async\s+)?(?:function\s+(\w+)|const\s+(\w+))/g)) {
-      const lines = m[1]
-        .split('\n')
-        .map((l) => l.replace(/^\s*\*\s?/, '').trim())
-        .filter(Boolean);
-      const notes: string[] = [];
-      let inLimitations = false;
-      for (const line of lines) {
-        const start = /^Limitations?:\s*(.*)$/.exec(line);
-        if (start) {
-          inLimitations = true;
-          if (start[1]) notes.push(start[1]);
-        } else if (inLimitations && !/^@\w+/.test(line)) {
-          notes[notes.length - 1] = notes.length > 0 ? `${notes[notes.length - 1]} ${line}` : line;
-        } else {
-          inLimitations = false;
-        }
+  for (const m of text.matchAll(/\/\*\*([\s\S]*?)\*\/\s*export\s+(?:async\s+)?(?:function\s+(\w+)|const\s+(\w+))/g)) {
+    // A doc comment is the last /** before the export: an earlier, closed comment in the match is not it.
+    const body = m[1].slice(m[1].lastIndexOf('/**') + 1);
+    const lines = body
+      .split('\n')
+      .map((l) => l.replace(/^\s*\*\s?/, '').trim())
+      .filter(Boolean);
+    const notes: string[] = [];
+    let inLimitations = false;
+    for (const line of lines) {
+      const start = /^Limitations?:\s*(.*)$/.exec(line);
+      if (start) {
+        inLimitations = true;
+        if (start[1]) notes.push(start[1]);
+      } else if (inLimitations && !/^@\w+/.test(line)) {
+        notes[notes.length - 1] = notes.length > 0 ? `${notes[notes.length - 1]} ${line}` : line;
+      } else {
+        inLimitations = false;
       }
-      if (notes.length > 0) out.set(m[2] ?? m[3], notes);
     }
+    if (notes.length > 0) out.set(m[2] ?? m[3], notes);
   }
   return out;
 }
 
-async function page(name: (typeof TWIN_NAMES)[number]): Promise<{ path: string; text: string }> {
+/**
+ * `Limitations:` lines of every operation module in `dir`, keyed by the exported function itself.
+ * Keying by the function's name put one file's notes on another's operation whenever two files
+ * export the same name (views.open showed conversations.open's, pins.add showed reactions.add's);
+ * the function object is the handler the twin's operation map holds, so it cannot be mistaken.
+ */
+export async function limitationsByHandler(dir: string): Promise<Map<unknown, string[]>> {
+  const out = new Map<unknown, string[]>();
+  if (!existsSync(dir)) return out;
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.endsWith('.d.ts'))) {
+    const path = join(dir, file);
+    const byName = limitationsInSource(readFileSync(path, 'utf8'));
+    if (byName.size === 0) continue;
+    const mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+    for (const [name, notes] of byName) if (typeof mod[name] === 'function') out.set(mod[name], notes);
+  }
+  return out;
+}
+
+/** The coverage page of one twin: its path under the repository and its text. */
+export async function page(name: (typeof TWIN_NAMES)[number]): Promise<{ path: string; text: string }> {
   const def = await loadTwin(name);
   const ops = collectOperations(def.openapi);
-  const limits = limitationsByFunction(join(ROOT, 'twins', name, 'operations'));
+  const limits = await limitationsByHandler(join(ROOT, 'twins', name, 'operations'));
   const rows = ops.map((op) => {
     const handler = def.operations[op.operationId];
     const scopes = op.extensions['x-slack-scopes'] as { bot?: string[]; user?: string[] } | undefined;
     const scopeText = scopes ? [...new Set([...(scopes.bot ?? []), ...(scopes.user ?? [])])].join(', ') || 'none' : '';
-    const notes = handler ? (limits.get(handler.name) ?? []) : [];
+    const notes = handler ? (limits.get(handler) ?? []) : [];
     return { op, implemented: Boolean(handler), scopeText, tier: String(op.extensions['x-twin-rate-limit'] ?? ''), notes };
   });
   const implemented = rows.filter((r) => r.implemented).length;
@@ -70,20 +89,27 @@ async function page(name: (typeof TWIN_NAMES)[number]): Promise<{ path: string; 
   return { path: join('docs', 'twins', `${name}-coverage.md`), text: lines.join('\n') };
 }
 
-const check = process.argv.includes('--check');
-let stale = 0;
-for (const name of TWIN_NAMES) {
-  const { path, text } = await page(name);
-  const full = join(ROOT, path);
-  const current = existsSync(full) ? readFileSync(full, 'utf8') : undefined;
-  if (check) {
-    if (current !== text) {
-      console.error(`${path} is out of date: run npm run generate`);
-      stale++;
+/** Write (or with `check`, compare) every twin's page; the number of stale pages. */
+export async function run(check: boolean): Promise<number> {
+  let stale = 0;
+  for (const name of TWIN_NAMES) {
+    const { path, text } = await page(name);
+    const full = join(ROOT, path);
+    const current = existsSync(full) ? readFileSync(full, 'utf8') : undefined;
+    if (check) {
+      if (current !== text) {
+        console.error(`${path} is out of date: run npm run generate`);
+        stale++;
+      }
+    } else if (current !== text) {
+      writeFileSync(full, text);
+      console.log(`wrote ${path}`);
     }
-  } else if (current !== text) {
-    writeFileSync(full, text);
-    console.log(`wrote ${path}`);
   }
+  return stale;
 }
-process.exit(stale > 0 ? 1 : 0);
+
+// Run only as a script, so tests can import the functions above.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exit((await run(process.argv.includes('--check'))) > 0 ? 1 : 0);
+}
