@@ -4,7 +4,7 @@ import type { InspectorCell, InspectorItem, InspectorSection, InspectorView } fr
 import type { ChannelLog, Conversation, SlackMessage, SlackState, SlackUser } from './store.ts';
 
 /** How many of a channel's newest messages the page shows (and replies per thread): a refresh stays cheap. */
-export const INSPECT_LIMITS = { messagesPerChannel: 100, repliesPerThread: 50, users: 500, channels: 500 } as const;
+export const INSPECT_LIMITS = { messagesPerChannel: 100, repliesPerThread: 50, users: 500, channels: 500, messageSections: 50 } as const;
 
 // The store's records are plain objects or Maps (JsonMap) depending on its version; the page reads both.
 type Records<V> = Record<string, V> | ReadonlyMap<string, V>;
@@ -146,10 +146,19 @@ export function inspectSlack(state: SlackState): InspectorView {
     rows: channelRows,
     note: conversations.length > INSPECT_LIMITS.channels ? `the first ${INSPECT_LIMITS.channels} of ${conversations.length}` : undefined,
   });
-  for (const conv of conversations) {
-    const log = lookup(state.messages, conv.id);
-    if (log && log.order.length > 0) sections.push(channelMessages(conv, log, state));
-  }
+  // Bounded: past the first conversations, the rest are listed by name and count only.
+  const withMessages = conversations
+    .map((conv) => ({ conv, log: lookup(state.messages, conv.id) }))
+    .filter((c): c is { conv: Conversation; log: ChannelLog } => c.log !== undefined && c.log.order.length > 0);
+  const active = withMessages.slice(0, INSPECT_LIMITS.messageSections);
+  for (const { conv, log } of active) sections.push(channelMessages(conv, log, state));
+  if (withMessages.length > active.length)
+    sections.push({
+      kind: 'table',
+      title: 'More conversations with messages',
+      columns: ['id', 'name', 'messages'],
+      rows: withMessages.slice(active.length).map(({ conv, log }) => [conv.id, conversationLabel(conv, state.users), log.order.length]),
+    });
   const users = valuesOf(state.users);
   sections.push({
     kind: 'table',
