@@ -1,7 +1,7 @@
 // Runs one sandboxed command under the limits (wall time, output bytes, processes) and turns whatever happens into a result.
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { closeSync, constants, fstatSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { closeSync, constants, fstatSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,8 +55,13 @@ export const setupFailures = new WeakMap<SandboxResult, string>();
 
 /** How long stop() waits after SIGTERM before it kills the whole tree. */
 const STOP_GRACE_MS = 2000;
-/** How long the output may stay open after the command ended and its tree was killed, before we stop reading. */
+/**
+ * How long the output may stay open after the command ended and its tree was killed, before we stop waiting for its
+ * end. Whatever the pipe holds then is still read (drainPipe): this bounds only writers we could not kill.
+ */
 const DRAIN_MS = 500;
+/** The most drainPipe reads at the deadline: a pipe holds 64 KiB by default (1 MiB at most unless raised by root). */
+const DRAIN_MAX_BYTES = 16 * 1024 * 1024;
 
 /** Bounded output: keeps the first `limit` bytes, drops (but reads) the rest, and hands complete kept lines to `onLine`. */
 class OutputBuffer {
@@ -129,6 +134,31 @@ function outputPipe(): { read: number; write: number; ino: number; dev: number }
   } finally {
     // The open descriptors keep the pipe alive; the name is not needed any more.
     if (dir) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Reads what is left in the output pipe now, without waiting: what stream buffered but has not handed on, then the
+ * pipe's own contents until it is empty (EAGAIN: a writer still holds it) or ends (EOF). Called before the stream is
+ * destroyed, because the event loop may not have read the pipe since the command exited: libuv reaps children at the
+ * end of a poll round, so a command that wrote and exited while that round ran is seen to exit before its output is
+ * seen, and a busy loop (other trials' exits, /proc scans) can run the drain deadline before the pipe's next read.
+ */
+function drainPipe(stream: Readable, fd: number, push: (b: Buffer) => void): void {
+  // In flowing mode read() hands buffered data to the 'data' listener (push) itself.
+  while (stream.readableLength > 0 && stream.read() !== null) {}
+  const buf = Buffer.allocUnsafe(65536);
+  let total = 0;
+  while (total < DRAIN_MAX_BYTES) {
+    let n: number;
+    try {
+      n = readSync(fd, buf, 0, buf.length, null);
+    } catch {
+      return; // EAGAIN (empty, a writer is left) or the descriptor is gone
+    }
+    if (n <= 0) return;
+    push(Buffer.from(buf.subarray(0, n)));
+    total += n;
   }
 }
 
@@ -322,6 +352,8 @@ export function supervise(launch: Launch, req: SandboxRequest): SandboxProcess {
         cgroup.kill();
         removeCgroup(cgroup);
       }
+      // The read end is still open here (the socket owns it until destroyed): what the command wrote is read first.
+      if (pipe && streams[0] && !streams[0].destroyed && !streams[0].readableEnded) drainPipe(streams[0], pipe.read, (b) => out.push(b));
       for (const s of streams) s.destroy();
       out.flush();
       try {
@@ -380,7 +412,7 @@ export function supervise(launch: Launch, req: SandboxRequest): SandboxProcess {
       killTree(rootRef, known.values());
       // Only while our end is open is the pipe's inode ours: once closed, a new pipe may have the same number.
       if (pipe && !streams[0]?.destroyed) for (const p of pipeHolders(pipe)) killTree(p, [p]);
-      // Then give the output DRAIN_MS to deliver what is left and close.
+      // Then wait for the output's end (every writer gone) for up to DRAIN_MS; finish() still reads what is left.
       let pending = streams.filter((s) => !s.readableEnded).length;
       const cut = setTimeout(() => finish(code, sig), DRAIN_MS);
       if (pending === 0) {
