@@ -2,8 +2,10 @@
 
 import { loadOpenApi, type OpenApiDocument } from '../../src/kernel/openapi.ts';
 import type { OperationHandler, RateLimitRule, TwinDefinition } from '../../src/kernel/types.ts';
-import { authenticateOkta, finishOktaResponse, OKTA_RATE_LIMITS, type OktaPrincipal } from './auth.ts';
+import { authenticateOkta, finishOktaResponse, OKTA_RATE_LIMITS, type OktaPrincipal, setBearerVerifier } from './auth.ts';
 import { renderOktaError } from './errors.ts';
+import { attachRuntime, serviceKey } from './keys.ts';
+import * as oidc from './oidc.ts';
 import * as groups from './operations/groups.ts';
 import * as users from './operations/users.ts';
 import { respondOkta } from './render.ts';
@@ -43,6 +45,47 @@ const handlers: Record<string, AnyHandler> = {
   assignUserToGroup: groups.assignUserToGroup,
   unassignUserFromGroup: groups.unassignUserFromGroup,
 };
+// Every endpoint of an authorization server, org (`/oauth2/v1`) and custom (`/oauth2/{id}/v1`).
+for (const id of [
+  'getWellKnownOpenIDConfiguration',
+  'getWellKnownOAuthConfiguration',
+  'getWellKnownOAuthConfigurationCustomASAtRoot',
+  'getWellKnownOpenIDConfigurationCustomAS',
+  'getWellKnownOAuthConfigurationCustomAS',
+  'authorize',
+  'authorizeWithPost',
+  'authorizeCustomAS',
+  'authorizeCustomASWithPost',
+  'authorizeResume',
+  'authorizeResumeCustomAS',
+  'token',
+  'tokenCustomAS',
+  'oauthKeys',
+  'oauthKeysCustomAS',
+  'logout',
+  'logoutWithPost',
+  'logoutCustomAS',
+  'logoutCustomASWithPost',
+])
+  handlers[id] = oidc.oauthEndpoint;
+for (const id of ['userinfo', 'userinfoWithPost', 'userinfoCustomAS', 'userinfoCustomASWithPost']) handlers[id] = oidc.userinfo;
+for (const id of ['introspect', 'introspectCustomAS']) handlers[id] = oidc.introspect;
+for (const id of ['revoke', 'revokeCustomAS']) handlers[id] = oidc.revoke;
+for (const id of ['signInPage', 'signIn', 'signInPageCustomAS', 'signInCustomAS']) handlers[id] = oidc.signInPage;
+
+// The management API accepts access tokens of the org server only (issuer and audience = the org URL).
+setBearerVerifier((token, ctx) => {
+  const tenant = ctx.pinnedTenant ?? ctx.defaultTenant();
+  const verified = oidc.verifyAccessToken(tenant.state, token, ctx.req.baseUrl, tenant.clock.now());
+  const c = verified?.claims;
+  if (!c || c.aud !== ctx.req.baseUrl || typeof c.cid !== 'string') return undefined;
+  return {
+    tenant,
+    userId: typeof c.uid === 'string' ? c.uid : undefined,
+    clientId: c.cid,
+    scopes: Array.isArray(c.scp) ? (c.scp as string[]) : [],
+  };
+});
 
 /** The operations the twin implements, by operationId (anything else in the contract answers 501). */
 export const oktaOperations = handlers as unknown as Record<string, OperationHandler<OktaState, OktaPrincipal>>;
@@ -68,18 +111,41 @@ export function createOktaTwin(options: OktaTwinOptions = {}): TwinDefinition<Ok
     restoreState: restoreOktaState,
     secretFormats: { ...OKTA_SECRET_FORMATS },
     // Every one of these is random (the tenant's secrets); ids follow from the seed and are never a credential.
-    credentialKeys: (state) => [...state.apiTokens.keys()],
+    credentialKeys: (state) => {
+      const keys = [...state.apiTokens.keys()];
+      for (const app of state.apps.values()) {
+        keys.push(app.clientId);
+        if (app.clientSecret) keys.push(app.clientSecret);
+      }
+      return keys;
+    },
     env: (state, baseUrl) => {
       const test = state.users.get(state.testUserId);
+      const apps = [...state.apps.values()];
+      const web = apps.find((a) => a.appType === 'web' && a.clientSecret);
+      const service = apps.find((a) => a.runtimeKey);
+      const key = service ? serviceKey(state) : undefined;
       return {
         OKTA_ORG_URL: baseUrl,
         OKTA_API_TOKEN: [...state.apiTokens.keys()][0] ?? '',
+        OKTA_ISSUER: `${baseUrl}/oauth2/default`,
+        OKTA_CLIENT_ID: web?.clientId ?? '',
+        OKTA_CLIENT_SECRET: web?.clientSecret ?? '',
+        OKTA_REDIRECT_URI: web?.redirectUris[0] ?? '',
+        OKTA_SERVICE_CLIENT_ID: service?.clientId ?? '',
+        OKTA_SERVICE_PRIVATE_KEY: key?.pem ?? '',
+        OKTA_SERVICE_KEY_ID: key?.kid ?? '',
         OKTA_TEST_USERNAME: String((test && profileValue(test.profile, 'login')) ?? ''),
         OKTA_TEST_PASSWORD: test?.password ?? '',
       };
     },
     operations: oktaOperations,
     rateLimits: options.rateLimits ?? OKTA_RATE_LIMITS,
+    onTenantReady: (tenant) => {
+      attachRuntime(tenant.state, tenant.secrets);
+      // A reset or restore starts sign-in afresh: sessions and codes of the old state are gone.
+      oidc.forgetProviders(tenant);
+    },
   };
 }
 

@@ -13,6 +13,11 @@ export class Reply {
   ) {}
 }
 
+/** An answer made elsewhere (the OIDC engine's), passed on as it is. */
+export class Raw {
+  constructor(readonly response: TwinResponse) {}
+}
+
 /** 204 No Content. */
 export const NO_CONTENT = new Reply(204, undefined);
 
@@ -20,6 +25,7 @@ export type OktaContext<A = Record<string, unknown>> = OperationContext<OktaStat
 
 /** Map an operation's result to the wire. */
 export function respondOkta(result: unknown): TwinResponse {
+  if (result instanceof Raw) return result.response;
   if (result instanceof Reply) {
     if (result.status === 204 || result.body === undefined) return { status: result.status, headers: { ...result.headers } };
     return json(result.status, result.body, { ...result.headers });

@@ -3,6 +3,7 @@
 import type { Faker } from '@faker-js/faker';
 import { faker as englishFaker } from '@faker-js/faker/locale/en';
 import { TenantSecrets } from '../../src/kernel/secrets.ts';
+import { attachRuntime } from './keys.ts';
 import {
   type GroupRecord,
   IdMap,
@@ -21,6 +22,21 @@ export const SEED_EPOCH_MS = Date.UTC(2025, 0, 1, 0, 0, 0);
 
 /** The first people have well-known first names (the same as the Slack twin's), so scenarios can say "alice". */
 export const CAST = ['Alice', 'Bob', 'Carol', 'Dave', 'Erin', 'Frank', 'Grace', 'Heidi'];
+
+/** The seeded web app's redirect URI (Okta's sample apps use this one). */
+export const DEFAULT_REDIRECT_URI = 'http://localhost:8080/authorization-code/callback';
+
+/** What the seeded service app is granted on the org authorization server. */
+export const SERVICE_SCOPES = [
+  'okta.users.read',
+  'okta.users.manage',
+  'okta.groups.read',
+  'okta.groups.manage',
+  'okta.apps.read',
+  'okta.logs.read',
+  'okta.eventHooks.read',
+  'okta.eventHooks.manage',
+];
 
 export const DEPARTMENTS = ['Engineering', 'Sales', 'Support', 'Marketing', 'Finance'];
 
@@ -61,6 +77,8 @@ export function seedOktaState(opts: OktaSeedOptions): OktaState {
     users: new IdMap(),
     groups: new IdMap(),
     apiTokens: new IdMap(),
+    apps: new IdMap(),
+    authServers: new IdMap(),
     logs: [],
     logSeq: 0,
     testUserId: '',
@@ -130,7 +148,7 @@ export function seedOktaState(opts: OktaSeedOptions): OktaState {
     putGroup(state, g);
     return g;
   };
-  group('Everyone', 'All users in your organization', 'BUILT_IN', [admin, ...people]);
+  const everyone = group('Everyone', 'All users in your organization', 'BUILT_IN', [admin, ...people]);
   for (const dept of DEPARTMENTS) {
     group(
       dept,
@@ -141,5 +159,56 @@ export function seedOktaState(opts: OktaSeedOptions): OktaState {
   }
   group('Admins', 'Org administrators', 'OKTA_GROUP', [admin]);
   state.apiTokens.set(secrets.get('api-token'), { userId: admin.id, name: 'twins' });
+  const when = iso(created);
+  state.apps.set(newId(state, '0oa'), {
+    id: '',
+    name: 'oidc_client',
+    label: 'Twin Web App',
+    status: 'ACTIVE',
+    created: when,
+    lastUpdated: when,
+    appType: 'web',
+    clientId: secrets.get('client-id'),
+    clientSecret: secrets.get('client-secret'),
+    redirectUris: [DEFAULT_REDIRECT_URI],
+    postLogoutRedirectUris: [DEFAULT_REDIRECT_URI.replace(/\/authorization-code\/callback$/, '/')],
+    grantTypes: ['authorization_code', 'refresh_token'],
+    responseTypes: ['code'],
+    tokenEndpointAuthMethod: 'client_secret_basic',
+    grantedScopes: [],
+    users: [],
+    groups: [everyone.id],
+  });
+  state.apps.set(newId(state, '0oa'), {
+    id: '',
+    name: 'oidc_client',
+    label: 'Twin Service App',
+    status: 'ACTIVE',
+    created: when,
+    lastUpdated: when,
+    appType: 'service',
+    clientId: secrets.get('service-client-id'),
+    redirectUris: [],
+    postLogoutRedirectUris: [],
+    grantTypes: ['client_credentials'],
+    responseTypes: ['token'],
+    tokenEndpointAuthMethod: 'private_key_jwt',
+    runtimeKey: true,
+    grantedScopes: [...SERVICE_SCOPES],
+    users: [],
+    groups: [],
+  });
+  for (const [id, app] of state.apps) app.id = id;
+  state.authServers.set('default', {
+    id: 'default',
+    name: 'default',
+    description: 'Default Authorization Server',
+    audiences: ['api://default'],
+    status: 'ACTIVE',
+    created: when,
+    lastUpdated: when,
+    scopes: [],
+  });
+  if (opts.secrets) attachRuntime(state, opts.secrets);
   return state;
 }

@@ -91,6 +91,46 @@ export interface LogActor {
   detailEntry?: Record<string, unknown> | null;
 }
 
+/** An OIDC app and its OAuth client (the wire shape is built by operations/apps.ts). */
+export interface AppRecord {
+  id: string;
+  name: 'oidc_client';
+  label: string;
+  status: 'ACTIVE' | 'INACTIVE';
+  created: string;
+  lastUpdated: string;
+  appType: 'web' | 'browser' | 'service' | 'native';
+  clientId: string;
+  clientSecret?: string;
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  grantTypes: string[];
+  responseTypes: string[];
+  tokenEndpointAuthMethod: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
+  /** Public keys for private_key_jwt. */
+  jwks?: { keys: Record<string, unknown>[] };
+  /** The seeded service app's key lives in the org's runtime (keys.ts), not in the state. */
+  runtimeKey?: boolean;
+  /** `okta.*` scopes granted to the app on the org authorization server. */
+  grantedScopes: string[];
+  /** People and groups assigned: only they may sign in to the app. */
+  users: string[];
+  groups: string[];
+}
+
+/** An authorization server: `default` (seeded) or one made through the API. The org server is implicit. */
+export interface AuthServerRecord {
+  id: string;
+  name: string;
+  description: string;
+  audiences: string[];
+  status: 'ACTIVE' | 'INACTIVE';
+  created: string;
+  lastUpdated: string;
+  /** Scopes it knows besides the OIDC ones. */
+  scopes: string[];
+}
+
 export interface OktaState {
   org: { id: string; name: string; subdomain: string };
   /** Ids are drawn from this seed and counter, so the same seed gives the same ids in the same order. */
@@ -100,6 +140,8 @@ export interface OktaState {
   groups: IdMap<GroupRecord>;
   /** SSWS API tokens → the admin they act as. */
   apiTokens: IdMap<{ userId: string; name: string }>;
+  apps: IdMap<AppRecord>;
+  authServers: IdMap<AuthServerRecord>;
   logs: LogEvent[];
   logSeq: number;
   /** The seeded people an app's env names. */
@@ -111,6 +153,9 @@ export interface OktaState {
 export const OKTA_SECRET_FORMATS: Record<string, SecretFormat> = {
   'api-token': '00{a40}',
   'test-password': 'Tw1n!{a20}',
+  'client-id': '0oa{a17}',
+  'client-secret': '{a40}',
+  'service-client-id': '0oa{a17}',
 };
 
 /** Wrong passwords in a row before the person is LOCKED_OUT (Okta's default password policy: 10). */
@@ -427,5 +472,7 @@ export function restoreOktaState(json: unknown): OktaState {
     users: IdMap.from<UserRecord>(j.users, 'users'),
     groups: IdMap.from<GroupRecord>(j.groups, 'groups'),
     apiTokens: IdMap.from(j.apiTokens, 'apiTokens'),
+    apps: IdMap.from<AppRecord>(j.apps, 'apps'),
+    authServers: IdMap.from<AuthServerRecord>(j.authServers, 'authServers'),
   };
 }

@@ -322,6 +322,447 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/.well-known/openid-configuration": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** OIDC discovery of the org authorization server */
+        get: operations["getWellKnownOpenIDConfiguration"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/.well-known/oauth-authorization-server": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** OAuth metadata of the org authorization server */
+        get: operations["getWellKnownOAuthConfiguration"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/.well-known/oauth-authorization-server/oauth2/{authorizationServerId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A custom authorization server's id (`default`). */
+                authorizationServerId: components["parameters"]["authorizationServerId"];
+            };
+            cookie?: never;
+        };
+        /** OAuth metadata of a custom server, at the RFC 8414 location */
+        get: operations["getWellKnownOAuthConfigurationCustomASAtRoot"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth2/v1/authorize": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Start a sign-in (code + PKCE) */
+        get: operations["authorize"];
+        put?: never;
+        /** Start a sign-in, parameters in a form */
+        post: operations["authorizeWithPost"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth2/{authorizationServerId}/v1/authorize": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A custom authorization server's id (`default`). */
+                authorizationServerId: components["parameters"]["authorizationServerId"];
+            };
+            cookie?: never;
+        };
+        /** Start a sign-in (code + PKCE) */
+        get: operations["authorizeCustomAS"];
+        put?: never;
+        /** Start a sign-in, parameters in a form */
+        post: operations["authorizeCustomASWithPost"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth2/v1/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Exchange a code, a refresh token or client credentials for tokens */
+        post: operations["token"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth2/{authorizationServerId}/v1/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A custom authorization server's id (`default`). */
+                authorizationServerId: components["parameters"]["authorizationServerId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Exchange a code, a refresh token or client credentials for tokens */
+        post: operations["tokenCustomAS"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth2/v1/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The server's signing keys (JWKS) */
+        get: operations["oauthKeys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth2/{authorizationServerId}/v1/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A custom authorization server's id (`default`). */
+                authorizationServerId: components["parameters"]["authorizationServerId"];
+            };
+            cookie?: never;
+        };
+        /** The server's signing keys (JWKS) */
+        get: operations["oauthKeysCustomAS"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth2/v1/userinfo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in person's claims */
+        get: operations["userinfo"];
+        put?: never;
+        /** The signed-in person's claims */
+        post: operations["userinfoWithPost"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth2/{authorizationServerId}/v1/userinfo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A custom authorization server's id (`default`). */
+                authorizationServerId: components["parameters"]["authorizationServerId"];
+            };
+            cookie?: never;
+        };
+        /** The signed-in person's claims */
+        get: operations["userinfoCustomAS"];
+        put?: never;
+        /** The signed-in person's claims */
+        post: operations["userinfoCustomASWithPost"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth2/v1/introspect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Is this token active, and what does it say */
+        post: operations["introspect"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth2/{authorizationServerId}/v1/introspect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A custom authorization server's id (`default`). */
+                authorizationServerId: components["parameters"]["authorizationServerId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Is this token active, and what does it say */
+        post: operations["introspectCustomAS"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth2/v1/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke a token */
+        post: operations["revoke"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth2/{authorizationServerId}/v1/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A custom authorization server's id (`default`). */
+                authorizationServerId: components["parameters"]["authorizationServerId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke a token */
+        post: operations["revokeCustomAS"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth2/v1/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** End the session */
+        get: operations["logout"];
+        put?: never;
+        /** End the session */
+        post: operations["logoutWithPost"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth2/{authorizationServerId}/v1/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A custom authorization server's id (`default`). */
+                authorizationServerId: components["parameters"]["authorizationServerId"];
+            };
+            cookie?: never;
+        };
+        /** End the session */
+        get: operations["logoutCustomAS"];
+        put?: never;
+        /** End the session */
+        post: operations["logoutCustomASWithPost"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth2/{authorizationServerId}/.well-known/openid-configuration": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A custom authorization server's id (`default`). */
+                authorizationServerId: components["parameters"]["authorizationServerId"];
+            };
+            cookie?: never;
+        };
+        /** OIDC discovery of a custom authorization server */
+        get: operations["getWellKnownOpenIDConfigurationCustomAS"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth2/{authorizationServerId}/.well-known/oauth-authorization-server": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A custom authorization server's id (`default`). */
+                authorizationServerId: components["parameters"]["authorizationServerId"];
+            };
+            cookie?: never;
+        };
+        /** OAuth metadata of a custom authorization server */
+        get: operations["getWellKnownOAuthConfigurationCustomAS"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth2/v1/interaction/{uid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uid: string;
+            };
+            cookie?: never;
+        };
+        /** The twin's sign-in page for an authorization request */
+        get: operations["signInPage"];
+        put?: never;
+        /** Sign in with username and password */
+        post: operations["signIn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth2/v1/authorize/{uid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uid: string;
+            };
+            cookie?: never;
+        };
+        /** Where the engine resumes an authorization after sign-in */
+        get: operations["authorizeResume"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth2/{authorizationServerId}/v1/interaction/{uid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A custom authorization server's id (`default`). */
+                authorizationServerId: components["parameters"]["authorizationServerId"];
+                uid: string;
+            };
+            cookie?: never;
+        };
+        /** The twin's sign-in page for an authorization request */
+        get: operations["signInPageCustomAS"];
+        put?: never;
+        /** Sign in with username and password */
+        post: operations["signInCustomAS"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth2/{authorizationServerId}/v1/authorize/{uid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A custom authorization server's id (`default`). */
+                authorizationServerId: components["parameters"]["authorizationServerId"];
+                uid: string;
+            };
+            cookie?: never;
+        };
+        /** Where the engine resumes an authorization after sign-in */
+        get: operations["authorizeResumeCustomAS"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -461,6 +902,18 @@ export interface components {
         };
     };
     responses: {
+        /** @description An OAuth 2.0 error (RFC 6749) */
+        OAuthError: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    error: string;
+                    error_description?: string;
+                };
+            };
+        };
         /** @description An Okta error */
         Error: {
             headers: {
@@ -474,6 +927,8 @@ export interface components {
     parameters: {
         /** @description The person's id, their login, or `me`. */
         userId: string;
+        /** @description A custom authorization server's id (`default`). */
+        authorizationServerId: string;
         groupId: string;
     };
     requestBodies: never;
@@ -1095,6 +1550,652 @@ export interface operations {
                 content?: never;
             };
             default: components["responses"]["Error"];
+        };
+    };
+    getWellKnownOpenIDConfiguration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["OAuthError"];
+        };
+    };
+    getWellKnownOAuthConfiguration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["OAuthError"];
+        };
+    };
+    getWellKnownOAuthConfigurationCustomASAtRoot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A custom authorization server's id (`default`). */
+                authorizationServerId: components["parameters"]["authorizationServerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["OAuthError"];
+        };
+    };
+    authorize: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["OAuthError"];
+        };
+    };
+    authorizeWithPost: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["OAuthError"];
+        };
+    };
+    authorizeCustomAS: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A custom authorization server's id (`default`). */
+                authorizationServerId: components["parameters"]["authorizationServerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["OAuthError"];
+        };
+    };
+    authorizeCustomASWithPost: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A custom authorization server's id (`default`). */
+                authorizationServerId: components["parameters"]["authorizationServerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["OAuthError"];
+        };
+    };
+    token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["OAuthError"];
+        };
+    };
+    tokenCustomAS: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A custom authorization server's id (`default`). */
+                authorizationServerId: components["parameters"]["authorizationServerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["OAuthError"];
+        };
+    };
+    oauthKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["OAuthError"];
+        };
+    };
+    oauthKeysCustomAS: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A custom authorization server's id (`default`). */
+                authorizationServerId: components["parameters"]["authorizationServerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["OAuthError"];
+        };
+    };
+    userinfo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["OAuthError"];
+        };
+    };
+    userinfoWithPost: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["OAuthError"];
+        };
+    };
+    userinfoCustomAS: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A custom authorization server's id (`default`). */
+                authorizationServerId: components["parameters"]["authorizationServerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["OAuthError"];
+        };
+    };
+    userinfoCustomASWithPost: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A custom authorization server's id (`default`). */
+                authorizationServerId: components["parameters"]["authorizationServerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["OAuthError"];
+        };
+    };
+    introspect: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["OAuthError"];
+        };
+    };
+    introspectCustomAS: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A custom authorization server's id (`default`). */
+                authorizationServerId: components["parameters"]["authorizationServerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["OAuthError"];
+        };
+    };
+    revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["OAuthError"];
+        };
+    };
+    revokeCustomAS: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A custom authorization server's id (`default`). */
+                authorizationServerId: components["parameters"]["authorizationServerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["OAuthError"];
+        };
+    };
+    logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["OAuthError"];
+        };
+    };
+    logoutWithPost: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["OAuthError"];
+        };
+    };
+    logoutCustomAS: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A custom authorization server's id (`default`). */
+                authorizationServerId: components["parameters"]["authorizationServerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["OAuthError"];
+        };
+    };
+    logoutCustomASWithPost: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A custom authorization server's id (`default`). */
+                authorizationServerId: components["parameters"]["authorizationServerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["OAuthError"];
+        };
+    };
+    getWellKnownOpenIDConfigurationCustomAS: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A custom authorization server's id (`default`). */
+                authorizationServerId: components["parameters"]["authorizationServerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["OAuthError"];
+        };
+    };
+    getWellKnownOAuthConfigurationCustomAS: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A custom authorization server's id (`default`). */
+                authorizationServerId: components["parameters"]["authorizationServerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["OAuthError"];
+        };
+    };
+    signInPage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["OAuthError"];
+        };
+    };
+    signIn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["OAuthError"];
+        };
+    };
+    authorizeResume: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["OAuthError"];
+        };
+    };
+    signInPageCustomAS: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A custom authorization server's id (`default`). */
+                authorizationServerId: components["parameters"]["authorizationServerId"];
+                uid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["OAuthError"];
+        };
+    };
+    signInCustomAS: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A custom authorization server's id (`default`). */
+                authorizationServerId: components["parameters"]["authorizationServerId"];
+                uid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["OAuthError"];
+        };
+    };
+    authorizeResumeCustomAS: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A custom authorization server's id (`default`). */
+                authorizationServerId: components["parameters"]["authorizationServerId"];
+                uid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["OAuthError"];
         };
     };
 }
