@@ -1,71 +1,169 @@
-// `twins up` start-to-healthy, measured from outside as a user sees it, plus a per-step breakdown of where the time goes.
+// `twins up` start-to-healthy and idle memory, measured from outside as a user sees them: from the package built, packed and installed into an empty folder, against `node -e 0` in the same run.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { type Installed, packAndInstall } from '../scripts/pack-install.ts';
 import { firstLine, median, progress, ROOT, stopChild } from './lib.ts';
 
 export interface StartupResult {
+  /** What the install took (build, npm pack, npm install), in ms. */
+  install: Installed['steps'];
+  packageName: string;
+  /** `twins up slack` from the installed bin: spawn to JSON line and a 200 from health, ms. */
   runs: number[];
   median: number;
-  /** SIGTERM to exit, median over the runs. */
+  /** SIGTERM to exit, median over the slack runs. */
   stopMedian: number;
-  /** Start with tsx's transform cache disabled, as on a fresh container or checkout. */
-  coldCache: number;
+  /** `twins up` with no names: every twin this version ships. */
+  allTwins: string[];
+  allRuns: number[];
+  allMedian: number;
+  /** `node -e 0`, interleaved with the runs above. */
+  bareRuns: number[];
+  bareNode: number;
+  /** Resident memory of `twins up slack` once idle (validators compiled, nothing asked), MB. */
+  idleRss: number[];
+  idleRssMedian: number;
+  /** The same start from a clone's sources (bin/twins through tsx), for scale. */
+  fromSource: number;
   phases: Record<string, number>;
   pieces: Record<string, number>;
-  bareNode: number;
-  nodeWithTsx: number;
 }
 
-/** Spawn → JSON line on stdout and /_twin/health 200, in ms; then SIGTERM and time the exit, which must be code 0. */
-async function upOnce(env: NodeJS.ProcessEnv = process.env): Promise<{ ms: number; stopMs: number }> {
+const ROOT_PATH = fileURLToPath(ROOT);
+
+/** Spawn → the JSON line on stdout and a 200 from every twin's /_twin/health, in ms; the child is left running. */
+async function upOnce(bin: string, names: string[], cwd: string): Promise<{ ms: number; child: ChildProcess; twins: string[] }> {
   const started = performance.now();
-  const child = spawn('bin/twins', ['up', 'slack', '--port', '0', '--json'], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let ms: number;
+  const child = spawn(bin, ['up', ...names, '--port', '0', '--json'], { cwd, stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     const line = await firstLine(child, 20_000);
-    const url = (JSON.parse(line) as { twins: { slack: { url: string } } }).twins.slack.url;
-    const res = await fetch(`${url}/_twin/health`);
-    if (res.status !== 200) throw new Error(`health answered ${res.status}`);
-    ms = performance.now() - started;
+    const twins = (JSON.parse(line) as { twins: Record<string, { url: string }> }).twins;
+    for (const [name, { url }] of Object.entries(twins)) {
+      const res = await fetch(`${url}/_twin/health`);
+      if (res.status !== 200) throw new Error(`${name} health answered ${res.status}`);
+    }
+    return { ms: performance.now() - started, child, twins: Object.keys(twins) };
   } catch (err) {
     child.kill('SIGKILL');
     throw err;
   }
+}
+
+/** Stop a `twins up` with SIGTERM, timing it; it must exit 0. */
+async function stopTimed(child: ChildProcess): Promise<number> {
   const stopping = performance.now();
   await stopChild(child);
-  const stopMs = performance.now() - stopping;
   if (child.exitCode !== 0) throw new Error(`twins up exited with ${child.exitCode ?? child.signalCode} after SIGTERM, not 0`);
-  return { ms, stopMs };
+  return performance.now() - stopping;
 }
 
-function timedSpawn(args: string[], env: NodeJS.ProcessEnv = process.env): { ms: number; stdout: string } {
+function bareNodeMs(): number {
   const started = performance.now();
-  const r = spawnSync(process.execPath, args, { cwd: ROOT, env, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`node ${args.join(' ')} failed: ${r.stderr}`);
-  return { ms: performance.now() - started, stdout: r.stdout };
+  const r = spawnSync(process.execPath, ['-e', '0']);
+  if (r.status !== 0) throw new Error('node -e 0 failed');
+  return performance.now() - started;
 }
 
-export async function measureStartup(n = 5): Promise<StartupResult> {
-  progress('startup: one unmeasured run to fill the tsx cache');
-  await upOnce();
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!m) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(m[1]) / 1024;
+}
+
+/**
+ * RSS once the twin has settled: the background validator compile (decision 0005) starts 250 ms after
+ * start and runs in slices, so wait until RSS has not moved by more than 1 MB for a full second (at most 15 s).
+ */
+async function idleRss(pid: number): Promise<number> {
+  const deadline = Date.now() + 15_000;
+  let last = rssMb(pid);
+  let stableSince = Date.now();
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 200));
+    const now = rssMb(pid);
+    if (Math.abs(now - last) > 1) stableSince = Date.now();
+    last = now;
+    if (Date.now() - stableSince >= 1000) return now;
+  }
+  return last;
+}
+
+function timedJson(args: string[]): Record<string, number> {
+  const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`node ${args.join(' ')} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as Record<string, number>;
+}
+
+export async function measureStartup(n = 7): Promise<StartupResult> {
+  const dir = join(ROOT_PATH, 'bench', '.tmp', 'package');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  progress('startup: building, packing and installing the package into bench/.tmp/package/app');
+  const pkg = packAndInstall({ dir, log: (line) => progress(`startup: ${line}`) });
+  const cwd = pkg.app;
+
+  progress('startup: one unmeasured start of each kind (disk cache)');
+  await stopTimed((await upOnce(pkg.bin, ['slack'], cwd)).child);
+  await stopTimed((await upOnce(pkg.bin, [], cwd)).child);
+
   const runs: number[] = [];
   const stops: number[] = [];
+  const allRuns: number[] = [];
+  const bareRuns: number[] = [];
+  let allTwins: string[] = [];
+  // Interleaved, so a busy moment on a shared machine lands on every measure alike.
   for (let i = 0; i < n; i++) {
-    const { ms, stopMs } = await upOnce();
-    runs.push(ms);
-    stops.push(stopMs);
-    progress(`startup: run ${i + 1}/${n}: ${Math.round(ms)} ms; stopped ${Math.round(stopMs)} ms after SIGTERM`);
+    bareRuns.push(bareNodeMs());
+    const one = await upOnce(pkg.bin, ['slack'], cwd);
+    runs.push(one.ms);
+    stops.push(await stopTimed(one.child));
+    const all = await upOnce(pkg.bin, [], cwd);
+    allRuns.push(all.ms);
+    allTwins = all.twins;
+    await stopTimed(all.child);
+    progress(
+      `startup: run ${i + 1}/${n}: node -e 0 ${Math.round(bareRuns[i])} ms; up slack ${Math.round(one.ms)} ms; up (${allTwins.join(', ')}) ${Math.round(all.ms)} ms`,
+    );
   }
-  const coldCache = (await upOnce({ ...process.env, TSX_DISABLE_CACHE: '1' })).ms;
-  progress(`startup: with tsx cache disabled: ${Math.round(coldCache)} ms`);
-  const phases = JSON.parse(timedSpawn(['--import', 'tsx', 'bench/phases.ts']).stdout) as Record<string, number>;
-  const pieces = JSON.parse(timedSpawn(['--import', 'tsx', 'bench/phases.ts', 'pieces']).stdout) as Record<string, number>;
-  const bareNode = median([0, 1, 2].map(() => timedSpawn(['-e', '0']).ms));
-  const nodeWithTsx = median([0, 1, 2].map(() => timedSpawn(['--import', 'tsx', '-e', '0']).ms));
-  return { runs, median: median(runs), stopMedian: median(stops), coldCache, phases, pieces, bareNode, nodeWithTsx };
+
+  const idle: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const { child } = await upOnce(pkg.bin, ['slack'], cwd);
+    try {
+      idle.push(await idleRss(child.pid as number));
+    } finally {
+      await stopTimed(child);
+    }
+    progress(`startup: idle RSS of twins up slack: ${idle[i].toFixed(0)} MB`);
+  }
+
+  const fromSourceRuns: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const { ms, child } = await upOnce(join(ROOT_PATH, 'bin', 'twins'), ['slack'], ROOT_PATH);
+    fromSourceRuns.push(ms);
+    await stopTimed(child);
+  }
+  const phases = timedJson(['--import', 'tsx', 'bench/phases.ts']);
+  const pieces = timedJson(['--import', 'tsx', 'bench/phases.ts', 'pieces']);
+  return {
+    install: pkg.steps,
+    packageName: `${pkg.name}@${pkg.version}`,
+    runs,
+    median: median(runs),
+    stopMedian: median(stops),
+    allTwins,
+    allRuns,
+    allMedian: median(allRuns),
+    bareRuns,
+    bareNode: median(bareRuns),
+    idleRss: idle,
+    idleRssMedian: median(idle),
+    fromSource: median(fromSourceRuns),
+    phases,
+    pieces,
+  };
 }
