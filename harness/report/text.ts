@@ -4,6 +4,9 @@ import type { RunSummary } from '../types.ts';
 import { duration, int, pct, pctInterval, plural, shownKs, usd } from './format.ts';
 import { missingTrials } from './summary.ts';
 
+/** How many lines of a failure's quoted output `report show` prints (the trial's JSON keeps them all). */
+const QUOTED_LINES = 8;
+
 function series(values: Record<string, number>): string {
   return shownKs(Object.keys(values).map(Number))
     .map((k) => `k=${k} ${pct(values[k])}`)
@@ -45,8 +48,15 @@ export function scoresText(summary: RunSummary): string {
       );
   }
   for (const t of summary.trials)
-    if (t.failure)
-      lines.push(`Trial ${t.trial}: ${t.failure.kind} failure at stage ${t.failure.stage}: ${t.failure.reason.split('\n', 1)[0]}`);
+    if (t.failure) {
+      const [first, ...more] = t.failure.reason.trimEnd().split('\n');
+      lines.push(`Trial ${t.trial}: ${t.failure.kind} failure at stage ${t.failure.stage}: ${first}`);
+      // A reason that ends "its last output:" quotes that output on the next lines: show its end, indented.
+      const shown = more.slice(-QUOTED_LINES);
+      if (more.length > shown.length)
+        lines.push(`    … ${plural(more.length - shown.length, 'earlier line')} in the trial's JSON (trials/)`);
+      for (const l of shown) lines.push(`    ${l}`);
+    }
   const flagged = summary.trials.filter((t) => t.contamination.flagged);
   if (flagged.length) {
     lines.push(

@@ -51,7 +51,12 @@ export async function startTwins(opts: UpOptions): Promise<{ running: Map<TwinNa
 
 /** dotenv lines for every twin's variables; values quoted when they need it. */
 export function envFileText(summary: Record<string, TwinSummary>, controlToken?: string): string {
-  const lines = ['# written by `twins up`; these values change each run'];
+  const lines = [
+    '# written by `twins up`. The seed fixes the data (people, channels, ids); tokens and secrets are new',
+    '# each run, so load this file again whenever the twins restart. Load it into a shell with',
+    '#   set -a; . ./THIS_FILE; set +a        or into Node with   node --env-file=THIS_FILE app.js',
+    '# An SDK given no API URL calls the real vendor (slack.com), not the twin: always load the URL with the token.',
+  ];
   if (controlToken) {
     lines.push('# the control token opens every tenant: keep this file away from agents under test');
     lines.push(`TWINS_CONTROL_TOKEN=${controlToken}`);
@@ -59,7 +64,9 @@ export function envFileText(summary: Record<string, TwinSummary>, controlToken?:
   for (const [name, s] of Object.entries(summary)) {
     lines.push(`# ${name}: ${s.url} (control plane ${s.control}, tenant ${s.tenant})`);
     lines.push(`TWINS_${name.toUpperCase()}_TENANT=${s.tenant}`);
-    for (const [k, v] of Object.entries(s.env)) lines.push(`${k}=${/^[\w./:@+-]*$/.test(v) ? v : JSON.stringify(v)}`);
+    // Single quotes keep a value literal for both `sh` (`. ./file`) and dotenv readers (`node --env-file`).
+    for (const [k, v] of Object.entries(s.env))
+      lines.push(`${k}=${/^[\w./:@+-]*$/.test(v) ? v : /^[^'\n]*$/.test(v) ? `'${v}'` : JSON.stringify(v)}`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -87,6 +94,14 @@ export function summaryText(summary: Record<string, TwinSummary>, opts: UpOption
   out.push(
     `seed ${opts.seed}; rate limits ${(opts.rateLimits ?? true) ? 'on' : 'off'}${opts.envFile ? `; variables written to ${opts.envFile}` : ''}`,
   );
+  if (opts.envFile) {
+    const file = /^\.{0,2}\//.test(opts.envFile) ? opts.envFile : `./${opts.envFile}`;
+    out.push(`Load them: \`set -a; . ${file}; set +a\` in a shell, or \`node --env-file=${opts.envFile} app.js\`.`);
+  } else
+    out.push(
+      'To write them to a file: `twins up --env-file .env.twins` (through npx on Node 20: `npx -- twins up --env-file .env.twins`).',
+    );
+  out.push('An SDK given only the token calls the real vendor: pass it the API URL above too (SLACK_API_URL).');
   out.push('Ctrl-C stops the twins.');
   return out.join('\n');
 }
