@@ -42,7 +42,8 @@ export async function readTwinsEnv(path: string): Promise<TwinsEnv> {
     throw new PlatformError(
       'TWINS_TWINS_ENV',
       `cannot read --twins-env ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-      'Start the twins with `twins up --env-file FILE` and pass that FILE.',
+      // The likeliest reason on Node 20: `npx twins up --env-file FILE` never ran twins at all.
+      `Start the twins with \`twins up --env-file FILE\` and pass that FILE. Through npx on Node 20 write \`npx -- twins up --env-file FILE\`: without the \`--\` Node takes --env-file itself and stops with "node: FILE: not found" before twins starts (nodejs/node#54232).`,
     );
   }
   const vars = parseDotenv(text);

@@ -75,4 +75,12 @@ describe('twins --help', () => {
       expect(out).not.toContain(name);
     }
   }, 30_000);
+
+  it('a missing --twins-env file explains the Node 20 --env-file trap, since Node stopped `npx twins up` before twins ran', async () => {
+    const run = twins(['run', 'harness/tasks/demo/features', '--twins-env', '/nonexistent/.env.twins', '--app-url', 'http://127.0.0.1:9']);
+    expect(await run.exited).toBe(2);
+    expect(run.err()).toContain('cannot read --twins-env /nonexistent/.env.twins: ENOENT');
+    expect(run.err()).toContain('npx -- twins up --env-file FILE');
+    expect(run.err()).toContain('"node: FILE: not found"');
+  }, 30_000);
 });
