@@ -51,7 +51,8 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 }, 120_000);
 
-describe('the installed package', () => {
+// Each test starts node processes (a runner, a compiler) that take seconds, more when CI runs every file at once.
+describe('the installed package', { timeout: 120_000 }, () => {
   it('ships compiled JavaScript, declarations and the contracts, and no TypeScript sources', () => {
     const files = readdirSync(pkg.packageDir, { recursive: true, withFileTypes: true })
       .filter((e) => e.isFile())
