@@ -39,7 +39,7 @@ for (let i = 0; i < MESSAGES; i++) {
   if (i % 20_000 === 0 && i > 0) process.stderr.write(`[bench] memory: ${i} messages posted\n`);
 }
 const postMs = performance.now() - started;
-const stored = (kernel.tenants.default().state as SlackState).messages[channel]?.order.length ?? 0;
+const stored = (kernel.tenants.default().state as SlackState).messages.get(channel)?.order.length ?? 0;
 if (stored < MESSAGES) throw new Error(`only ${stored} messages in ${channel} after ${MESSAGES} posts`);
 const after = settle();
 // V8 hands freed heap pages back to the OS only after a while; this is what a twin idling between trials holds.

@@ -17,5 +17,6 @@ export {
 } from './kernel.ts';
 export { collectOperations, loadOpenApi, type OpenApiDocument, type OperationSpec } from './openapi.ts';
 export type { AttemptRecord, DeliverySpec, OutboundDelivery, OutboundRequest, ReceiverAnswer } from './outbox.ts';
+export { JsonMap, type JsonOf } from './records.ts';
 export { placeholder, randomSecret, type SecretFormat, TenantSecrets } from './secrets.ts';
 export * from './types.ts';

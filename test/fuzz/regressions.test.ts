@@ -129,7 +129,7 @@ describe('the clock', () => {
     const clash = { type: 'message', ts: '1767600000.000001', text: 'b' } as store.SlackMessage;
     store.storeMessage(state, 'C1', clash);
     expect(clash.ts).not.toBe(first.ts);
-    expect(Object.keys(state.messages.C1.byTs).sort()).toEqual([first.ts, clash.ts].sort());
+    expect([...(state.messages.get('C1')?.byTs.keys() ?? [])].sort()).toEqual([first.ts, clash.ts].sort());
     state.counters.tsMicros = Number.NaN;
     expect(store.tsToMicros(store.nextTs(state, Date.UTC(2026, 0, 1)))).toBeGreaterThan(store.tsToMicros(clash.ts));
   });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createKernel, type Kernel } from '../../src/index.ts';
 import { slackTwin } from '../../twins/slack/index.ts';
-import type { SlackState } from '../../twins/slack/store.ts';
+import type { SlackState, SlackStateJson } from '../../twins/slack/store.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers are read field by field; tests assert their shape.
 type Json = Record<string, any>;
@@ -143,7 +143,7 @@ describe('a snapshot restore cannot add, change or move credentials', () => {
     expect(restored.status).toBe(200);
     expect((await authTest(k, mine.env.SLACK_BOT_TOKEN)).ok).toBe(true);
     const state = k.tenants.get('mine')?.state as SlackState;
-    expect(Object.keys(state.tokens)).toContain(mine.env.SLACK_BOT_TOKEN);
+    expect([...state.tokens.keys()]).toContain(mine.env.SLACK_BOT_TOKEN);
     expect(JSON.stringify(state)).not.toContain('after the snapshot');
   });
 
@@ -152,8 +152,8 @@ describe('a snapshot restore cannot add, change or move credentials', () => {
     const moved = { ...snap, tenants: [{ ...snap.tenants[0], id: 'theirs' }] };
     expect((await control(k, 'PUT', 'snapshot', moved)).status).toBe(200);
     const state = k.tenants.get('theirs')?.state as SlackState;
-    expect(Object.keys(state.tokens)).toContain(theirs.env.SLACK_BOT_TOKEN);
-    expect(Object.keys(state.tokens)).not.toContain(mine.env.SLACK_BOT_TOKEN);
+    expect([...state.tokens.keys()]).toContain(theirs.env.SLACK_BOT_TOKEN);
+    expect([...state.tokens.keys()]).not.toContain(mine.env.SLACK_BOT_TOKEN);
     expect(state.app.signing_secret).toBe(theirs.env.SLACK_SIGNING_SECRET);
     expect(k.tenants.byCredential(mine.env.SLACK_BOT_TOKEN)?.id).toBe('mine');
   });
@@ -164,10 +164,10 @@ describe('a snapshot restore cannot add, change or move credentials', () => {
   ])('refuses a restore that plants %s, and changes nothing', async (_what, pick) => {
     const { k, theirs, snap, fingerprint } = await pair();
     const before = fingerprint();
-    const state = structuredClone(snap.tenants[0].state) as SlackState;
+    const state = structuredClone(snap.tenants[0].state) as SlackStateJson;
     const planted = pick(theirs);
     const bot = Object.values(state.tokens).find((t) => t.type === 'bot');
-    state.tokens[planted] = { ...(bot as SlackState['tokens'][string]), token: planted };
+    state.tokens[planted] = { ...(bot as SlackStateJson['tokens'][string]), token: planted };
     const refused = await control(k, 'PUT', 'snapshot', { ...snap, tenants: [{ ...snap.tenants[0], state }] });
     expect(refused.status).toBe(400);
     expect(refused.body.error.code).toBe('foreign_credential');
@@ -180,8 +180,8 @@ describe('a snapshot restore cannot add, change or move credentials', () => {
     const victim = open.createTenant({ id: 'victim' });
     const victimToken = open.env(victim, '').SLACK_BOT_TOKEN;
     const openSnap = (await (await open.fetch('http://slack.test/_twin/snapshot?tenant=default')).json()) as Json;
-    const openState = structuredClone(openSnap.tenants[0].state) as SlackState;
-    openState.tokens[victimToken] = { ...(bot as SlackState['tokens'][string]), token: victimToken };
+    const openState = structuredClone(openSnap.tenants[0].state) as SlackStateJson;
+    openState.tokens[victimToken] = { ...(bot as SlackStateJson['tokens'][string]), token: victimToken };
     const res = await open.fetch('http://slack.test/_twin/snapshot', {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
@@ -214,7 +214,7 @@ describe('a snapshot restore cannot add, change or move credentials', () => {
     const refused = await control(k, 'PUT', 'snapshot', JSON.parse(text));
     expect(refused.status).toBe(400);
     expect(refused.body.error.code).toBe('invalid_snapshot');
-    const state = structuredClone(snap.tenants[0].state) as SlackState;
+    const state = structuredClone(snap.tenants[0].state) as SlackStateJson;
     state.app.client_id = theirs.env.SLACK_CLIENT_ID;
     const planted = await control(k, 'PUT', 'snapshot', { ...snap, tenants: [{ id: 'brand-new', state }] });
     expect(planted.status).toBe(400);

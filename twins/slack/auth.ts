@@ -48,7 +48,8 @@ function firstValue(v: unknown): unknown {
 
 function flatten(record: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(record)) out[k] = firstValue(v);
+  // `__proto__` would set the object's prototype rather than a key; Slack has no such argument.
+  for (const [k, v] of Object.entries(record)) if (k !== '__proto__') out[k] = firstValue(v);
   return out;
 }
 
@@ -301,12 +302,12 @@ export function authenticateSlack(ctx: AuthContext<SlackState>): AuthResult<Slac
   const token = requestToken(req);
   if (!token) throw notAuthed();
   const tenant = ctx.tenantFor(token);
-  const record = tenant?.state.tokens[token];
+  const record = tenant?.state.tokens.get(token);
   if (!tenant || !record) throw invalidAuth();
   // From here the token names a workspace: its refusals are journaled under that tenant.
   const t = tenant as Tenant<unknown>;
   if (record.revoked) throw tokenRevoked().inTenant(t);
-  const user = tenant.state.users[record.user_id];
+  const user = tenant.state.users.get(record.user_id);
   if (!user || user.deleted) throw accountInactive().inTenant(t);
   const scopes = operationScopes(op);
   if (scopes) {

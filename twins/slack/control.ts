@@ -1,5 +1,6 @@
 // The Slack twin's own control-plane routes: configure the app, make people act (with the events Slack would send), and observe.
 
+import { JsonMap } from '../../src/kernel/records.ts';
 import { type ControlContext, type ControlRoute, TwinError } from '../../src/kernel/types.ts';
 import { emitEvent, recentEvents, redeliverEvent, SLACK_TIMEOUT_MS, type SlackEnv, verifyRequestUrl } from './events.ts';
 import { controlError, openAppHome, runBlockAction, runSlashCommand, runViewSubmission } from './interactivity.ts';
@@ -48,8 +49,7 @@ function strings(v: unknown): string[] | undefined {
 export function personRef(state: SlackState, ref: unknown, field = 'user'): SlackUser {
   const r = s(ref);
   if (!r) throw controlError(400, 'invalid_argument', `"${field}" is required: a user id, name or email`);
-  if (['bot', '@bot', 'app', '@app'].includes(r.toLowerCase())) return state.users[state.app.bot_user_id];
-  const user = resolveUser(state, r);
+  const user = ['bot', '@bot', 'app', '@app'].includes(r.toLowerCase()) ? state.users.get(state.app.bot_user_id) : resolveUser(state, r);
   if (!user) throw controlError(404, 'user_not_found', `no user "${r}" in workspace ${state.team.id}`);
   return user;
 }
@@ -62,7 +62,7 @@ export function conversationRef(state: SlackState, ref: unknown, actor?: SlackUs
   if (conv) return conv;
   if (actor) {
     const lowered = r.toLowerCase();
-    const other = ['bot', '@bot', 'app', '@app'].includes(lowered) ? state.users[state.app.bot_user_id] : resolveUser(state, r);
+    const other = ['bot', '@bot', 'app', '@app'].includes(lowered) ? state.users.get(state.app.bot_user_id) : resolveUser(state, r);
     if (other) return ensureIm(state, actor.id, other.id, seconds(nowMs)).conv;
   }
   throw controlError(404, 'channel_not_found', `no conversation "${r}" in workspace ${state.team.id}`);
@@ -74,7 +74,7 @@ function env(ctx: Ctx): SlackEnv {
 
 /** The app as the control plane shows it, with the tokens an app needs. */
 function appView(state: SlackState) {
-  const tokens = Object.values(state.tokens).filter((t) => !t.revoked);
+  const tokens = [...state.tokens.values()].filter((t) => !t.revoked);
   return {
     ...state.app,
     team: { id: state.team.id, name: state.team.name, domain: state.team.domain },
@@ -83,41 +83,96 @@ function appView(state: SlackState) {
   };
 }
 
+/** A URL the twin may send to: http(s) only, so a stored command or callback URL is one fetch can use. */
+function httpUrl(v: unknown, field: string): string {
+  if (typeof v !== 'string' || v === '') throw controlError(400, 'invalid_argument', `"${field}" must be an http(s) URL`);
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    throw controlError(400, 'invalid_argument', `"${field}" must be an http(s) URL, got ${JSON.stringify(v.slice(0, 200))}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw controlError(400, 'invalid_argument', `"${field}" must be an http(s) URL, got ${JSON.stringify(v.slice(0, 200))}`);
+  return v;
+}
+
+/** A list of strings (or one comma-separated string), refused when anything else. */
+function stringsArg(v: unknown, field: string): string[] | undefined {
+  if (v === undefined) return undefined;
+  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v.map((x) => x.trim()).filter(Boolean);
+  if (typeof v === 'string') return strings(v);
+  throw controlError(400, 'invalid_argument', `"${field}" must be a list of strings or one comma-separated string`);
+}
+
+/** The app's new slash commands from `{"/command": url}`, every one checked; a name is stored with its slash. */
+function slashCommandsArg(v: unknown): Map<string, string> {
+  if (v === null || typeof v !== 'object' || Array.isArray(v))
+    throw controlError(400, 'invalid_argument', '"slash_commands" must be an object of "/command": url');
+  const commands = new Map<string, string>();
+  // Object.entries reads own keys only: "__proto__" or "constructor" is just an odd command name here.
+  for (const [name, url] of Object.entries(v)) {
+    const command = name.startsWith('/') ? name : `/${name}`;
+    if (!/^\/[^\s/]{1,32}$/.test(command))
+      throw controlError(
+        400,
+        'invalid_argument',
+        `slash command ${JSON.stringify(name.slice(0, 40))} must be "/" and 1 to 32 characters without spaces`,
+      );
+    commands.set(command, httpUrl(url, `slash_commands.${command}`));
+  }
+  return commands;
+}
+
+/**
+ * POST /_twin/slack/app: configure the app. The whole body is checked first and applied only
+ * when all of it is good, so a 4xx leaves the app as it was.
+ */
 async function configureApp(ctx: Ctx) {
+  const b = ctx.body;
+  // Check everything.
+  const interactivity =
+    b.interactivity_url === undefined || b.interactivity_url === '' || b.interactivity_url === null
+      ? b.interactivity_url
+      : httpUrl(b.interactivity_url, 'interactivity_url');
+  const commands = b.slash_commands === undefined ? undefined : slashCommandsArg(b.slash_commands);
+  const subs = stringsArg(b.event_subscriptions, 'event_subscriptions');
+  let delays: number[] | undefined;
+  if (b.retry_delays_ms !== undefined) {
+    delays = (Array.isArray(b.retry_delays_ms) ? b.retry_delays_ms : (strings(b.retry_delays_ms) ?? [null])).map((d) =>
+      typeof d === 'number' || (typeof d === 'string' && d.trim() !== '') ? Number(d) : Number.NaN,
+    );
+    if (delays.length > 10 || delays.some((d) => !Number.isFinite(d) || d < 0 || d > 3_600_000))
+      throw controlError(400, 'invalid_argument', '"retry_delays_ms" must be a list of at most 10 numbers from 0 to 3600000');
+  }
+  const redirects = stringsArg(b.redirect_urls, 'redirect_urls');
+  const scopes = stringsArg(b.bot_scopes, 'bot_scopes');
+  const userScopes = stringsArg(b.user_scopes, 'user_scopes');
+  if (b.name !== undefined && (typeof b.name !== 'string' || b.name.length > 80))
+    throw controlError(400, 'invalid_argument', '"name" must be text of at most 80 characters');
+  const requestUrl =
+    b.request_url === undefined || b.request_url === '' || b.request_url === null ? undefined : httpUrl(b.request_url, 'request_url');
+
+  // Then apply it.
   const { state } = ctx.tenant;
   const app = state.app;
-  const b = ctx.body;
-  if (b.interactivity_url !== undefined) app.interactivity_url = s(b.interactivity_url);
-  if (b.slash_commands !== undefined) {
-    if (!b.slash_commands || typeof b.slash_commands !== 'object')
-      throw controlError(400, 'invalid_argument', '"slash_commands" must be an object of "/command": url');
-    const commands: Record<string, string> = {};
-    for (const [name, url] of Object.entries(b.slash_commands as Record<string, unknown>)) {
-      if (typeof url === 'string' && url) commands[name.startsWith('/') ? name : `/${name}`] = url;
-    }
-    app.slash_commands = bool(b.replace_commands) ? commands : { ...app.slash_commands, ...commands };
+  if (b.interactivity_url !== undefined) app.interactivity_url = s(interactivity);
+  if (commands) {
+    if (bool(b.replace_commands)) app.slash_commands.clear();
+    for (const [name, url] of commands) app.slash_commands.set(name, url);
   }
-  const subs = strings(b.event_subscriptions);
   if (subs) app.event_subscriptions = subs;
-  if (b.retry_delays_ms !== undefined) {
-    const delays = strings(b.retry_delays_ms)?.map(Number);
-    if (!delays || delays.some((d) => !Number.isFinite(d) || d < 0))
-      throw controlError(400, 'invalid_argument', '"retry_delays_ms" must be a list of non-negative numbers');
-    app.retry_delays_ms = delays;
-  }
-  const redirects = strings(b.redirect_urls);
+  if (delays) app.retry_delays_ms = delays;
   if (redirects) app.redirect_urls = redirects;
-  const scopes = strings(b.bot_scopes);
   if (scopes) {
     app.bot_scopes = scopes;
-    for (const t of Object.values(state.tokens)) if (t.type === 'bot') t.scopes = [...scopes];
+    for (const t of state.tokens.values()) if (t.type === 'bot') t.scopes = [...scopes];
   }
-  const userScopes = strings(b.user_scopes);
-  if (userScopes) for (const t of Object.values(state.tokens)) if (t.type === 'user') t.scopes = [...userScopes];
+  if (userScopes) for (const t of state.tokens.values()) if (t.type === 'user') t.scopes = [...userScopes];
   if (s(b.name)) app.name = String(b.name);
   let verification: Record<string, unknown> | undefined;
   if (b.request_url !== undefined) {
-    const url = s(b.request_url);
+    const url = requestUrl;
     app.request_url = url;
     app.url_verified = false;
     if (url && b.verify !== false && b.verify !== 'false') {
@@ -148,7 +203,7 @@ function createUser(ctx: Ctx) {
   if (!first && realName) [first, last] = [realName.split(' ')[0], realName.split(' ').slice(1).join(' ')];
   if (!first) throw controlError(400, 'invalid_argument', 'give "real_name" (or "first_name"/"last_name") for the new user');
   const email = s(b.email);
-  if (email && Object.values(state.users).some((u) => u.profile.email?.toLowerCase() === email.toLowerCase())) {
+  if (email && [...state.users.values()].some((u) => u.profile.email?.toLowerCase() === email.toLowerCase())) {
     throw controlError(409, 'email_taken', `a user with email ${email} already exists`);
   }
   const user = buildUser(state, {
@@ -162,9 +217,9 @@ function createUser(ctx: Ctx) {
   });
   if (s(b.username)) user.name = String(b.username);
   if (s(b.display_name)) user.profile.display_name = String(b.display_name);
-  state.users[user.id] = user;
+  state.users.set(user.id, user);
   // Everyone joins #general, as in Slack.
-  const general = Object.values(state.conversations).find((c) => c.is_general);
+  const general = [...state.conversations.values()].find((c) => c.is_general);
   emitEvent(env(ctx), { type: 'team_join', user: renderUser(user, FULL_ACCESS), event_ts: eventTs(env(ctx)) });
   if (general && !general.is_archived) joinConversation(env(ctx), general, user.id);
   return { user: renderUser(user, FULL_ACCESS) };
@@ -193,7 +248,7 @@ function createChannelAct(ctx: Ctx) {
   const error = channelNameError(name);
   if (error) throw controlError(400, error, `"${name}" is not a valid channel name (lower-case letters, digits, - and _, at most 80)`);
   if (resolveConversation(state, `#${name}`)) throw controlError(409, 'name_taken', `#${name} already exists`);
-  const owner = Object.values(state.users).find((u) => u.is_primary_owner) as SlackUser;
+  const owner = [...state.users.values()].find((u) => u.is_primary_owner) as SlackUser;
   const creator = b.creator !== undefined ? personRef(state, b.creator, 'creator') : owner;
   const e = env(ctx);
   const conv = createChannel(e, name, creator.id, { private: bool(b.private) || bool(b.is_private) });
@@ -343,7 +398,7 @@ async function actBlockAction(ctx: Ctx) {
   if (!actionId) throw controlError(400, 'invalid_argument', '"action_id" is required');
   const viewId = s(b.view_id);
   if (viewId) {
-    const view = state.views[viewId];
+    const view = state.views.get(viewId);
     if (!view) throw controlError(404, 'view_not_found', `no view ${viewId}`);
     return runBlockAction(env(ctx), {
       user,
@@ -370,9 +425,9 @@ async function actViewSubmission(ctx: Ctx) {
   const { state } = ctx.tenant;
   const b = ctx.body;
   const user = personRef(state, b.user);
-  let view = s(b.view_id) ? state.views[String(b.view_id)] : undefined;
-  const open = (state.modals[user.id] ?? []).map((id) => state.views[id]).filter(Boolean);
-  if (!view && s(b.external_id)) view = Object.values(state.views).find((v) => v.external_id === b.external_id && !v.closed);
+  let view = s(b.view_id) ? state.views.get(String(b.view_id)) : undefined;
+  const open = (state.modals.get(user.id) ?? []).map((id) => state.views.get(id)).filter((v) => v !== undefined);
+  if (!view && s(b.external_id)) view = [...state.views.values()].find((v) => v.external_id === b.external_id && !v.closed);
   if (!view && s(b.callback_id)) view = [...open].reverse().find((v) => v.callback_id === b.callback_id);
   view ??= open[open.length - 1];
   if (!view || view.closed) throw controlError(404, 'view_not_found', `${user.name} has no open modal to submit`);
@@ -389,15 +444,17 @@ function actAppHome(ctx: Ctx) {
 function observeMessages(ctx: Ctx) {
   const { state } = ctx.tenant;
   const conv = conversationRef(state, ctx.query.channel);
-  const log = state.messages[conv.id] ?? { order: [], byTs: {}, threads: {} };
+  // A conversation nobody has written in has no log yet; reading it must not make one.
+  const log = state.messages.get(conv.id) ?? { order: [], byTs: new JsonMap<SlackMessage>(), threads: new JsonMap<string[]>() };
   const limit = Math.max(1, Number(ctx.query.limit ?? 1000) || 1000);
   const threadTs = s(ctx.query.thread_ts);
+  const byTs = (ts: string) => log.byTs.get(ts) as SlackMessage;
   let messages: SlackMessage[];
   if (threadTs) {
-    const parent = log.byTs[threadTs];
-    messages = [...(parent ? [parent] : []), ...(log.threads[threadTs] ?? []).map((ts) => log.byTs[ts])];
+    const parent = log.byTs.get(threadTs);
+    messages = [...(parent ? [parent] : []), ...(log.threads.get(threadTs) ?? []).map(byTs)];
   } else {
-    messages = log.order.slice(-limit).map((ts) => log.byTs[ts]);
+    messages = log.order.slice(-limit).map(byTs);
   }
   return { channel: conv.id, name: conv.name, messages: structuredClone(messages.slice(-limit)) };
 }
@@ -421,10 +478,10 @@ function observeEphemeral(ctx: Ctx) {
 function observeViews(ctx: Ctx) {
   const { state } = ctx.tenant;
   const user = s(ctx.query.user) ? personRef(state, ctx.query.user) : undefined;
-  const views = Object.values(state.views)
+  const views = [...state.views.values()]
     .filter((v) => (!user || v.user_id === user.id) && (!s(ctx.query.type) || v.type === ctx.query.type))
     .map((v) => ({ ...renderView(v), user_id: v.user_id, closed: v.closed, errors: v.errors ?? null }));
-  return { views, modals: structuredClone(state.modals), home: structuredClone(state.home) };
+  return { views, modals: structuredClone(state.modals.toJSON()), home: structuredClone(state.home.toJSON()) };
 }
 
 /**

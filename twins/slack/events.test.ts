@@ -8,7 +8,7 @@ import type { Tenant } from '../../src/kernel/types.ts';
 import { classifyEventAnswer, echoesChallenge, emitEvent, type SlackEnv, signature, signedHeaders } from './events.ts';
 import { postMessage } from './messaging.ts';
 import { seedSlackState } from './seed.ts';
-import { looseSecrets, type SlackState } from './store.ts';
+import { type Conversation, looseSecrets, type SlackState, type SlackUser } from './store.ts';
 
 function harness() {
   const secrets = looseSecrets();
@@ -41,8 +41,8 @@ function harness() {
       } as OutboundDelivery;
     },
   };
-  const byName = (name: string) => Object.values(state.conversations).find((c) => c.name === name) as SlackState['conversations'][string];
-  const alice = Object.values(state.users).find((u) => u.name === 'alice') as SlackState['users'][string];
+  const byName = (name: string) => [...state.conversations.values()].find((c) => c.name === name) as Conversation;
+  const alice = [...state.users.values()].find((u) => u.name === 'alice') as SlackUser;
   return { state, env, specs, byName, alice };
 }
 

@@ -141,7 +141,7 @@ export function emitEvent(env: SlackEnv, event: Record<string, unknown>, opts: E
   const state = env.tenant.state;
   const app = state.app;
   const type = String(event.type);
-  const conv = opts.channel ? state.conversations[opts.channel] : undefined;
+  const conv = opts.channel ? state.conversations.get(opts.channel) : undefined;
   if (!app.request_url || !receivesEvents(state)) return undefined;
   if (!isSubscribed(state, type, conv)) return undefined;
   if (MEMBER_ONLY.has(type) && !opts.ignoreMembership && !conv?.members.includes(app.bot_user_id)) return undefined;

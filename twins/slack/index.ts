@@ -20,7 +20,7 @@ import * as users from './operations/users.ts';
 import * as views from './operations/views.ts';
 import { respondSlack } from './render.ts';
 import { seedSlackState } from './seed.ts';
-import { SLACK_SECRET_FORMATS, type SlackState } from './store.ts';
+import { restoreSlackState, SLACK_SECRET_FORMATS, type SlackState } from './store.ts';
 
 export type { SlackPrincipal } from './auth.ts';
 export type { SlackState } from './store.ts';
@@ -130,18 +130,20 @@ export function createSlackTwin(options: SlackTwinOptions = {}): TwinDefinition<
     respond: respondSlack,
     responseHeaders: slackResponseHeaders,
     createState: ({ seed, tenantId, ordinal, secrets }) => seedSlackState({ seed, tenantId, ordinal, secrets }),
+    // Snapshots are the state's JSON (its JsonMaps write themselves as objects); a restore rebuilds the maps.
+    restoreState: restoreSlackState,
     secretFormats: { ...SLACK_SECRET_FORMATS },
     // Every one of these is random (the tenant's secrets); ids such as the team id follow from the
     // seed and are never a credential.
     credentialKeys: (state) => {
-      const keys = [...Object.keys(state.tokens), state.app.client_id];
+      const keys = [...state.tokens.keys(), state.app.client_id];
       // A response_url's secret and an upload URL's key are credentials while they live.
-      for (const r of Object.values(state.responseUrls)) keys.push(r.secret);
-      for (const f of Object.values(state.files)) if (f.upload_key && !f.completed && !f.deleted) keys.push(f.upload_key);
+      for (const r of state.responseUrls.values()) keys.push(r.secret);
+      for (const f of state.files.values()) if (f.upload_key && !f.completed && !f.deleted) keys.push(f.upload_key);
       return keys;
     },
     env: (state, baseUrl) => {
-      const tokens = Object.values(state.tokens).filter((t) => !t.revoked);
+      const tokens = [...state.tokens.values()].filter((t) => !t.revoked);
       return {
         SLACK_API_URL: `${baseUrl}/api/`,
         SLACK_BOT_TOKEN: tokens.find((t) => t.type === 'bot')?.token ?? '',

@@ -164,7 +164,7 @@ describe('slash commands', () => {
 
 describe('block actions and modals', () => {
   it('a button click sends block_actions; the trigger opens a modal; a submission with errors keeps it open', async () => {
-    const ops = Object.values(kernel.tenants.default().state.conversations).find((c) => c.name === 'ops')?.id as string;
+    const ops = [...kernel.tenants.default().state.conversations.values()].find((c) => c.name === 'ops')?.id as string;
     const posted = await bot.chat.postMessage({
       channel: ops,
       text: 'Deploy?',

@@ -68,7 +68,7 @@ export function applyAppMessage(
 ): AppliedMessage {
   const state = env.tenant.state;
   const now = env.tenant.clock.now();
-  const conv = state.conversations[target.channel];
+  const conv = state.conversations.get(target.channel);
   if (!conv) return { kind: 'none' };
   if (yes(body.delete_original) && target.message_ts) {
     if (target.ephemeral) {
@@ -155,7 +155,7 @@ export async function runSlashCommand(
 ): Promise<SlashCommandResult> {
   const state = env.tenant.state;
   const name = command.startsWith('/') ? command : `/${command}`;
-  const url = state.app.slash_commands[name];
+  const url = state.app.slash_commands.get(name);
   if (!url)
     throw controlError(
       404,
@@ -327,20 +327,21 @@ export async function runBlockAction(env: SlackEnv, input: BlockActionInput) {
 
 /** Values for a view submission: `{block_id: {action_id: {type, value}}}`, also accepting plain strings or `{action_id: value}`. */
 export function submissionValues(view: SlackView, values: unknown): Record<string, Record<string, unknown>> {
-  const out: Record<string, Record<string, unknown>> = {};
+  // Keyed by block and action ids the caller sends: no prototype, so "__proto__" is just an id.
+  const out = Object.create(null) as Record<string, Record<string, unknown>>;
   if (!values || typeof values !== 'object') return out;
   const wrap = (v: unknown, type = 'plain_text_input') => (v && typeof v === 'object' ? v : { type, value: v });
   for (const [key, v] of Object.entries(values as Record<string, unknown>)) {
     const block = (view.blocks as Record<string, unknown>[]).find((b) => b.block_id === key);
     if (block && v && typeof v === 'object') {
-      out[key] = {};
+      out[key] = Object.create(null) as Record<string, unknown>;
       for (const [actionId, av] of Object.entries(v as Record<string, unknown>))
         out[key][actionId] = wrap(av, (block.element as Record<string, unknown>)?.type as string);
       continue;
     }
     const found = findAction(view.blocks, key);
     const blockId = found?.block_id ?? key;
-    out[blockId] ??= {};
+    out[blockId] ??= Object.create(null) as Record<string, unknown>;
     out[blockId][key] = wrap(v, found?.type);
   }
   return out;
@@ -376,7 +377,7 @@ export async function runViewSubmission(env: SlackEnv, user: SlackUser, view: Sl
   if (ok) {
     const body = parseAnswerBody(res.answer);
     const action = body && typeof body === 'object' ? (body as Record<string, unknown>) : undefined;
-    const stack = state.modals[user.id] ?? [];
+    const stack = state.modals.get(user.id) ?? [];
     switch (action?.response_action) {
       case 'errors':
         view.errors = (action.errors as Record<string, string>) ?? {};
@@ -392,7 +393,7 @@ export async function runViewSubmission(env: SlackEnv, user: SlackUser, view: Sl
         const next = action.view as Record<string, unknown> | undefined;
         if (next && stack.length < 3) {
           const pushed = createView(state, user.id, next, now, { root: stack[0], previous: stack[stack.length - 1] });
-          state.modals[user.id] = [...stack, pushed.id];
+          state.modals.set(user.id, [...stack, pushed.id]);
         }
         outcome = 'pushed';
         break;
@@ -404,8 +405,8 @@ export async function runViewSubmission(env: SlackEnv, user: SlackUser, view: Sl
       default: {
         view.closed = true;
         const rest = stack.filter((id) => id !== view.id);
-        if (rest.length > 0) state.modals[user.id] = rest;
-        else delete state.modals[user.id];
+        if (rest.length > 0) state.modals.set(user.id, rest);
+        else state.modals.delete(user.id);
         outcome = 'closed';
       }
     }
@@ -427,7 +428,7 @@ export function openAppHome(env: SlackEnv, user: SlackUser, tab: 'home' | 'messa
   // The DM is between the bot and the person; the event names the person.
   conv.user = user.id;
   const event: Record<string, unknown> = { type: 'app_home_opened', user: user.id, channel: conv.id, tab, event_ts: eventTs(env) };
-  const home = state.views[state.home[user.id] ?? ''];
+  const home = state.views.get(state.home.get(user.id) ?? '');
   if (tab === 'home' && home) event.view = renderView(home);
   const delivery = emitEvent(env, event, { channel: conv.id });
   return { delivery: delivery ?? null, channel: conv.id };

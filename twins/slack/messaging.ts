@@ -248,7 +248,7 @@ export function deleteMessage(env: SlackEnv, conv: Conversation, message: SlackM
   const state = env.tenant.state;
   const previous = structuredClone(message);
   const log = channelLog(state, conv.id);
-  const hasReplies = (log.threads[message.ts]?.length ?? 0) > 0 && (!message.thread_ts || message.thread_ts === message.ts);
+  const hasReplies = (log.threads.get(message.ts)?.length ?? 0) > 0 && (!message.thread_ts || message.thread_ts === message.ts);
   const eventTs = nextTs(state, env.tenant.clock.now());
   if (hasReplies) {
     for (const key of Object.keys(message)) {
@@ -265,8 +265,12 @@ export function deleteMessage(env: SlackEnv, conv: Conversation, message: SlackM
   } else {
     removeMessage(state, conv.id, message.ts);
   }
-  const pins = state.pins[conv.id];
-  if (pins) state.pins[conv.id] = pins.filter((p) => p.ts !== previous.ts);
+  const pins = state.pins.get(conv.id);
+  if (pins)
+    state.pins.set(
+      conv.id,
+      pins.filter((p) => p.ts !== previous.ts),
+    );
   emitEvent(
     env,
     {

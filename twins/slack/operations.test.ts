@@ -13,8 +13,8 @@ let user: WebClient;
 let env: Record<string, string>;
 
 const state = () => kernel.tenants.default().state;
-const ch = (name: string) => Object.values(state().conversations).find((c) => c.name === name)?.id as string;
-const person = (name: string) => Object.values(state().users).find((u) => u.name === name)?.id as string;
+const ch = (name: string) => [...state().conversations.values()].find((c) => c.name === name)?.id as string;
+const person = (name: string) => [...state().users.values()].find((u) => u.name === name)?.id as string;
 
 async function err(p: Promise<unknown>): Promise<string> {
   try {
@@ -55,13 +55,13 @@ describe('auth, team, bots', () => {
 describe('users', () => {
   it('info, lookupByEmail and profile.get; email only with users:read.email', async () => {
     const alice = person('alice');
-    const email = state().users[alice].profile.email as string;
+    const email = state().users.get(alice)?.profile.email as string;
     expect((await bot.users.info({ user: alice })).user?.profile?.email).toBe(email);
     expect((await bot.users.lookupByEmail({ email: email.toUpperCase() })).user?.id).toBe(alice);
     expect(await err(bot.users.lookupByEmail({ email: 'nobody@nowhere.test' }))).toBe('users_not_found');
     expect(await err(bot.users.info({ user: 'U0NOBODY' }))).toBe('user_not_found');
     expect(await err(bot.users.profile.get({ user: alice }))).toBe('missing_scope');
-    expect((await user.users.profile.get({ user: alice })).profile?.real_name).toBe(state().users[alice].real_name);
+    expect((await user.users.profile.get({ user: alice })).profile?.real_name).toBe(state().users.get(alice)?.real_name);
     const narrow = (await kernel.fetch(`${BASE}/_twin/slack/app`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -17,7 +17,7 @@ export function renderConversation(
   if (conv.is_im) {
     // A DM's `user` is the other party as the viewer sees it.
     const otherId = conv.members.find((m) => m !== viewer) ?? conv.user ?? viewer;
-    const other = state.users[otherId];
+    const other = state.users.get(otherId);
     return {
       id: conv.id,
       created: conv.created,
@@ -90,14 +90,14 @@ export function canSee(conv: Conversation, userId: string): boolean {
 
 /** The conversation the `channel` argument names, if the caller can see it; else channel_not_found. */
 export function visibleConversation(state: SlackState, ref: unknown, principal: SlackPrincipal): Conversation {
-  const conv = typeof ref === 'string' ? state.conversations[ref] : undefined;
+  const conv = typeof ref === 'string' ? state.conversations.get(ref) : undefined;
   if (!conv || !canSee(conv, principal.userId)) throw channelNotFound();
   return conv;
 }
 
 /** The user the argument names; else user_not_found. */
 export function knownUser(state: SlackState, ref: unknown): SlackUser {
-  const user = typeof ref === 'string' ? state.users[ref] : undefined;
+  const user = typeof ref === 'string' ? state.users.get(ref) : undefined;
   if (!user) throw userNotFound();
   return user;
 }

@@ -2,6 +2,7 @@
 
 import type { Faker } from '@faker-js/faker';
 import { faker as englishFaker } from '@faker-js/faker/locale/en';
+import { JsonMap } from '../../src/kernel/records.ts';
 import type { TenantSecrets } from '../../src/kernel/secrets.ts';
 import {
   addMember,
@@ -248,8 +249,8 @@ function channel(
   conv.is_archived = opts.archived ?? false;
   if (opts.topic) conv.topic = { value: opts.topic, creator, last_set: created };
   if (opts.purpose) conv.purpose = { value: opts.purpose, creator, last_set: created };
-  state.conversations[conv.id] = conv;
-  state.messages[conv.id] = { order: [], byTs: {}, threads: {} };
+  state.conversations.set(conv.id, conv);
+  state.messages.set(conv.id, { order: [], byTs: new JsonMap(), threads: new JsonMap() });
   return conv;
 }
 
@@ -299,27 +300,27 @@ export function seedSlackState(opts: SeedOptions): SlackState {
       bot_user_id: '',
       bot_id: `B${derive([...key, 'bot'], 10)}`,
       url_verified: false,
-      slash_commands: {},
+      slash_commands: new JsonMap(),
       event_subscriptions: [...DEFAULT_EVENT_SUBSCRIPTIONS],
       retry_delays_ms: [...DEFAULT_RETRY_DELAYS_MS],
       bot_scopes: [...DEFAULT_BOT_SCOPES],
       redirect_urls: [],
       updated: teamCreated + 86400,
     },
-    users: {},
-    tokens: {},
-    conversations: {},
-    messages: {},
+    users: new JsonMap(),
+    tokens: new JsonMap(),
+    conversations: new JsonMap(),
+    messages: new JsonMap(),
     ephemeral: [],
-    scheduled: {},
-    files: {},
-    views: {},
-    home: {},
-    modals: {},
-    oauthCodes: {},
-    triggers: {},
-    responseUrls: {},
-    pins: {},
+    scheduled: new JsonMap(),
+    files: new JsonMap(),
+    views: new JsonMap(),
+    home: new JsonMap(),
+    modals: new JsonMap(),
+    oauthCodes: new JsonMap(),
+    triggers: new JsonMap(),
+    responseUrls: new JsonMap(),
+    pins: new JsonMap(),
     counters: { id: 0, tsMicros: 0, event: 0, mint: 0 },
   };
 
@@ -348,35 +349,35 @@ export function seedSlackState(opts: SeedOptions): SlackState {
       user.name = `${user.name}${i}`;
       user.profile.email = `${user.name}@${state.team.email_domain}`;
     }
-    state.users[id] = user;
+    state.users.set(id, user);
     people.push(user);
   }
   state.app.bot_user_id = newId(state, 'U');
-  state.users[state.app.bot_user_id] = buildBotUser(state, teamCreated + 86400);
-  state.users.USLACKBOT = buildSlackbot(state, teamCreated);
+  state.users.set(state.app.bot_user_id, buildBotUser(state, teamCreated + 86400));
+  state.users.set('USLACKBOT', buildSlackbot(state, teamCreated));
 
   const bot = state.app.bot_user_id;
   const owner = people[0].id;
   const everyone = people.map((p) => p.id);
 
   const botToken = secrets.get('bot-token');
-  state.tokens[botToken] = {
+  state.tokens.set(botToken, {
     token: botToken,
     type: 'bot',
     user_id: bot,
     scopes: [...DEFAULT_BOT_SCOPES],
     revoked: false,
     created: teamCreated + 86400,
-  };
+  });
   const userToken = secrets.get('user-token');
-  state.tokens[userToken] = {
+  state.tokens.set(userToken, {
     token: userToken,
     type: 'user',
     user_id: owner,
     scopes: [...DEFAULT_USER_SCOPES],
     revoked: false,
     created: teamCreated + 86400,
-  };
+  });
 
   const general = channel(state, 'general', owner, teamCreated, {
     general: true,
@@ -412,7 +413,7 @@ export function seedSlackState(opts: SeedOptions): SlackState {
     const message = userMessage(state, user.id, text, ts);
     if (threadTs) {
       message.thread_ts = threadTs;
-      message.parent_user_id = state.messages[conv.id].byTs[threadTs]?.user;
+      message.parent_user_id = state.messages.get(conv.id)?.byTs.get(threadTs)?.user;
     }
     storeMessage(state, conv.id, message);
     return ts;

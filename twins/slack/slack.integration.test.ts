@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKernel, type Kernel } from '../../src/index.ts';
 import type { SlackPrincipal, SlackState } from './index.ts';
 import { slackTwin } from './index.ts';
-import { mintTrigger } from './store.ts';
+import { mintTrigger, restoreSlackState } from './store.ts';
 
 const BASE = 'http://slack.twin';
 let kernel: Kernel<SlackState, SlackPrincipal>;
@@ -14,7 +14,7 @@ let bot: WebClient;
 let user: WebClient;
 
 const state = () => kernel.tenants.default().state;
-const channelId = (name: string) => Object.values(state().conversations).find((c) => c.name === name)?.id as string;
+const channelId = (name: string) => [...state().conversations.values()].find((c) => c.name === name)?.id as string;
 
 async function api(method: string, args: Record<string, string>, token = env.SLACK_BOT_TOKEN) {
   const res = await kernel.fetch(`${BASE}/api/${method}`, {
@@ -130,7 +130,7 @@ describe('lists paginate to an empty cursor', () => {
     const users: string[] = [];
     for await (const page of bot.paginate('users.list', { limit: 3 }))
       users.push(...((page as { members?: { id: string }[] }).members ?? []).map((m) => m.id));
-    expect(users).toEqual(Object.keys(state().users));
+    expect(users).toEqual([...state().users.keys()]);
     const channels: string[] = [];
     for await (const page of bot.paginate('conversations.list', { limit: 2, types: 'public_channel,private_channel' })) {
       channels.push(...((page as { channels?: { name: string }[] }).channels ?? []).map((c) => c.name));
@@ -153,7 +153,7 @@ describe('lists paginate to an empty cursor', () => {
 describe('views and triggers', () => {
   it('views.open takes a fresh trigger once; an expired one fails', async () => {
     const tenant = kernel.tenants.default();
-    const alice = Object.values(state().users).find((u) => u.name === 'alice') as { id: string };
+    const alice = [...state().users.values()].find((u) => u.name === 'alice') as { id: string };
     const view = { type: 'modal', title: { type: 'plain_text', text: 'Declare' }, blocks: [] };
     const trigger = mintTrigger(state(), alice.id, tenant.clock.now());
     const opened = await bot.views.open({ trigger_id: trigger, view: view as never });
@@ -183,8 +183,8 @@ describe('files.uploadV2', () => {
     const history = await bot.conversations.history({ channel: ch, limit: 1 });
     expect(history.messages?.[0]).toMatchObject({ text: 'the report', subtype: 'file_share' });
     const fileId = String(history.messages?.[0]?.files?.[0]?.id);
-    expect(state().files[fileId]).toMatchObject({ size: 8, name: 'report.txt', completed: true });
-    expect(Buffer.from(state().files[fileId].content_base64 as string, 'base64').toString()).toBe('all good');
+    expect(state().files.get(fileId)).toMatchObject({ size: 8, name: 'report.txt', completed: true });
+    expect(Buffer.from(state().files.get(fileId)?.content_base64 as string, 'base64').toString()).toBe('all good');
     const info = await bot.files.info({ file: fileId });
     expect(info.file).toMatchObject({ id: fileId, name: 'report.txt', channels: [ch] });
   });
@@ -250,7 +250,7 @@ describe('scheduled messages on a virtual clock', () => {
     const postAt = Math.floor(tenant.clock.now() / 1000) + 600;
     const scheduled = await bot.chat.scheduleMessage({ channel: ch, text: 'ten minutes later', post_at: postAt });
     expect(scheduled.message?.type).toBe('delayed_message');
-    const snapshot = JSON.parse(JSON.stringify(tenant.state)) as SlackState;
+    const snapshot = restoreSlackState(JSON.parse(JSON.stringify(tenant.state)));
     kernel.restoreTenant(tenant, snapshot);
     await tenant.clock.advance(600_000);
     const history = await bot.conversations.history({ channel: ch, limit: 1 });

@@ -1,6 +1,7 @@
 // Unit tests for the Slack state store: ts generation and ordering, history paging, cursors, name rules, seeding.
 
 import { describe, expect, it } from 'vitest';
+import { JsonMap } from '../../src/kernel/records.ts';
 import { seedSlackState } from './seed.ts';
 import {
   canonicalTs,
@@ -16,6 +17,7 @@ import {
   pageDescending,
   paginate,
   removeMessage,
+  restoreSlackState,
   type SlackMessage,
   type SlackState,
   storeMessage,
@@ -61,7 +63,7 @@ describe('message ts', () => {
 
 describe('history paging', () => {
   const order = ['1000000001.000000', '1000000002.000000', '1000000003.000000', '1000000004.000000', '1000000005.000000'];
-  const byTs = Object.fromEntries(order.map((ts) => [ts, msg(ts)]));
+  const byTs = new JsonMap(order.map((ts) => [ts, msg(ts)]));
   const texts = (r: { messages: SlackMessage[] }) => r.messages.map((m) => m.text);
 
   it('is newest first with has_more and a continuation point', () => {
@@ -204,28 +206,31 @@ describe('seed', () => {
     const other = seedSlackState({ seed: 7, tenantId: 'y', ordinal: 2 });
     const first = JSON.parse(a) as SlackState;
     expect(other.team.id).not.toBe(first.team.id);
-    expect(Object.keys(other.tokens).some((t) => t in first.tokens)).toBe(false);
+    expect([...other.tokens.keys()].some((t) => t in first.tokens)).toBe(false);
   });
 
   it('has the workspace the brief promises', () => {
     const state = fresh();
-    const people = Object.values(state.users).filter((u) => !u.is_bot && u.id !== 'USLACKBOT');
+    const people = [...state.users.values()].filter((u) => !u.is_bot && u.id !== 'USLACKBOT');
     expect(people).toHaveLength(8);
     expect(people[0]).toMatchObject({ name: 'alice', is_admin: true, is_primary_owner: true });
     expect(people[1].name).toBe('bob');
-    expect(state.users[state.app.bot_user_id]).toMatchObject({ is_bot: true, profile: { bot_id: state.app.bot_id } });
-    const convs = Object.values(state.conversations);
+    expect(state.users.get(state.app.bot_user_id)).toMatchObject({ is_bot: true, profile: { bot_id: state.app.bot_id } });
+    const convs = [...state.conversations.values()];
     expect(convs.map((c) => c.name)).toEqual(['general', 'random', 'ops', 'incidents', 'leadership', 'old-announcements']);
     expect(convs.find((c) => c.is_general)?.name).toBe('general');
     expect(convs.filter((c) => c.is_private)).toHaveLength(1);
     expect(convs.filter((c) => c.is_archived)).toHaveLength(1);
-    const tokens = Object.values(state.tokens);
+    const tokens = [...state.tokens.values()];
     expect(tokens.find((t) => t.type === 'bot')?.token).toMatch(/^xoxb-\d+-\d+-[A-Za-z0-9]+$/);
     expect(tokens.find((t) => t.type === 'user')?.token).toMatch(/^xoxp-/);
     const ops = convs.find((c) => c.name === 'ops') as { id: string };
-    expect(Object.keys(state.messages[ops.id].threads)).toHaveLength(1);
-    for (const log of Object.values(state.messages)) expect([...log.order].sort()).toEqual(log.order);
-    // Plain JSON: a snapshot is JSON.stringify, a restore JSON.parse.
-    expect(JSON.parse(JSON.stringify(state))).toEqual(state);
+    expect(state.messages.get(ops.id)?.threads.size).toBe(1);
+    for (const log of [...state.messages.values()]) expect([...log.order].sort()).toEqual(log.order);
+    // A snapshot is JSON.stringify (the JsonMaps write objects), a restore rebuilds the maps: same state, same bytes.
+    const restored = restoreSlackState(JSON.parse(JSON.stringify(state)));
+    expect(restored).toEqual(state);
+    expect(restored.users).toBeInstanceOf(JsonMap);
+    expect(JSON.stringify(restored)).toBe(JSON.stringify(state));
   });
 });

@@ -1,6 +1,7 @@
-// The Slack twin's tenant state (one workspace) as plain JSON, with the helpers operations share.
+// The Slack twin's tenant state (one workspace): records keyed by id in JsonMaps (JSON in snapshots), with the helpers operations share.
 
 import { createHash } from 'node:crypto';
+import { JsonMap, type JsonOf } from '../../src/kernel/records.ts';
 import { TenantSecrets } from '../../src/kernel/secrets.ts';
 
 /** The workspace (`team.info`). */
@@ -27,7 +28,7 @@ export interface SlackApp {
   url_verified: boolean;
   interactivity_url?: string;
   /** Command name (with the slash) → the URL Slack POSTs it to. */
-  slash_commands: Record<string, string>;
+  slash_commands: JsonMap<string>;
   /** Event types the app subscribed to; `message` means every `message.*` channel type. */
   event_subscriptions: string[];
   /** Delays before each Events API retry, in ms. Real Slack: about immediately, 1 min, 5 min. */
@@ -171,8 +172,8 @@ export interface SlackMessage {
  */
 export interface ChannelLog {
   order: string[];
-  byTs: Record<string, SlackMessage>;
-  threads: Record<string, string[]>;
+  byTs: JsonMap<SlackMessage>;
+  threads: JsonMap<string[]>;
 }
 
 export interface EphemeralMessage {
@@ -310,22 +311,22 @@ export interface SlackState {
   idTag: string;
   team: SlackTeam;
   app: SlackApp;
-  users: Record<string, SlackUser>;
-  tokens: Record<string, SlackToken>;
-  conversations: Record<string, Conversation>;
-  messages: Record<string, ChannelLog>;
+  users: JsonMap<SlackUser>;
+  tokens: JsonMap<SlackToken>;
+  conversations: JsonMap<Conversation>;
+  messages: JsonMap<ChannelLog>;
   ephemeral: EphemeralMessage[];
-  scheduled: Record<string, ScheduledMessage>;
-  files: Record<string, SlackFile>;
-  views: Record<string, SlackView>;
+  scheduled: JsonMap<ScheduledMessage>;
+  files: JsonMap<SlackFile>;
+  views: JsonMap<SlackView>;
   /** App Home view per user. */
-  home: Record<string, string>;
+  home: JsonMap<string>;
   /** Open modal stack per user, root first. */
-  modals: Record<string, string[]>;
-  oauthCodes: Record<string, OAuthCode>;
-  triggers: Record<string, TriggerRecord>;
-  responseUrls: Record<string, ResponseUrlRecord>;
-  pins: Record<string, PinRecord[]>;
+  modals: JsonMap<string[]>;
+  oauthCodes: JsonMap<OAuthCode>;
+  triggers: JsonMap<TriggerRecord>;
+  responseUrls: JsonMap<ResponseUrlRecord>;
+  pins: JsonMap<PinRecord[]>;
   counters: {
     /** Sequence behind C…/U…/F…/V… ids. */
     id: number;
@@ -336,6 +337,9 @@ export interface SlackState {
     mint: number;
   };
 }
+
+/** A workspace as its snapshot holds it (what `JSON.stringify(state)` writes): records as objects. */
+export type SlackStateJson = JsonOf<SlackState>;
 
 // ---------------------------------------------------------------------------------------------
 // Deterministic ids and secrets
@@ -441,9 +445,8 @@ export const TS_MAX_MICROS = Date.UTC(2200, 0, 1) * 1000;
 /** The largest ts stored in any conversation, in microseconds (0 when there is none). */
 function latestStoredMicros(state: SlackState): number {
   let latest = 0;
-  for (const channel in state.messages) {
-    if (!Object.hasOwn(state.messages, channel)) continue;
-    for (const ts in state.messages[channel].byTs) {
+  for (const log of state.messages.values()) {
+    for (const ts of log.byTs.keys()) {
       if (!isTs(ts)) continue;
       const micros = tsToMicros(ts);
       if (micros > latest) latest = micros;
@@ -474,10 +477,10 @@ export function nextTs(state: SlackState, nowMs: number): string {
 // Messages
 
 export function channelLog(state: SlackState, channel: string): ChannelLog {
-  let log = state.messages[channel];
+  let log = state.messages.get(channel);
   if (!log) {
-    log = { order: [], byTs: {}, threads: {} };
-    state.messages[channel] = log;
+    log = { order: [], byTs: new JsonMap(), threads: new JsonMap() };
+    state.messages.set(channel, log);
   }
   return log;
 }
@@ -523,7 +526,7 @@ export function removeSorted(order: string[], ts: string): void {
 }
 
 export function findMessage(state: SlackState, channel: string, ts: string): SlackMessage | undefined {
-  return state.messages[channel]?.byTs[ts];
+  return state.messages.get(channel)?.byTs.get(ts);
 }
 
 /**
@@ -539,18 +542,18 @@ export function storeMessage(
 ): { parent?: SlackMessage } {
   const log = channelLog(state, channel);
   // A ts is unique per conversation: a taken one (a snapshot whose counter lags its messages) moves on.
-  while (Object.hasOwn(log.byTs, message.ts)) message.ts = nextTs(state, tsToMicros(message.ts) / 1000);
-  log.byTs[message.ts] = message;
+  while (log.byTs.has(message.ts)) message.ts = nextTs(state, tsToMicros(message.ts) / 1000);
+  log.byTs.set(message.ts, message);
   const parentTs = message.thread_ts;
   if (!parentTs || parentTs === message.ts) {
     insertSorted(log.order, message.ts);
     return {};
   }
-  const parent = log.byTs[parentTs];
-  let replies = log.threads[parentTs];
+  const parent = log.byTs.get(parentTs);
+  let replies = log.threads.get(parentTs);
   if (!replies) {
     replies = [];
-    log.threads[parentTs] = replies;
+    log.threads.set(parentTs, replies);
   }
   insertSorted(replies, message.ts);
   if (opts.broadcast) insertSorted(log.order, message.ts);
@@ -560,7 +563,7 @@ export function storeMessage(
 
 /** Recompute a parent's thread summary from its replies. */
 export function refreshThread(parent: SlackMessage, log: ChannelLog): void {
-  const replies = log.threads[parent.ts] ?? [];
+  const replies = log.threads.get(parent.ts) ?? [];
   if (replies.length === 0) {
     // A parent whose replies are all gone stops being a thread parent.
     delete parent.thread_ts;
@@ -574,7 +577,8 @@ export function refreshThread(parent: SlackMessage, log: ChannelLog): void {
   }
   const users: string[] = [];
   for (const ts of replies) {
-    const author = log.byTs[ts]?.user ?? log.byTs[ts]?.bot_id;
+    const reply = log.byTs.get(ts);
+    const author = reply?.user ?? reply?.bot_id;
     if (author && !users.includes(author)) users.push(author);
   }
   parent.thread_ts = parent.ts;
@@ -588,23 +592,23 @@ export function refreshThread(parent: SlackMessage, log: ChannelLog): void {
 
 /** Remove a message outright (a reply, or a top-level message without replies). */
 export function removeMessage(state: SlackState, channel: string, ts: string): SlackMessage | undefined {
-  const log = state.messages[channel];
-  const message = log?.byTs[ts];
+  const log = state.messages.get(channel);
+  const message = log?.byTs.get(ts);
   if (!log || !message) return undefined;
-  delete log.byTs[ts];
+  log.byTs.delete(ts);
   removeSorted(log.order, ts);
   const parentTs = message.thread_ts;
   if (parentTs && parentTs !== ts) {
-    const replies = log.threads[parentTs];
+    const replies = log.threads.get(parentTs);
     if (replies) {
       removeSorted(replies, ts);
-      if (replies.length === 0) delete log.threads[parentTs];
+      if (replies.length === 0) log.threads.delete(parentTs);
     }
-    const parent = log.byTs[parentTs];
+    const parent = log.byTs.get(parentTs);
     if (parent) {
       refreshThread(parent, log);
       // A tombstoned parent disappears once its last reply goes.
-      if (parent.subtype === 'tombstone' && !log.threads[parentTs]) removeMessage(state, channel, parentTs);
+      if (parent.subtype === 'tombstone' && !log.threads.has(parentTs)) removeMessage(state, channel, parentTs);
     }
   }
   return message;
@@ -630,7 +634,7 @@ export interface HistoryPage {
  * Newest-first messages between `oldest` and `latest` from a sorted ts list, found by binary
  * search so a page costs O(log n + limit) however long the channel is.
  */
-export function pageDescending(order: string[], byTs: Record<string, SlackMessage>, q: HistoryQuery): HistoryPage {
+export function pageDescending(order: string[], byTs: JsonMap<SlackMessage>, q: HistoryQuery): HistoryPage {
   // End index (exclusive) from the upper bound.
   let end = order.length;
   if (q.latest !== undefined) end = q.inclusive ? upperBound(order, q.latest) : lowerBound(order, q.latest);
@@ -639,13 +643,13 @@ export function pageDescending(order: string[], byTs: Record<string, SlackMessag
   if (q.oldest !== undefined) start = q.inclusive ? lowerBound(order, q.oldest) : upperBound(order, q.oldest);
   const messages: SlackMessage[] = [];
   let i = end - 1;
-  for (; i >= start && messages.length < q.limit; i--) messages.push(byTs[order[i]]);
+  for (; i >= start && messages.length < q.limit; i--) messages.push(byTs.get(order[i]) as SlackMessage);
   const has_more = i >= start;
   return { messages, has_more, next: has_more ? messages[messages.length - 1]?.ts : undefined };
 }
 
 /** Oldest-first messages of a sorted ts list (thread replies), with an exclusive lower bound from a cursor. */
-export function pageAscending(order: string[], byTs: Record<string, SlackMessage>, q: HistoryQuery & { after?: string }): HistoryPage {
+export function pageAscending(order: string[], byTs: JsonMap<SlackMessage>, q: HistoryQuery & { after?: string }): HistoryPage {
   let start = 0;
   if (q.oldest !== undefined) start = q.inclusive ? lowerBound(order, q.oldest) : upperBound(order, q.oldest);
   if (q.after !== undefined) start = Math.max(start, upperBound(order, q.after));
@@ -653,7 +657,7 @@ export function pageAscending(order: string[], byTs: Record<string, SlackMessage
   if (q.latest !== undefined) end = q.inclusive ? upperBound(order, q.latest) : lowerBound(order, q.latest);
   const messages: SlackMessage[] = [];
   let i = start;
-  for (; i < end && messages.length < q.limit; i++) messages.push(byTs[order[i]]);
+  for (; i < end && messages.length < q.limit; i++) messages.push(byTs.get(order[i]) as SlackMessage);
   const has_more = i < end;
   return { messages, has_more, next: has_more ? messages[messages.length - 1]?.ts : undefined };
 }
@@ -738,7 +742,7 @@ export function removeMember(conv: Conversation, userId: string): boolean {
 
 export function conversationByName(state: SlackState, name: string): Conversation | undefined {
   const wanted = name.replace(/^#/, '').toLowerCase();
-  for (const conv of Object.values(state.conversations)) {
+  for (const conv of state.conversations.values()) {
     if (!conv.is_im && !conv.is_mpim && conv.name === wanted) return conv;
   }
   return undefined;
@@ -747,15 +751,16 @@ export function conversationByName(state: SlackState, name: string): Conversatio
 /** A conversation by id, `#name` or bare name. */
 export function resolveConversation(state: SlackState, ref: string): Conversation | undefined {
   if (!ref) return undefined;
-  return state.conversations[ref] ?? conversationByName(state, ref);
+  return state.conversations.get(ref) ?? conversationByName(state, ref);
 }
 
 /** A user by id, `@name`, name, display name or email. */
 export function resolveUser(state: SlackState, ref: string): SlackUser | undefined {
   if (!ref) return undefined;
-  if (state.users[ref]) return state.users[ref];
+  const byId = state.users.get(ref);
+  if (byId) return byId;
   const wanted = ref.replace(/^@/, '').toLowerCase();
-  for (const u of Object.values(state.users)) {
+  for (const u of state.users.values()) {
     if (
       u.name.toLowerCase() === wanted ||
       u.profile.email?.toLowerCase() === wanted ||
@@ -770,12 +775,13 @@ export function resolveUser(state: SlackState, ref: string): SlackUser | undefin
 
 export function userByEmail(state: SlackState, email: string): SlackUser | undefined {
   const wanted = email.trim().toLowerCase();
-  return Object.values(state.users).find((u) => u.profile.email?.toLowerCase() === wanted);
+  for (const u of state.users.values()) if (u.profile.email?.toLowerCase() === wanted) return u;
+  return undefined;
 }
 
 /** The DM between two users, if one is open. */
 export function findIm(state: SlackState, a: string, b: string): Conversation | undefined {
-  for (const conv of Object.values(state.conversations)) {
+  for (const conv of state.conversations.values()) {
     if (!conv.is_im) continue;
     if (a === b ? conv.members.length === 1 && conv.members[0] === a : conv.members.includes(a) && conv.members.includes(b)) {
       return conv;
@@ -793,7 +799,7 @@ export function ensureIm(state: SlackState, a: string, b: string, nowSec: number
   conv.is_private = true;
   conv.members = a === b ? [a] : [a, b];
   conv.user = b;
-  state.conversations[conv.id] = conv;
+  state.conversations.set(conv.id, conv);
   return { conv, created: true };
 }
 
@@ -926,9 +932,9 @@ export const TRIGGER_TTL_MS = 3000;
 /** A trigger_id for an interaction by `userId`, valid for 3 s on the tenant clock. */
 export function mintTrigger(state: SlackState, userId: string, nowMs: number, viewId?: string): string {
   // Expired triggers are only kept a minute, so the map stays small.
-  for (const [id, t] of Object.entries(state.triggers)) if (t.expires_at < nowMs - 60_000) delete state.triggers[id];
+  for (const [id, t] of state.triggers) if (t.expires_at < nowMs - 60_000) state.triggers.delete(id);
   const id = `${derivedDigits([state.team.id, 'trig1', state.counters.mint], 11)}.${derivedDigits([state.team.id, 'trig2', state.counters.mint], 9)}.${mint(state, 'trigger', 32, '0123456789abcdef')}`;
-  state.triggers[id] = { user_id: userId, expires_at: nowMs + TRIGGER_TTL_MS, used: false, view_id: viewId };
+  state.triggers.set(id, { user_id: userId, expires_at: nowMs + TRIGGER_TTL_MS, used: false, view_id: viewId });
   return id;
 }
 
@@ -944,10 +950,88 @@ export function mintResponseUrl(
   fields: { channel: string; user: string; message_ts?: string; ephemeral?: boolean },
   nowMs: number,
 ): string {
-  for (const [id, r] of Object.entries(state.responseUrls)) if (r.expires_at < nowMs - 60_000) delete state.responseUrls[id];
+  for (const [id, r] of state.responseUrls) if (r.expires_at < nowMs - 60_000) state.responseUrls.delete(id);
   const id = derivedDigits([state.team.id, 'cmd', ++state.counters.mint], 13);
   // The URL is a bearer credential: its secret is random, and the kernel finds the workspace by it.
   const secret = secrets.mint('response-url');
-  state.responseUrls[id] = { id, secret, expires_at: nowMs + RESPONSE_URL_TTL_MS, uses: 0, ...fields };
+  state.responseUrls.set(id, { id, secret, expires_at: nowMs + RESPONSE_URL_TTL_MS, uses: 0, ...fields });
   return `${baseUrl}/commands/${state.team.id}/${id}/${secret}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Snapshots
+
+/** A record in a snapshot: a JSON object (anything else is refused). */
+function record<T>(value: unknown, what: string): T {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new TypeError(`${what} must be an object`);
+  return value as T;
+}
+
+function stringList(value: unknown, what: string): string[] {
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw new TypeError(`${what} must be a list of strings`);
+  return value as string[];
+}
+
+function text(value: unknown, what: string): string {
+  if (typeof value !== 'string') throw new TypeError(`${what} must be a string`);
+  return value;
+}
+
+/** A conversation's messages from a snapshot: every ts its lists name must be one of its messages. */
+function restoreChannelLog(value: unknown, channel: string): ChannelLog {
+  const log = record<Record<string, unknown>>(value, `messages.${channel}`);
+  const byTs = JsonMap.fromJSON(log.byTs, `messages.${channel}.byTs`, (m, ts) => record<SlackMessage>(m, `messages.${channel}.byTs.${ts}`));
+  const threads = JsonMap.fromJSON(log.threads, `messages.${channel}.threads`, (list, ts) =>
+    stringList(list, `messages.${channel}.threads.${ts}`),
+  );
+  const order = stringList(log.order, `messages.${channel}.order`);
+  for (const ts of [...order, ...[...threads.values()].flat()]) {
+    if (!byTs.has(ts)) throw new TypeError(`messages.${channel} lists ts ${JSON.stringify(ts)}, which is none of its messages`);
+  }
+  return { order, byTs, threads };
+}
+
+/**
+ * A workspace from its snapshot JSON (what `JSON.stringify(state)` wrote): every record keyed by
+ * id, ts or name becomes a JsonMap again. Throws a TypeError naming the first part that is not in
+ * the state's shape, before anything is built for the tenant.
+ */
+export function restoreSlackState(json: unknown): SlackState {
+  const s = record<Record<string, unknown>>(json, 'the state');
+  if (s.version !== 1) throw new TypeError(`state version ${JSON.stringify(s.version)} is not 1`);
+  const app = record<Record<string, unknown>>(s.app, 'app');
+  if (!Array.isArray(s.ephemeral)) throw new TypeError('ephemeral must be a list');
+  const counters = record<SlackState['counters']>(s.counters, 'counters');
+  return {
+    ...(s as unknown as SlackState),
+    tenantId: text(s.tenantId, 'tenantId'),
+    idTag: text(s.idTag, 'idTag'),
+    team: record<SlackTeam>(s.team, 'team'),
+    app: {
+      ...(app as unknown as SlackApp),
+      slash_commands: JsonMap.fromJSON(app.slash_commands, 'app.slash_commands', (url, name) => text(url, `app.slash_commands.${name}`)),
+    },
+    users: JsonMap.fromJSON(s.users, 'users', (v, id) => record<SlackUser>(v, `users.${id}`)),
+    tokens: JsonMap.fromJSON(s.tokens, 'tokens', (v, id) => record<SlackToken>(v, `tokens.${id.slice(0, 4)}…`)),
+    conversations: JsonMap.fromJSON(s.conversations, 'conversations', (v, id) => {
+      const conv = record<Conversation>(v, `conversations.${id}`);
+      stringList(conv.members, `conversations.${id}.members`);
+      return conv;
+    }),
+    messages: JsonMap.fromJSON(s.messages, 'messages', restoreChannelLog),
+    ephemeral: s.ephemeral as EphemeralMessage[],
+    scheduled: JsonMap.fromJSON(s.scheduled, 'scheduled', (v, id) => record<ScheduledMessage>(v, `scheduled.${id}`)),
+    files: JsonMap.fromJSON(s.files, 'files', (v, id) => record<SlackFile>(v, `files.${id}`)),
+    views: JsonMap.fromJSON(s.views, 'views', (v, id) => record<SlackView>(v, `views.${id}`)),
+    home: JsonMap.fromJSON(s.home, 'home', (v, user) => text(v, `home.${user}`)),
+    modals: JsonMap.fromJSON(s.modals, 'modals', (v, user) => stringList(v, `modals.${user}`)),
+    oauthCodes: JsonMap.fromJSON(s.oauthCodes, 'oauthCodes', (v) => record<OAuthCode>(v, 'an oauth code')),
+    triggers: JsonMap.fromJSON(s.triggers, 'triggers', (v) => record<TriggerRecord>(v, 'a trigger')),
+    responseUrls: JsonMap.fromJSON(s.responseUrls, 'responseUrls', (v) => record<ResponseUrlRecord>(v, 'a response_url')),
+    pins: JsonMap.fromJSON(s.pins, 'pins', (v, channel) => {
+      if (!Array.isArray(v)) throw new TypeError(`pins.${channel} must be a list`);
+      return v.map((p) => record<PinRecord>(p, `a pin in ${channel}`));
+    }),
+    counters,
+  };
 }

@@ -10,7 +10,7 @@ import { flag, type SlackCtx } from '../render.ts';
  */
 export function test(ctx: SlackCtx) {
   const { state, principal } = ctx;
-  const user = state.users[principal.userId];
+  const user = state.users.get(principal.userId);
   const result: Record<string, unknown> = {
     url: `https://${state.team.domain}.slack.com/`,
     team: state.team.name,
@@ -25,7 +25,7 @@ export function test(ctx: SlackCtx) {
 
 /** auth.revoke: revoke the calling token (`test` only says whether it would). */
 export function revoke(ctx: SlackCtx<{ test?: unknown }>) {
-  const record = ctx.state.tokens[ctx.principal.token];
+  const record = ctx.state.tokens.get(ctx.principal.token);
   if (flag(ctx.args.test)) return { revoked: false };
   if (record) record.revoked = true;
   return { revoked: true };

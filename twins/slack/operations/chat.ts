@@ -55,9 +55,9 @@ type PostArgs = MessageContent & {
  */
 export function postTarget(state: SlackState, ref: unknown, principal: SlackPrincipal, nowMs: number): Conversation {
   if (typeof ref !== 'string' || ref === '') throw channelNotFound();
-  let conv: Conversation | undefined = state.conversations[ref];
+  let conv: Conversation | undefined = state.conversations.get(ref);
   if (!conv && isUserId(ref)) {
-    const user = state.users[ref];
+    const user = state.users.get(ref);
     if (!user || user.deleted) throw channelNotFound();
     conv = ensureIm(state, principal.userId, user.id, seconds(nowMs)).conv;
   }
@@ -110,7 +110,7 @@ function isAuthor(message: SlackMessage, principal: SlackPrincipal): boolean {
  */
 export function update(ctx: SlackCtx<PostArgs & { ts?: string }>) {
   const { state, principal, args } = ctx;
-  const conv = state.conversations[args.channel ?? ''];
+  const conv = state.conversations.get(args.channel ?? '');
   if (!conv || !canSee(conv, principal.userId)) throw channelNotFound();
   const message = findMessage(state, conv.id, String(args.ts ?? ''));
   if (!message || message.subtype === 'tombstone') throw messageNotFound();
@@ -127,11 +127,11 @@ export function update(ctx: SlackCtx<PostArgs & { ts?: string }>) {
  */
 export function deleteMessage_(ctx: SlackCtx<{ channel?: string; ts?: string }>) {
   const { state, principal, args } = ctx;
-  const conv = state.conversations[args.channel ?? ''];
+  const conv = state.conversations.get(args.channel ?? '');
   if (!conv || !canSee(conv, principal.userId)) throw channelNotFound();
   const message = findMessage(state, conv.id, String(args.ts ?? ''));
   if (!message || message.subtype === 'tombstone') throw messageNotFound();
-  const admin = principal.tokenType === 'user' && state.users[principal.userId]?.is_admin === true;
+  const admin = principal.tokenType === 'user' && state.users.get(principal.userId)?.is_admin === true;
   if (!isAuthor(message, principal) && !admin) throw cantDeleteMessage();
   deleteMessage(ctx, conv, message);
   return { channel: conv.id, ts: message.ts };
@@ -146,7 +146,7 @@ export { deleteMessage_ as delete };
 export function postEphemeral(ctx: SlackCtx<PostArgs & { user?: string }>) {
   const { state, principal, args } = ctx;
   const conv = postTarget(state, args.channel, principal, ctx.now());
-  const user = state.users[args.user ?? ''];
+  const user = state.users.get(args.user ?? '');
   if (!user) throw userNotFound();
   checkCanPost(conv, principal);
   if (!conv.members.includes(user.id)) throw userNotInChannel();
@@ -161,7 +161,7 @@ export function postEphemeral(ctx: SlackCtx<PostArgs & { user?: string }>) {
 /** chat.getPermalink: `https://<domain>.slack.com/archives/<C>/p<ts without dot>`, with the thread for replies. */
 export function getPermalink(ctx: SlackCtx<{ channel?: string; message_ts?: string }>) {
   const { state, principal, args } = ctx;
-  const conv = state.conversations[args.channel ?? ''];
+  const conv = state.conversations.get(args.channel ?? '');
   if (!conv || !canSee(conv, principal.userId)) throw channelNotFound();
   const message = findMessage(state, conv.id, String(args.message_ts ?? ''));
   if (!message) throw messageNotFound();
@@ -196,7 +196,7 @@ export function scheduleMessage(ctx: SlackCtx<PostArgs & { post_at?: unknown }>)
   checkContent(args);
   const id = newId(state, 'Q');
   const { channel: _c, post_at: _p, ...content } = args;
-  state.scheduled[id] = {
+  state.scheduled.set(id, {
     id,
     channel: conv.id,
     post_at: Math.floor(postAt),
@@ -205,7 +205,7 @@ export function scheduleMessage(ctx: SlackCtx<PostArgs & { post_at?: unknown }>)
     author: { user_id: principal.userId, bot: principal.tokenType === 'bot', scopes: [...principal.scopes] },
     text: typeof args.text === 'string' ? args.text : '',
     args: structuredClone(content) as Record<string, unknown>,
-  };
+  });
   const env: SlackEnv = { tenant: ctx.tenant, deliver: ctx.deliver, baseUrl: ctx.baseUrl };
   ctx.schedule(Math.floor(postAt) * 1000, () => fireScheduled(env, id));
   // Slack answers with the message as it will be posted, typed `delayed_message` and without a ts.
@@ -218,9 +218,9 @@ export function scheduleMessage(ctx: SlackCtx<PostArgs & { post_at?: unknown }>)
 /** Post a scheduled message if it is still pending; safe to call twice. */
 export function fireScheduled(env: SlackEnv, id: string): void {
   const state = env.tenant.state;
-  const s = state.scheduled[id];
+  const s = state.scheduled.get(id);
   if (s?.status !== 'pending') return;
-  const conv = state.conversations[s.channel];
+  const conv = state.conversations.get(s.channel);
   if (!conv || conv.is_archived) {
     s.status = 'failed';
     s.error = conv ? 'is_archived' : 'channel_not_found';
@@ -240,7 +240,7 @@ export function fireScheduled(env: SlackEnv, id: string): void {
 /** Re-arm pending scheduled messages on a tenant's clock (after creation or a snapshot restore). */
 export function armScheduled(tenant: Tenant<SlackState>, deliver: (spec: DeliverySpec) => OutboundDelivery): void {
   const env: SlackEnv = { tenant, deliver };
-  for (const s of Object.values(tenant.state.scheduled)) {
+  for (const s of [...tenant.state.scheduled.values()]) {
     if (s.status === 'pending') tenant.clock.schedule(s.post_at * 1000, () => fireScheduled(env, s.id));
   }
 }
@@ -248,9 +248,9 @@ export function armScheduled(tenant: Tenant<SlackState>, deliver: (spec: Deliver
 /** chat.deleteScheduledMessage: cancel a pending scheduled message. */
 export function deleteScheduledMessage(ctx: SlackCtx<{ channel?: string; scheduled_message_id?: string }>) {
   const { state, principal, args } = ctx;
-  const conv = state.conversations[args.channel ?? ''];
+  const conv = state.conversations.get(args.channel ?? '');
   if (!conv || !canSee(conv, principal.userId)) throw channelNotFound();
-  const s = state.scheduled[args.scheduled_message_id ?? ''];
+  const s = state.scheduled.get(args.scheduled_message_id ?? '');
   if (s?.status !== 'pending' || s.channel !== conv.id) throw invalidScheduledMessageId();
   s.status = 'deleted';
   return {};
@@ -263,12 +263,12 @@ export function scheduledMessagesList(
   const { state, principal, args } = ctx;
   const channel = str(args.channel);
   if (channel) {
-    const conv = state.conversations[channel];
+    const conv = state.conversations.get(channel);
     if (!conv || !canSee(conv, principal.userId)) throw channelNotFound();
   }
   const latest = canonicalTs(args.latest);
   const oldest = canonicalTs(args.oldest);
-  const items = Object.values(state.scheduled)
+  const items = [...state.scheduled.values()]
     .filter((s) => s.status === 'pending' && (!channel || s.channel === channel))
     .filter((s) => (latest === undefined || s.post_at <= Number(latest)) && (oldest === undefined || s.post_at >= Number(oldest)))
     .sort((a, b) => a.post_at - b.post_at || (a.id < b.id ? -1 : 1));

@@ -59,7 +59,7 @@ export function typesArg(value: unknown): string[] {
 export function list_(ctx: SlackCtx<{ types?: string; exclude_archived?: boolean; limit?: unknown; cursor?: string }>) {
   const { state, principal, args } = ctx;
   const types = typesArg(args.types);
-  const items = Object.values(state.conversations).filter(
+  const items = [...state.conversations.values()].filter(
     (c) => types.includes(conversationKind(c)) && canSee(c, principal.userId) && !(flag(args.exclude_archived) && c.is_archived),
   );
   const p = page(items, (c) => c.id, 'team', limitArg(args.limit, 100, 1000), args.cursor);
@@ -121,7 +121,7 @@ export function history(
     // Stored messages go out as they are: respond serialises them before anything can change them.
     messages: result.messages,
     has_more: result.has_more,
-    pin_count: state.pins[conv.id]?.length ?? 0,
+    pin_count: state.pins.get(conv.id)?.length ?? 0,
     channel_actions_ts: null,
     channel_actions_count: 0,
     response_metadata: { next_cursor: result.next ? encodeCursor('next_ts', result.next) : '' },
@@ -165,7 +165,7 @@ export function replies(
   const log = channelLog(state, conv.id);
   const messages: SlackMessage[] = [];
   if (after === undefined) messages.push(parent);
-  const rest = pageAscending(log.threads[parentTs] ?? [], log.byTs, {
+  const rest = pageAscending(log.threads.get(parentTs) ?? [], log.byTs, {
     latest,
     oldest,
     inclusive: flag(args.inclusive),
@@ -189,7 +189,7 @@ function nameArg(value: unknown): string {
 }
 
 function nameInUse(state: SlackState, name: string, except?: string): boolean {
-  return Object.values(state.conversations).some((c) => c.id !== except && !c.is_im && !c.is_mpim && c.name === name);
+  return [...state.conversations.values()].some((c) => c.id !== except && !c.is_im && !c.is_mpim && c.name === name);
 }
 
 /** The `channel` object channel_created and channel_rename carry. */
@@ -220,7 +220,7 @@ export function createChannel(env: SlackEnv, name: string, creator: string, opts
   const conv = blankConversation(newId(state, 'C'), name, creator, seconds(now));
   conv.is_channel = true;
   conv.is_private = opts.private === true;
-  state.conversations[conv.id] = conv;
+  state.conversations.set(conv.id, conv);
   channelLog(state, conv.id);
   if (!conv.is_private) {
     emitEvent(env, { type: 'channel_created', channel: eventChannel(state, conv), event_ts: eventTs(env) });
@@ -289,7 +289,7 @@ export function invite(ctx: SlackCtx<{ channel?: string; users?: string; force?:
   const errors: { user: string; ok: false; error: string }[] = [];
   const toAdd: string[] = [];
   for (const id of ids) {
-    const user = state.users[id];
+    const user = state.users.get(id);
     const error =
       !user || user.deleted
         ? 'user_not_found'
@@ -320,7 +320,7 @@ export function kick(ctx: SlackCtx<{ channel?: string; user?: string }>) {
   const conv = visibleConversation(state, args.channel, principal);
   if (conv.is_im) throw methodNotSupportedForChannelType();
   if (conv.is_general) throw cantKickFromGeneral();
-  const user = state.users[args.user ?? ''];
+  const user = state.users.get(args.user ?? '');
   if (!user) throw userNotFound();
   if (user.id === principal.userId) throw cantKickSelf();
   if (!conv.members.includes(principal.userId)) throw slackError('restricted_action');
@@ -354,17 +354,17 @@ export function open(ctx: SlackCtx<{ users?: string; channel?: string; return_im
     channel: flag(args.return_im) ? renderConversation(state, conv, me) : { id: conv.id },
   });
   if (str(args.channel)) {
-    const conv = state.conversations[String(args.channel)];
+    const conv = state.conversations.get(String(args.channel));
     if (!conv || (!conv.is_im && !conv.is_mpim) || !conv.members.includes(me)) throw channelNotFound();
     return render(conv, { no_op: true, already_open: true });
   }
   const ids = list(args.users);
   if (ids.length === 0) throw usersListNotSupplied();
-  for (const id of ids) if (!state.users[id] || state.users[id].deleted) throw userNotFound();
+  for (const id of ids) if (state.users.get(id)?.deleted !== false) throw userNotFound();
   const others = [...new Set(ids.filter((id) => id !== me))];
   if (others.length <= 1) {
     const other = others[0] ?? me;
-    const existing = Object.values(state.conversations).find(
+    const existing = [...state.conversations.values()].find(
       (c) =>
         c.is_im && (other === me ? c.members.length === 1 && c.members[0] === me : c.members.includes(me) && c.members.includes(other)),
     );
@@ -376,15 +376,15 @@ export function open(ctx: SlackCtx<{ users?: string; channel?: string; return_im
   const everyone = [me, ...others];
   if (everyone.length > MAX_MPIM) throw tooManyUsers();
   const key = [...everyone].sort().join(',');
-  const existing = Object.values(state.conversations).find((c) => c.is_mpim && [...c.members].sort().join(',') === key);
+  const existing = [...state.conversations.values()].find((c) => c.is_mpim && [...c.members].sort().join(',') === key);
   if (existing) return render(existing, { no_op: true, already_open: true });
   if (flag(args.prevent_creation)) return { no_op: true, channel: {} };
-  const names = everyone.map((id) => state.users[id]?.name ?? id);
+  const names = everyone.map((id) => state.users.get(id)?.name ?? id);
   const conv = blankConversation(newId(state, 'G'), `mpdm-${names.join('--')}-1`, me, seconds(ctx.now()));
   conv.is_mpim = true;
   conv.is_private = true;
   conv.members = everyone;
-  state.conversations[conv.id] = conv;
+  state.conversations.set(conv.id, conv);
   channelLog(state, conv.id);
   return render(conv);
 }

@@ -43,7 +43,7 @@ export function getUploadURLExternal(
   const id = newId(state, 'F');
   const [mimetype, filetype, pretty] = fileType(filename);
   const now = seconds(ctx.now());
-  const user = state.users[principal.userId];
+  const user = state.users.get(principal.userId);
   const file: SlackFile = {
     id,
     created: now,
@@ -81,7 +81,7 @@ export function getUploadURLExternal(
   // The upload URL is its own credential until the upload completes: a random key, by which the
   // kernel finds this workspace (file ids follow from the seed, so they cannot be the credential).
   file.upload_key = ctx.tenant.secrets.mint('upload-key');
-  state.files[id] = file;
+  state.files.set(id, file);
   ctx.reindexCredentials();
   return { upload_url: `${ctx.baseUrl}/upload/v1/${file.upload_key}`, file_id: id };
 }
@@ -106,7 +106,7 @@ function uploadedBytes(body: unknown, raw: Uint8Array | undefined): Uint8Array |
 export function filesUploadBytes(ctx: SlackCtx) {
   const { state } = ctx;
   const key = ctx.params.file_id ?? '';
-  const file = Object.values(state.files).find((f) => f.upload_key === key);
+  const file = [...state.files.values()].find((f) => f.upload_key === key);
   const text = (status: number, body: string) => passThrough({ status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body });
   if (!file || file.completed || file.deleted) return text(404, 'Not Found');
   const bytes = uploadedBytes(ctx.req.body, ctx.req.rawBody) ?? new Uint8Array();
@@ -137,7 +137,7 @@ function filesArg(value: unknown): { id: string; title?: string }[] {
 
 /** Record that a file was shared into a conversation by a message. */
 function recordShare(state: SlackState, file: SlackFile, channel: string, ts: string, threadTs?: string): void {
-  const conv = state.conversations[channel];
+  const conv = state.conversations.get(channel);
   const bucket = conv?.is_im || conv?.is_mpim ? 'ims' : conv?.is_private ? 'groups' : 'channels';
   if (!file[bucket].includes(channel)) file[bucket].push(channel);
   const visibility = conv?.is_private || conv?.is_im || conv?.is_mpim ? 'private' : 'public';
@@ -181,7 +181,7 @@ export function completeUploadExternal(
   const { state, principal, args } = ctx;
   const wanted = filesArg(args.files);
   const files = wanted.map(({ id, title }) => {
-    const file = state.files[id];
+    const file = state.files.get(id);
     if (!file || file.user !== principal.userId || !file.uploaded) throw fileNotFound();
     if (file.deleted) throw fileDeleted();
     if (title) file.title = title;
@@ -215,13 +215,16 @@ export function completeUploadExternal(
 /** Whether the caller may see a file: their own, or shared somewhere they can see. */
 function canSeeFile(state: SlackState, file: SlackFile, userId: string): boolean {
   if (file.user === userId) return true;
-  return [...file.channels, ...file.groups, ...file.ims].some((c) => state.conversations[c] && canSee(state.conversations[c], userId));
+  return [...file.channels, ...file.groups, ...file.ims].some((c) => {
+    const conv = state.conversations.get(c);
+    return conv !== undefined && canSee(conv, userId);
+  });
 }
 
 /** files.info: one file's metadata. */
 export function info(ctx: SlackCtx<{ file?: string }>) {
   const { state, principal, args } = ctx;
-  const file = state.files[args.file ?? ''];
+  const file = state.files.get(args.file ?? '');
   if (!file?.completed || !canSeeFile(state, file, principal.userId)) throw fileNotFound();
   if (file.deleted) throw fileDeleted();
   return { file: renderFile(file), comments: [], response_metadata: { next_cursor: '' } };
@@ -237,7 +240,7 @@ export function list_(
   const types = list(args.types).filter((t) => t !== 'all');
   const from = Number(args.ts_from ?? 0) || 0;
   const to = args.ts_to === undefined || args.ts_to === '' ? Number.POSITIVE_INFINITY : Number(args.ts_to);
-  const matches = Object.values(state.files)
+  const matches = [...state.files.values()]
     .filter((f) => f.completed && !f.deleted && canSeeFile(state, f, principal.userId))
     .filter((f) => !channel || [...f.channels, ...f.groups, ...f.ims].includes(channel))
     .filter((f) => !user || f.user === user)
@@ -255,10 +258,10 @@ export { list_ as list };
 /** files.delete: delete a file the caller uploaded (admins with a user token may delete any); shares become tombstones. */
 export function delete_(ctx: SlackCtx<{ file?: string }>) {
   const { state, principal, args } = ctx;
-  const file = state.files[args.file ?? ''];
+  const file = state.files.get(args.file ?? '');
   if (!file || !canSeeFile(state, file, principal.userId)) throw fileNotFound();
   if (file.deleted) throw fileDeleted();
-  const admin = principal.tokenType === 'user' && state.users[principal.userId]?.is_admin === true;
+  const admin = principal.tokenType === 'user' && state.users.get(principal.userId)?.is_admin === true;
   if (file.user !== principal.userId && !admin) throw cantDeleteFile();
   file.deleted = true;
   delete file.content_base64;

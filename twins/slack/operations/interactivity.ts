@@ -37,7 +37,7 @@ function appMessage(body: unknown): AppMessage | undefined {
  */
 export function responseUrlPost(ctx: SlackCtx) {
   const { state, params } = ctx;
-  const record = state.responseUrls[params.command_id ?? ''];
+  const record = state.responseUrls.get(params.command_id ?? '');
   const fail = (status: number, error: string) => passThrough(json(status, { ok: false, error }));
   if (!record || record.secret !== params.secret) return fail(404, 'expired_url');
   if (record.expires_at < ctx.now()) return fail(404, 'expired_url');

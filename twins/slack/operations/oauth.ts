@@ -56,7 +56,7 @@ function fieldsOf(ctx: SlackCtx): Record<string, string> {
 
 /** The people who could be signed in to approve an install: active humans, admins first. */
 function installers(state: SlackState) {
-  return Object.values(state.users)
+  return [...state.users.values()]
     .filter((u) => !u.is_bot && !u.deleted && u.id !== 'USLACKBOT')
     .sort((a, b) => Number(b.is_admin) - Number(a.is_admin));
 }
@@ -126,9 +126,9 @@ export function oauthAuthorizeApprove(ctx: SlackCtx) {
   if (!allow) {
     location.searchParams.set('error', 'access_denied');
   } else {
-    const user = state.users[f.user ?? ''] ?? installers(state)[0];
+    const user = state.users.get(f.user ?? '') ?? installers(state)[0];
     const code = `${Math.floor(seconds(ctx.now()))}.${mint(state, 'oauth-code', 40, '0123456789abcdef')}`;
-    state.oauthCodes[code] = {
+    state.oauthCodes.set(code, {
       code,
       client_id: app.client_id,
       scopes: list(f.scope),
@@ -137,8 +137,8 @@ export function oauthAuthorizeApprove(ctx: SlackCtx) {
       user_id: user.id,
       expires_at: ctx.now() + CODE_TTL_MS,
       used: false,
-    };
-    for (const [k, c] of Object.entries(state.oauthCodes)) if (c.expires_at < ctx.now() - CODE_TTL_MS) delete state.oauthCodes[k];
+    });
+    for (const [k, c] of [...state.oauthCodes]) if (c.expires_at < ctx.now() - CODE_TTL_MS) state.oauthCodes.delete(k);
     location.searchParams.set('code', code);
   }
   if (f.state !== undefined && f.state !== '') location.searchParams.set('state', f.state);
@@ -161,7 +161,7 @@ export function v2Access(ctx: SlackCtx<{ code?: string; redirect_uri?: string; g
   const grant = str(args.grant_type) ?? 'authorization_code';
   if (grant === 'refresh_token') throw slackError('invalid_refresh_token');
   if (grant !== 'authorization_code') throw slackError('invalid_grant_type');
-  const code = state.oauthCodes[args.code ?? ''];
+  const code = state.oauthCodes.get(args.code ?? '');
   if (!code || code.used || code.expires_at < ctx.now() || code.client_id !== app.client_id) throw invalidCode();
   if (code.redirect_uri && (args.redirect_uri ?? '') !== code.redirect_uri) throw badRedirectUri();
   code.used = true;
@@ -171,13 +171,13 @@ export function v2Access(ctx: SlackCtx<{ code?: string; redirect_uri?: string; g
   if (code.user_scopes.length > 0) {
     // Random, from the tenant's secrets: a token minted here is as unguessable as a seeded one.
     const token = ctx.tenant.secrets.mint('user-token');
-    state.tokens[token] = { token, type: 'user', user_id: code.user_id, scopes: [...code.user_scopes], revoked: false, created: now };
+    state.tokens.set(token, { token, type: 'user', user_id: code.user_id, scopes: [...code.user_scopes], revoked: false, created: now });
     Object.assign(authedUser, { scope: code.user_scopes.join(','), access_token: token, token_type: 'user' });
   }
   result.authed_user = authedUser;
   if (code.scopes.length > 0) {
     const token = ctx.tenant.secrets.mint('bot-token');
-    state.tokens[token] = { token, type: 'bot', user_id: app.bot_user_id, scopes: [...code.scopes], revoked: false, created: now };
+    state.tokens.set(token, { token, type: 'bot', user_id: app.bot_user_id, scopes: [...code.scopes], revoked: false, created: now });
     Object.assign(result, { scope: code.scopes.join(','), token_type: 'bot', access_token: token, bot_user_id: app.bot_user_id });
   }
   Object.assign(result, { team: { id: state.team.id, name: state.team.name }, enterprise: null, is_enterprise_install: false });

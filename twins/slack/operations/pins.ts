@@ -15,8 +15,11 @@ export function add(ctx: SlackCtx<{ channel?: string; timestamp?: string }>) {
   if (!str(args.timestamp)) throw noItemSpecified();
   const message = findMessage(state, conv.id, String(args.timestamp));
   if (!message) throw messageNotFound();
-  if (!state.pins[conv.id]) state.pins[conv.id] = [];
-  const pins = state.pins[conv.id];
+  let pins = state.pins.get(conv.id);
+  if (!pins) {
+    pins = [];
+    state.pins.set(conv.id, pins);
+  }
   if (pins.some((p) => p.ts === message.ts)) throw alreadyPinned();
   pins.push({ ts: message.ts, created: seconds(ctx.now()), created_by: principal.userId });
   message.pinned_to = [...new Set([...(message.pinned_to ?? []), conv.id])];
@@ -27,7 +30,7 @@ export function add(ctx: SlackCtx<{ channel?: string; timestamp?: string }>) {
 export function list(ctx: SlackCtx<{ channel?: string }>) {
   const { state, principal, args } = ctx;
   const conv = visibleConversation(state, args.channel, principal);
-  const items = (state.pins[conv.id] ?? [])
+  const items = (state.pins.get(conv.id) ?? [])
     .filter((p) => findMessage(state, conv.id, p.ts))
     .slice()
     .reverse()
@@ -46,7 +49,7 @@ export function remove(ctx: SlackCtx<{ channel?: string; timestamp?: string }>) 
   const { state, principal, args } = ctx;
   const conv = visibleConversation(state, args.channel, principal);
   if (!str(args.timestamp)) throw noItemSpecified();
-  const pins = state.pins[conv.id] ?? [];
+  const pins = state.pins.get(conv.id) ?? [];
   const i = pins.findIndex((p) => p.ts === args.timestamp);
   if (i < 0) throw noPin();
   pins.splice(i, 1);

@@ -18,7 +18,7 @@ export function info(ctx: SlackCtx<{ user?: string; include_locale?: boolean }>)
 /** users.list: everyone, bots and Slackbot included, in creation order, cursor-paginated (limit ≤ 1000). */
 export function list(ctx: SlackCtx<{ limit?: unknown; cursor?: string; include_locale?: boolean }>) {
   const { state, principal, args } = ctx;
-  const users = Object.values(state.users);
+  const users = [...state.users.values()];
   const p = page(users, (u) => u.id, 'user', limitArg(args.limit, 1000, 1000), args.cursor);
   return {
     members: p.items.map((u) => withLocale(renderUser(u, principal), args.include_locale)),
@@ -42,7 +42,7 @@ export function conversations(
   const userId = str(args.user) ?? principal.userId;
   knownUser(state, userId);
   const types = typesArg(args.types);
-  const items = Object.values(state.conversations).filter(
+  const items = [...state.conversations.values()].filter(
     (c) =>
       c.members.includes(userId) &&
       types.includes(conversationKind(c)) &&

@@ -20,7 +20,7 @@ const MAX_VIEW_BLOCKS = 100;
 
 /** Use up a trigger_id: invalid, already used and expired ones fail as Slack's do. */
 export function consumeTrigger(state: SlackState, triggerId: unknown, nowMs: number) {
-  const trigger = typeof triggerId === 'string' ? state.triggers[triggerId] : undefined;
+  const trigger = typeof triggerId === 'string' ? state.triggers.get(triggerId) : undefined;
   if (!trigger) throw invalidTriggerId();
   if (trigger.used) throw exchangedTriggerId();
   if (nowMs > trigger.expires_at) throw expiredTriggerId();
@@ -59,7 +59,7 @@ function newHash(state: SlackState, nowMs: number): string {
 
 function checkExternalId(state: SlackState, externalId: string, except?: string): void {
   if (!externalId) return;
-  if (Object.values(state.views).some((v) => v.id !== except && !v.closed && v.external_id === externalId))
+  if ([...state.views.values()].some((v) => v.id !== except && !v.closed && v.external_id === externalId))
     throw slackError('duplicate_external_id');
 }
 
@@ -114,14 +114,17 @@ export function createView(
     closed: false,
   };
   applyView(state, stored, view, nowMs);
-  state.views[id] = stored;
+  state.views.set(id, stored);
   return stored;
 }
 
 /** Close a user's whole modal stack. */
 export function closeModals(state: SlackState, userId: string): void {
-  for (const id of state.modals[userId] ?? []) if (state.views[id]) state.views[id].closed = true;
-  delete state.modals[userId];
+  for (const id of state.modals.get(userId) ?? []) {
+    const view = state.views.get(id);
+    if (view) view.closed = true;
+  }
+  state.modals.delete(userId);
 }
 
 /**
@@ -134,7 +137,7 @@ export function open(ctx: SlackCtx<{ trigger_id?: string; view?: unknown }>) {
   const trigger = consumeTrigger(state, ctx.args.trigger_id, ctx.now());
   closeModals(state, trigger.user_id);
   const stored = createView(state, trigger.user_id, view, ctx.now());
-  state.modals[trigger.user_id] = [stored.id];
+  state.modals.set(trigger.user_id, [stored.id]);
   return { view: renderView(stored) };
 }
 
@@ -143,18 +146,18 @@ export function push(ctx: SlackCtx<{ trigger_id?: string; view?: unknown }>) {
   const { state } = ctx;
   const view = viewArg(ctx.args.view, ['modal']);
   const trigger = consumeTrigger(state, ctx.args.trigger_id, ctx.now());
-  const stack = state.modals[trigger.user_id] ?? [];
+  const stack = state.modals.get(trigger.user_id) ?? [];
   if (stack.length >= MAX_STACK) throw pushLimitReached();
   const stored = createView(state, trigger.user_id, view, ctx.now(), { root: stack[0], previous: stack[stack.length - 1] });
-  state.modals[trigger.user_id] = [...stack, stored.id];
+  state.modals.set(trigger.user_id, [...stack, stored.id]);
   return { view: renderView(stored) };
 }
 
 /** The view `view_id` or `external_id` names. */
 function findView(state: SlackState, viewId: unknown, externalId: unknown): SlackView {
-  const byId = str(viewId) ? state.views[String(viewId)] : undefined;
+  const byId = str(viewId) ? state.views.get(String(viewId)) : undefined;
   const byExternal =
-    !byId && str(externalId) ? Object.values(state.views).find((v) => v.external_id === externalId && !v.closed) : undefined;
+    !byId && str(externalId) ? [...state.views.values()].find((v) => v.external_id === externalId && !v.closed) : undefined;
   const view = byId ?? byExternal;
   if (!view) throw viewNotFound();
   return view;
@@ -175,10 +178,10 @@ export function update(ctx: SlackCtx<{ view_id?: string; external_id?: string; h
 /** views.publish: set a user's App Home tab; a stale `hash` is hash_conflict. */
 export function publish(ctx: SlackCtx<{ user_id?: string; view?: unknown; hash?: string }>) {
   const { state, args } = ctx;
-  const user = state.users[args.user_id ?? ''];
+  const user = state.users.get(args.user_id ?? '');
   if (!user || user.deleted) throw userNotFound();
   const view = viewArg(args.view, ['home']);
-  const existing = state.views[state.home[user.id] ?? ''];
+  const existing = state.views.get(state.home.get(user.id) ?? '');
   if (existing) {
     if (str(args.hash) && args.hash !== existing.hash) throw hashConflict();
     checkExternalId(state, typeof view.external_id === 'string' ? view.external_id : '', existing.id);
@@ -186,6 +189,6 @@ export function publish(ctx: SlackCtx<{ user_id?: string; view?: unknown; hash?:
     return { view: renderView(existing) };
   }
   const stored = createView(state, user.id, view, ctx.now());
-  state.home[user.id] = stored.id;
+  state.home.set(user.id, stored.id);
   return { view: renderView(stored) };
 }
