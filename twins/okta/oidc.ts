@@ -284,12 +284,20 @@ function configuration(tenant: Tenant<OktaState>, server: ServerRef): Configurat
       const t = token as unknown as { clientId: string; accountId?: string; scope?: string; jti: string; kind: string };
       if (t.kind !== 'AccessToken' && t.kind !== 'ClientCredentials') return undefined;
       const extra: Record<string, unknown> = { ver: 1, cid: t.clientId, scp: (t.scope ?? '').split(' ').filter(Boolean) };
-      if (t.accountId) {
-        extra.uid = t.accountId;
-        const u = tenant.state.users.get(t.accountId);
-        if (u) extra.sub = String(profileValue(u.profile, 'login') ?? u.id);
-      }
+      if (t.accountId) extra.uid = t.accountId;
       return extra;
+    },
+    formats: {
+      customizers: {
+        // Okta's access tokens: `sub` is the person's login (or the client id), no `scope`/`client_id` claims.
+        jwt: async (_ctx, _token, jwt) => {
+          const p = jwt.payload as Record<string, unknown>;
+          const u = typeof p.uid === 'string' ? tenant.state.users.get(p.uid) : undefined;
+          if (u) p.sub = String(profileValue(u.profile, 'login') ?? u.id);
+          delete p.scope;
+          delete p.client_id;
+        },
+      },
     },
     loadExistingGrant: async (ctx) => {
       // First-party apps: no consent screen; the grant covers what was asked.
@@ -412,6 +420,7 @@ export async function oauthEndpoint(ctx: Ctx): Promise<unknown> {
   const provider = providerFor(ctx.tenant, server);
   const { inner, mount } = innerPathOf(ctx, server);
   const discovery = inner === '/.well-known/oauth-authorization-server' ? '/.well-known/openid-configuration' : inner;
+  if (/\/v1\/token$/.test(inner)) checkClientCredentialsScope(ctx, server);
   const res = await dispatch(ctx, provider.callback(), discovery, mount);
   if (discovery === '/.well-known/openid-configuration' && res.status === 200) return new Raw(oktaDiscovery(ctx, server, res));
   if (/\/v1\/token$/.test(inner)) {
@@ -424,6 +433,42 @@ export async function oauthEndpoint(ctx: Ctx): Promise<unknown> {
     }
   }
   return new Raw(res);
+}
+
+/** The client a token request names (client_id, Basic auth, or a client assertion's issuer), unverified: the engine authenticates it. */
+function requestingClient(ctx: Ctx): string | undefined {
+  const body = (ctx.req.body ?? {}) as Record<string, unknown>;
+  if (typeof body.client_id === 'string') return body.client_id;
+  const basic = /^Basic\s+(\S+)$/i.exec(ctx.req.headers.authorization ?? '');
+  if (basic) return decodeURIComponent(Buffer.from(basic[1], 'base64').toString('utf8').split(':')[0] ?? '');
+  if (typeof body.client_assertion === 'string') {
+    try {
+      const claims = JSON.parse(Buffer.from(body.client_assertion.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<
+        string,
+        unknown
+      >;
+      return typeof claims.iss === 'string' ? claims.iss : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** Okta refuses client_credentials without a scope, or with one the app may not have (the engine would narrow silently). */
+function checkClientCredentialsScope(ctx: Ctx, server: ServerRef): void {
+  const body = (ctx.req.body ?? {}) as Record<string, unknown>;
+  if (body.grant_type !== 'client_credentials') return;
+  const scope = typeof body.scope === 'string' ? body.scope.split(' ').filter(Boolean) : [];
+  if (scope.length === 0)
+    throw oauthError(
+      400,
+      'invalid_scope',
+      "The authorization server resource does not have any configured default scopes, 'scope' must be provided.",
+    );
+  const allowed = new Set(allowedScopes(ctx.state, server, requestingClient(ctx)));
+  const refused = scope.filter((x) => !allowed.has(x) || x === 'openid' || x === 'offline_access');
+  if (refused.length > 0) throw oauthError(400, 'invalid_scope', `The following scopes are not allowed: ${refused.join(', ')}`);
 }
 
 /** Okta's discovery document: the engine's, with Okta's endpoints and vocabulary added. */
