@@ -1,7 +1,7 @@
 // One trial: the grader's proxy in front of the twins, a practice tenant and a fresh workspace for the agent in its sandbox, then a fresh graded tenant for the app installed and started there, the holdouts run from outside, the app stopped, a contamination scan, and teardown.
 
 import { spawn } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -185,6 +185,29 @@ function dotenv(vars: Record<string, string>): string {
     .join('\n')}\n`;
 }
 
+/**
+ * (Re)writes `.twins/twins.env` in `workspace` with `vars`, never through anything the agent left there: a `.twins`
+ * that is not a real folder (a link out of the workspace) and whatever stands at `twins.env` (a link, a FIFO, a
+ * folder) are removed first, and the file is created anew (O_EXCL, which refuses a link). The agent's processes are
+ * gone by then, so nothing swaps them back in between.
+ */
+export function writeTwinsEnv(workspace: string, vars: Record<string, string>): void {
+  const dot = join(workspace, TWINS_DIR);
+  let isDir = false;
+  try {
+    isDir = lstatSync(dot).isDirectory();
+  } catch {
+    // missing: made below
+  }
+  if (!isDir) {
+    rmSync(dot, { recursive: true, force: true });
+    mkdirSync(dot, { mode: 0o700 });
+  }
+  const file = join(dot, 'twins.env');
+  rmSync(file, { recursive: true, force: true });
+  writeFileSync(file, dotenv(vars), { mode: 0o600, flag: 'wx' });
+}
+
 /** Resolves to `value`, or to `onTimeout()` when `promise` has not settled after `ms`. */
 async function within<T>(promise: Promise<T>, ms: number, onTimeout: () => T): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -363,7 +386,7 @@ async function execute(o: CommonOptions, plan: Plan): Promise<TrialResult> {
         mkdirSync(join(dot, 'features'), { recursive: true });
         writeFileSync(join(dot, 'brief.md'), o.task.brief);
         for (const f of o.task.publicFeatures) copyFileSync(f, join(dot, 'features', basename(f)));
-        // The practice tenant's variables: the graded tenant does not exist yet.
+        // The practice tenant's variables (the graded tenant does not exist yet); rewritten with the graded ones after the agent.
         writeFileSync(join(dot, 'twins.env'), dotenv(tenantEnv), { mode: 0o600 });
       }
     } catch (err) {
@@ -440,6 +463,8 @@ async function execute(o: CommonOptions, plan: Plan): Promise<TrialResult> {
           const second = await newTenants();
           graded = second.list;
           tenantEnv = second.env;
+          // The app finds the graded tenant whichever way it reads its variables: environment or .twins/twins.env.
+          if (fresh) writeTwinsEnv(workspace, tenantEnv);
         }
       } catch (err) {
         throw new InfrastructureError(`making the graded tenant failed: ${(err as Error).message}`);
