@@ -103,6 +103,14 @@ describe('the installed package', { timeout: 120_000 }, () => {
     expect(stderr).toBe('');
   });
 
+  it('`twins run` runs Gherkin scenarios from the installed package (cucumber loading the compiled step library)', async () => {
+    const task = join(pkg.packageDir, 'dist/harness/tasks/incident-bot');
+    const r = await exec(pkg.bin, ['run', join(task, 'features'), '--app', `node ${join(task, 'reference/app.mjs')}`]);
+    expect(r.stdout).toMatch(/\d+ scenarios? \(\d+ passed\)/);
+    expect(r.stdout).not.toMatch(/failed|undefined/);
+    expect(r.code).toBe(0);
+  });
+
   it('the msw example runs with plain node', async () => {
     const r = await exec(process.execPath, ['examples/msw.mjs']);
     expect(r.stderr).toBe('');
