@@ -591,11 +591,12 @@ export const SYSTEM_FIELDS: Record<string, { name: string; type: string; items?:
 };
 
 export function fieldName(state: JiraState, id: string): string {
-  return SYSTEM_FIELDS[id]?.name ?? state.customFields.get(id)?.name ?? id;
+  return (Object.hasOwn(SYSTEM_FIELDS, id) ? SYSTEM_FIELDS[id].name : undefined) ?? state.customFields.get(id)?.name ?? id;
 }
 
 export function fieldSchema(state: JiraState, id: string): Record<string, unknown> {
-  const sys = SYSTEM_FIELDS[id];
+  // Field ids come from callers: built-in names such as `__proto__` are unknown fields, not Object's.
+  const sys = Object.hasOwn(SYSTEM_FIELDS, id) ? SYSTEM_FIELDS[id] : undefined;
   if (sys) return { type: sys.type, ...(sys.items ? { items: sys.items } : {}), system: id };
   const c = state.customFields.get(id);
   if (c)

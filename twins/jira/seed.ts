@@ -153,7 +153,10 @@ export function newProject(
   state: JiraState,
   opts: { key: string; name: string; leadAccountId: string; templateKey: string; description?: string },
 ): Project {
-  const template = PROJECT_TEMPLATES[opts.templateKey] ?? { style: 'classic' as const, board: 'scrum' as const };
+  const template = (Object.hasOwn(PROJECT_TEMPLATES, opts.templateKey) ? PROJECT_TEMPLATES[opts.templateKey] : undefined) ?? {
+    style: 'classic' as const,
+    board: 'scrum' as const,
+  };
   const project: Project = {
     id: String(nextId(state, 'project')),
     key: opts.key,

@@ -71,8 +71,9 @@ const HISTORY_FIELDS = new Set(['status', 'assignee', 'reporter', 'priority', 'r
 
 function fieldName(raw: string, state: JiraState): string {
   const lower = raw.toLowerCase();
-  const alias = FIELD_ALIASES[lower] ?? lower;
-  if (FIELDS[alias]) return alias;
+  // Names come from the query: only own entries count (`constructor` is an unknown field).
+  const alias = Object.hasOwn(FIELD_ALIASES, lower) ? FIELD_ALIASES[lower] : lower;
+  if (Object.hasOwn(FIELDS, alias)) return alias;
   const cf = /^cf\[(\d+)\]$/.exec(lower);
   if (cf && state.customFields.has(`customfield_${cf[1]}`)) return `customfield_${cf[1]}`;
   if (/^customfield_\d+$/.test(lower) && state.customFields.has(lower)) return lower;
@@ -81,7 +82,7 @@ function fieldName(raw: string, state: JiraState): string {
 }
 
 function kindOf(field: string, state: JiraState): Kind {
-  const k = FIELDS[field];
+  const k = Object.hasOwn(FIELDS, field) ? FIELDS[field] : undefined;
   if (k) return k;
   const cf = state.customFields.get(field);
   return cf?.type === 'number' ? 'number' : cf?.type === 'array' ? 'multi' : 'text';
@@ -506,8 +507,15 @@ function readPredicates(preds: Predicate[], ctx: JqlContext, field: string): Pre
       w.during = [asDate(r.values[0]), asDate(r.values[1])];
     } else if (name === 'by') {
       w.by = new Set(normaliseValues('by', r.values, ctx, 'user').map(String));
-    } else if (name === 'from') w.from = { values: normaliseValues(field, r.values, ctx, 'single'), empty: r.empty };
-    else if (name === 'to') w.to = { values: normaliseValues(field, r.values, ctx, 'single'), empty: r.empty };
+    } else if (name === 'from' || name === 'to') {
+      // People in history are account ids: names and emails in the query become ids too.
+      const resolved = {
+        values: normaliseValues(field, r.values, ctx, kindOf(field, ctx.state) === 'user' ? 'user' : 'single'),
+        empty: r.empty,
+      };
+      if (name === 'from') w.from = resolved;
+      else w.to = resolved;
+    }
   }
   return w;
 }

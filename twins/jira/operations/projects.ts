@@ -36,7 +36,7 @@ export function createProject(ctx: JiraCtx): unknown {
   if (a.projectTypeKey !== undefined && a.projectTypeKey !== 'software') errors.projectType = 'The twin creates software projects only.';
   const templateKey =
     typeof a.projectTemplateKey === 'string' ? a.projectTemplateKey : 'com.pyxis.greenhopper.jira:gh-simplified-agility-scrum';
-  if (!PROJECT_TEMPLATES[templateKey]) errors.projectTemplateKey = 'The project template key is not valid.';
+  if (!Object.hasOwn(PROJECT_TEMPLATES, templateKey)) errors.projectTemplateKey = 'The project template key is not valid.';
   if (Object.keys(errors).length > 0 || !lead) throw fieldErrors(errors);
   const p = newProject(ctx.state, {
     key,
