@@ -3,7 +3,9 @@
 import type { ScenarioTwin } from '../scenarios/support/config.ts';
 
 /** Version of the JSON written for trials and runs; bump on any incompatible change and say so in docs/harness.md. */
-export const RESULT_SCHEMA_VERSION = 1;
+export const RESULT_SCHEMA_VERSION = 2;
+/** Older versions still read (upgraded in memory by harness/report/schema.ts, never rewritten on disk). */
+export const READABLE_SCHEMA_VERSIONS: readonly number[] = [1, 2];
 
 // ---------------------------------------------------------------------------------------------
 // Tasks (harness/tasks/ID/task.yaml + brief.md + features/ + reference/)

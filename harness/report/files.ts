@@ -9,7 +9,7 @@ import { RESULT_SCHEMA_VERSION, type RunSummary, type TrialResult } from '../typ
 import { reportHtml } from './html.ts';
 import { junitXml } from './junit.ts';
 import { sanitiseTrialResult } from './sanitise.ts';
-import { validateRunSummary, validateTrialResult } from './schema.ts';
+import { readableRunSummary, readableTrialResult } from './schema.ts';
 import { buildSummary, mergeSummaries, type RunMeta, weakestIsolation } from './summary.ts';
 
 /** Names inside a results folder (docs/harness.md, "The results layout"). */
@@ -105,18 +105,19 @@ function checkVersion(path: string, value: unknown): void {
   if (typeof version === 'number' && version > RESULT_SCHEMA_VERSION)
     throw invalid(
       path,
-      `was written with results schema version ${version}; this twins reads version ${RESULT_SCHEMA_VERSION}`,
+      `was written with results schema version ${version}; this twins reads versions 1 to ${RESULT_SCHEMA_VERSION}`,
       'Read it with the newer twins that wrote it.',
     );
 }
 
-/** Read and check one trial file: valid JSON, the TrialResult schema, and a schema version this twins reads. */
+/** Read and check one trial file: valid JSON, a schema version this twins reads and that version's schema; version 1 comes back as the current version. */
 export function readTrialFile(path: string): TrialResult {
   const value = readJson(path);
   checkVersion(path, value);
-  const problems = validateTrialResult(value);
-  if (problems.length) throw invalid(path, `is not a valid trial result: ${problems.join('; ')}`);
-  return value as TrialResult;
+  // A version 1 file is read as version 2 (upgraded in memory; the file is left as it is).
+  const { trial, problems } = readableTrialResult(value);
+  if (!trial) throw invalid(path, `is not a valid trial result: ${problems.join('; ')}`);
+  return trial;
 }
 
 export interface ReadRunOptions {
@@ -155,8 +156,9 @@ export function readRun(dir: string, opts: ReadRunOptions = {}): RunSummary {
       warn(`${(err as PlatformError).message}; reading the trials alone`);
     }
     if (value !== undefined) {
-      const problems = validateRunSummary(value);
-      if (problems.length === 0) run = value as RunSummary;
+      const readable = readableRunSummary(value);
+      const problems = readable.problems;
+      if (readable.run) run = readable.run;
       else if (!existsSync(trialsDir)) throw invalid(runPath, `is not a valid run summary: ${problems.join('; ')}`);
       else warn(`${shown(runPath)} is not a valid run summary (${problems[0]}); reading the trials alone`);
     }

@@ -6,7 +6,8 @@ import { MAX_COST_USD, MAX_TOKENS } from '../agents/usage.ts';
 import { RESULT_SCHEMA_VERSION, type RunSummary, type TrialResult } from '../types.ts';
 
 // Unknown properties are allowed everywhere: additive changes keep the schema version (docs/harness.md),
-// so a reader must accept fields a newer writer added.
+// so a reader must accept fields a newer writer added. Version 1 files are checked against the version 1 schema
+// (TRIAL_RESULT_V1_SCHEMA) and upgraded in memory (upgradeTrialResultV1); only version 2 is written.
 
 const count = { type: 'integer', minimum: 0 } as const;
 /** Token counts are clamped when read from an agent (cleanUsage), so a file with more was not written by the harness. */
@@ -234,16 +235,61 @@ export const RUN_SUMMARY_SCHEMA = {
   },
 } as const;
 
-let compiled: { trial: ValidateFunction<TrialResult>; run: ValidateFunction<RunSummary> } | undefined;
+/**
+ * Version 1 as it was written (before and during issue 8): hits of kind `tampering` already appear (the interim
+ * writer), token counts and the cost are unbounded (the writer before that did not clamp them), and `journal[].args`
+ * may be the twin's redacted arguments object rather than a text summary.
+ */
+export const TRIAL_RESULT_V1_SCHEMA = {
+  ...TRIAL_RESULT_SCHEMA,
+  $id: 'https://twins.dev/schemas/trial-result-v1.json',
+  title: 'TrialResult (version 1)',
+  properties: {
+    ...TRIAL_RESULT_SCHEMA.properties,
+    schemaVersion: { const: 1 },
+    agentRun: {
+      ...TRIAL_RESULT_SCHEMA.properties.agentRun,
+      properties: {
+        ...TRIAL_RESULT_SCHEMA.properties.agentRun.properties,
+        tokens: { type: 'object', properties: { input: count, output: count, total: count } },
+        costUsd: { type: 'number', minimum: 0 },
+      },
+    },
+  },
+} as const;
+
+/** run.json of version 1: the same shape, its trials of version 1. */
+export const RUN_SUMMARY_V1_SCHEMA = {
+  ...RUN_SUMMARY_SCHEMA,
+  $id: 'https://twins.dev/schemas/run-summary-v1.json',
+  title: 'RunSummary (version 1)',
+  properties: {
+    ...RUN_SUMMARY_SCHEMA.properties,
+    schemaVersion: { const: 1 },
+    trials: { type: 'array', items: { $ref: 'trial-result-v1.json' } },
+  },
+} as const;
+
+interface Validators {
+  trial: ValidateFunction<TrialResult>;
+  run: ValidateFunction<RunSummary>;
+  trialV1: ValidateFunction<unknown>;
+  runV1: ValidateFunction<unknown>;
+}
+
+let compiled: Validators | undefined;
 
 function validators() {
   if (!compiled) {
     // allowUnionTypes: exitCode is integer or null. strict stays on otherwise, so a typo in a schema keyword fails here.
     const ajv = new Ajv2020({ allErrors: true, allowUnionTypes: true });
     ajv.addSchema(TRIAL_RESULT_SCHEMA);
+    ajv.addSchema(TRIAL_RESULT_V1_SCHEMA);
     compiled = {
       trial: ajv.getSchema<TrialResult>(TRIAL_RESULT_SCHEMA.$id) as ValidateFunction<TrialResult>,
       run: ajv.compile<RunSummary>(RUN_SUMMARY_SCHEMA),
+      trialV1: ajv.getSchema(TRIAL_RESULT_V1_SCHEMA.$id) as ValidateFunction<unknown>,
+      runV1: ajv.compile(RUN_SUMMARY_V1_SCHEMA),
     };
   }
   return compiled;
@@ -263,4 +309,61 @@ export function validateTrialResult(value: unknown): string[] {
 export function validateRunSummary(value: unknown): string[] {
   const v = validators().run;
   return v(value) ? [] : describe(v.errors);
+}
+
+/** Characters of a journal entry's `args` text, as the grader's proxy keeps them. */
+const ARGS_CHARS = 1024;
+
+/**
+ * A version 1 trial (already checked against TRIAL_RESULT_V1_SCHEMA) as version 2 says it: token counts and the cost
+ * clamped to the bounds the harness now keeps (MAX_TOKENS, MAX_COST_USD), the cost marked as the agent's own word
+ * (a version 1 cost only ever came from the agent), and an `args` object of the journal as its JSON text.
+ */
+export function upgradeTrialResultV1(v1: unknown): TrialResult {
+  const t = structuredClone(v1) as TrialResult;
+  const run = t.agentRun;
+  if (run.tokens)
+    for (const k of ['input', 'output', 'total'] as const) {
+      const n = run.tokens[k];
+      if (typeof n === 'number') run.tokens[k] = Math.min(n, MAX_TOKENS);
+    }
+  if (typeof run.costUsd === 'number') {
+    run.costUsd = Math.min(run.costUsd, MAX_COST_USD);
+    run.costSelfReported = true;
+  }
+  t.journal = t.journal.map((j) =>
+    j.args === undefined || typeof j.args === 'string' ? j : { ...j, args: JSON.stringify(j.args).slice(0, ARGS_CHARS) },
+  );
+  t.schemaVersion = RESULT_SCHEMA_VERSION;
+  return t;
+}
+
+/**
+ * A parsed trials/NNNN.json of any version this twins reads, as the current version: checked against its own
+ * version's schema, then upgraded and checked again. `problems` is empty when it reads.
+ */
+export function readableTrialResult(value: unknown): { trial?: TrialResult; problems: string[] } {
+  if ((value as { schemaVersion?: unknown } | null)?.schemaVersion !== 1) {
+    const problems = validateTrialResult(value);
+    return problems.length ? { problems } : { trial: value as TrialResult, problems };
+  }
+  const v = validators().trialV1;
+  if (!v(value)) return { problems: describe(v.errors) };
+  const trial = upgradeTrialResultV1(value);
+  const problems = validateTrialResult(trial);
+  return problems.length ? { problems } : { trial, problems };
+}
+
+/** A parsed run.json of any version this twins reads, as the current version (its trials upgraded); `problems` is empty when it reads. */
+export function readableRunSummary(value: unknown): { run?: RunSummary; problems: string[] } {
+  if ((value as { schemaVersion?: unknown } | null)?.schemaVersion !== 1) {
+    const problems = validateRunSummary(value);
+    return problems.length ? { problems } : { run: value as RunSummary, problems };
+  }
+  const v = validators().runV1;
+  if (!v(value)) return { problems: describe(v.errors) };
+  const old = value as RunSummary;
+  const run: RunSummary = { ...old, schemaVersion: RESULT_SCHEMA_VERSION, trials: old.trials.map(upgradeTrialResultV1) };
+  const problems = validateRunSummary(run);
+  return problems.length ? { problems } : { run, problems };
 }

@@ -21,7 +21,7 @@ import {
   writeRunReports,
   writeTrialFile,
 } from '../../harness/report/index.ts';
-import type { RunSummary, TrialResult } from '../../harness/types.ts';
+import { RESULT_SCHEMA_VERSION, type RunSummary, type TrialResult } from '../../harness/types.ts';
 import { leaderboardCommand } from '../../src/cli/leaderboard.ts';
 import { reportCommand } from '../../src/cli/report.ts';
 import { PlatformError } from '../../src/errors.ts';
@@ -93,7 +93,7 @@ describe('buildSummary', () => {
     const trials = mixedTrials();
     const s = buildSummary(meta({ shards: ['2/2', '1/2', '1/2'] }), [trials[3], trials[1], trials[0], trials[2]]);
     expect(s.trials.map((t) => t.trial)).toEqual([0, 1, 2, 3]);
-    expect(s).toMatchObject({ schemaVersion: 1, ...RUN, trialsRequested: 4, shards: ['1/2', '2/2'] });
+    expect(s).toMatchObject({ schemaVersion: RESULT_SCHEMA_VERSION, ...RUN, trialsRequested: 4, shards: ['1/2', '2/2'] });
     // Scored: trials 0, 1, 2 (agent failure, counted as failed) and 3 (contaminated, still scored) → 4 × 3.
     expect(s.scores.scenarioTrials).toBe(12);
     expect(s.scores.passedScenarioTrials).toBe(3 + 2 + 0 + 2);
@@ -299,8 +299,8 @@ describe('the results folder', () => {
     expect(r.summary.trials).toHaveLength(3);
     expect(r.warning).toContain('/agentRun/tokens');
 
-    writeFileSync(file, JSON.stringify({ ...mixedTrials()[2], schemaVersion: 2 }));
-    expect(read().warning).toContain('schema version 2');
+    writeFileSync(file, JSON.stringify({ ...mixedTrials()[2], schemaVersion: RESULT_SCHEMA_VERSION + 1 }));
+    expect(read().warning).toContain(`schema version ${RESULT_SCHEMA_VERSION + 1}`);
 
     writeFileSync(file, JSON.stringify(mixedTrials()[1]));
     expect(read().warning).toContain('holds trial 1; its name says trial 2');
