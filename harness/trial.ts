@@ -9,6 +9,7 @@ import { Writable } from 'node:stream';
 import type { ScenarioTwin, TwinEndpoint } from '../scenarios/support/config.ts';
 import { ControlClient } from '../scenarios/support/control-client.ts';
 import { PlatformError } from '../src/errors.ts';
+import { tenantPrefix } from '../src/host.ts';
 import { freePort, killNow, stopProcessGroup } from '../src/scenarios/app.ts';
 import { registerCleanup } from '../src/scenarios/cleanup.ts';
 import { runScenarios } from '../src/scenarios/run.ts';
@@ -690,9 +691,17 @@ interface Tenant {
 const JOURNAL_ENTRIES = 2000;
 
 /** The vendor operation a path names, where the twin's paths say it plainly (Slack's `/api/<method>`); else the path. */
-function operationOf(twin: ScenarioTwin, path: string): string {
-  if (twin === 'slack' && path.startsWith('/api/')) return path.slice('/api/'.length);
-  return path;
+/**
+ * The operation a proxied request names, for the journal and the scan's locations: a Slack method (`chat.postMessage`)
+ * or the path. Tenants other than the default are reached under `/t/<tenantId>/` (src/host.ts), which names no
+ * operation and is taken off first.
+ *
+ * @example operationOf('slack', '/t/tenant-3/api/reactions.add') // 'reactions.add'
+ */
+export function operationOf(twin: ScenarioTwin, path: string): string {
+  const rest = tenantPrefix(path)?.rest ?? path;
+  if (twin === 'slack' && rest.startsWith('/api/')) return rest.slice('/api/'.length);
+  return rest;
 }
 
 function finiteOr(n: unknown, fallback: number): number {
