@@ -231,7 +231,9 @@ describe('startTrialProxy in front of the Slack twin', () => {
     try {
       const tenant = await new ControlClient(s.control, undefined, token).createTenant({ seed: 1 });
       const env = p.rewriteEnv(tenant.env);
-      expect(env.SLACK_API_URL).toBe(`${p.url('slack')}/api/`);
+      // The twin's URL for a tenant other than the default names it (`/t/<tenantId>/`, issue 11); only the origin changes.
+      expect(env.SLACK_API_URL).toBe(`${p.url('slack')}${new URL(tenant.env.SLACK_API_URL).pathname}`);
+      expect(env.SLACK_API_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+(\/t\/[A-Za-z0-9._-]+)?\/api\/$/);
       const auth = await fetch(`${env.SLACK_API_URL}auth.test`, {
         method: 'POST',
         headers: { authorization: `Bearer ${env.SLACK_BOT_TOKEN}` },

@@ -163,7 +163,8 @@ describe('a trial behind the grader’s proxy', () => {
 
     // The agent reached its own tenant through the proxy, never the twin directly.
     expect(seen.practice).toMatchObject({ ok: true });
-    expect(seen.env?.SLACK_API_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/$/);
+    // A tenant other than the default is named in the URL (`/t/<tenantId>/`, issue 11).
+    expect(seen.env?.SLACK_API_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+(\/t\/[A-Za-z0-9._-]+)?\/api\/$/);
     expect(seen.env?.SLACK_API_URL).not.toContain(new URL(slack.url).host);
     expect(seen.refused).toEqual([403, 403]);
     // The practice tenant is gone once the agent ended: its token opens nothing.
