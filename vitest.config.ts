@@ -8,8 +8,7 @@ export default defineConfig({
     hookTimeout: 20_000,
     pool: 'forks',
     // Known red, kept out of the CI gate until fixed (issue 9 phase B: the Slack store's plain-object records take
-    // built-in names such as __proto__; issue 8: a sandboxed agent's transcript is sometimes lost). Run them with
-    // `npm run fuzz` and `npx vitest run test/harness/integrity-e2e.test.ts`; they are NOT passing yet.
-    exclude: process.env.TWINS_ALL_TESTS ? [] : ['test/fuzz/**', 'test/harness/integrity-e2e.test.ts', '**/node_modules/**'],
+    // built-in names such as __proto__). Run it with `npm run fuzz`; it is NOT passing yet.
+    exclude: process.env.TWINS_ALL_TESTS ? [] : ['test/fuzz/**', '**/node_modules/**'],
   },
 });
