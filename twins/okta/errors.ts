@@ -73,7 +73,6 @@ export function renderOktaError(kind: KernelErrorKind, detail: KernelErrorDetail
   const oauth = req?.path.startsWith('/oauth2/') ?? false;
   switch (kind) {
     case 'route_not_found':
-      if (oauth) return json(404, { error: 'not_found', error_description: 'The requested resource was not found.' });
       return oktaErrorResponse(404, 'E0000007', `Not found: Resource not found: ${req?.path ?? '/'} (Route)`);
     case 'method_not_allowed':
       return oktaErrorResponse(

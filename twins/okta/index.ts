@@ -6,7 +6,9 @@ import { authenticateOkta, finishOktaResponse, OKTA_RATE_LIMITS, type OktaPrinci
 import { renderOktaError } from './errors.ts';
 import { attachRuntime, serviceKey } from './keys.ts';
 import * as oidc from './oidc.ts';
+import * as hooks from './operations/event-hooks.ts';
 import * as groups from './operations/groups.ts';
+import * as logs from './operations/logs.ts';
 import * as users from './operations/users.ts';
 import { respondOkta } from './render.ts';
 import { seedOktaState } from './seed.ts';
@@ -44,6 +46,15 @@ const handlers: Record<string, AnyHandler> = {
   listGroupUsers: groups.listGroupUsers,
   assignUserToGroup: groups.assignUserToGroup,
   unassignUserFromGroup: groups.unassignUserFromGroup,
+  listLogEvents: logs.listLogEvents,
+  listEventHooks: hooks.listEventHooks,
+  createEventHook: hooks.createEventHook,
+  getEventHook: hooks.getEventHook,
+  replaceEventHook: hooks.replaceEventHook,
+  deleteEventHook: hooks.deleteEventHook,
+  verifyEventHook: hooks.verifyEventHook,
+  activateEventHook: hooks.activateEventHook,
+  deactivateEventHook: hooks.deactivateEventHook,
 };
 // Every endpoint of an authorization server, org (`/oauth2/v1`) and custom (`/oauth2/{id}/v1`).
 for (const id of [

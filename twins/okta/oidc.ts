@@ -6,7 +6,7 @@ import Provider, { type Configuration, errors as oidcErrors } from 'oidc-provide
 import { json, type OperationContext, type Tenant, TwinError, type TwinResponse } from '../../src/kernel/types.ts';
 import type { OktaPrincipal } from './auth.ts';
 import { runtimeOf, serviceKey } from './keys.ts';
-import { Raw } from './render.ts';
+import { log, Raw } from './render.ts';
 import {
   type AppRecord,
   appendLog,
@@ -323,8 +323,12 @@ function configuration(tenant: Tenant<OktaState>, server: ServerRef): Configurat
         `${new URL(ctx.oidc.urlFor('authorization')).pathname.replace(/\/authorize$/, '')}/interaction/${interaction.uid}`,
     },
     renderError: async (ctx, out) => {
+      // Okta shows a page; an app or a test reading it gets the OAuth error too.
       ctx.type = 'html';
-      ctx.body = page('Sign-in error', `<p>${esc(String(out.error))}: ${esc(String(out.error_description ?? ''))}</p>`);
+      ctx.body = page(
+        'Sign-in error',
+        `<p id="error-code">${esc(String(out.error))}</p><p id="error-description">${esc(String(out.error_description ?? ''))}</p>`,
+      );
     },
   } as Configuration;
 }
@@ -490,7 +494,7 @@ function afterToken(ctx: Ctx, server: ServerRef, res: TwinResponse): void {
   if (res.status !== 200) return;
   const body = ctx.req.body as Record<string, unknown> | undefined;
   const grant = typeof body?.grant_type === 'string' ? body.grant_type : 'unknown';
-  appendLog(ctx.state, ctx.now(), {
+  log(ctx, {
     eventType: 'app.oauth2.as.token.grant.access_token',
     displayMessage: 'OAuth2 access token is granted',
     actor: {
@@ -541,7 +545,7 @@ export async function signInPage(ctx: Ctx): Promise<unknown> {
             if (user.failedLogins >= LOCKOUT_ATTEMPTS) {
               user.status = 'LOCKED_OUT';
               user.statusChanged = iso(ctx.now());
-              appendLog(ctx.state, ctx.now(), {
+              log(ctx, {
                 eventType: 'user.account.lock',
                 displayMessage: 'Max sign in attempts exceeded',
                 actor: userActor(user),
@@ -549,7 +553,7 @@ export async function signInPage(ctx: Ctx): Promise<unknown> {
               });
             }
           }
-          appendLog(ctx.state, ctx.now(), {
+          log(ctx, {
             eventType: 'user.session.start',
             displayMessage: 'User login to Okta',
             actor: user
@@ -565,12 +569,12 @@ export async function signInPage(ctx: Ctx): Promise<unknown> {
         const person = user as UserRecord;
         person.failedLogins = 0;
         person.lastLogin = iso(ctx.now());
-        appendLog(ctx.state, ctx.now(), {
+        log(ctx, {
           eventType: 'user.session.start',
           displayMessage: 'User login to Okta',
           actor: userActor(person),
         });
-        appendLog(ctx.state, ctx.now(), {
+        log(ctx, {
           eventType: 'user.authentication.sso',
           displayMessage: 'User single sign on to app',
           actor: userActor(person),

@@ -38,6 +38,12 @@ export const GROUP_FILTER: ExpressionRules = {
 
 export const GROUP_SEARCH: ExpressionRules = { ...USER_SEARCH };
 
+export const LOG_FILTER: ExpressionRules = {
+  kind: 'filter',
+  operators: new Set(['eq', 'ne', 'sw', 'co', 'gt', 'ge', 'lt', 'le', 'pr']),
+  ignoreCase: false,
+};
+
 /** Attributes whose values are timestamps: compared as instants. */
 const DATE_ATTRIBUTES = new Set([
   'created',
@@ -169,7 +175,7 @@ export function parseExpression(text: string, rules: ExpressionRules): Predicate
     const dateAttr = DATE_ATTRIBUTES.has(attr.split('.').pop() as string);
     if (dateAttr && op !== 'eq' && op !== 'ne' && (typeof value !== 'string' || Number.isNaN(Date.parse(value))))
       fail(`"${raw}" is not a date`);
-    if (!dateAttr && rules.kind === 'filter' && op !== 'eq') fail(`"${op}" works on dates only in a filter`);
+    if (!dateAttr && rules.kind === 'filter' && op !== 'eq' && rules !== LOG_FILTER) fail(`"${op}" works on dates only in a filter`);
     return (get) => compare(get(attr), op, value, dateAttr, rules.ignoreCase);
   };
 
@@ -226,12 +232,13 @@ function ordered<T extends string | number>(a: T, op: string, b: T): boolean {
 
 /** A getter over a record: dotted paths through own properties only (`profile.constructor` is unknown). */
 export function getterOf(record: Record<string, unknown>): Getter {
-  return (path) => {
-    let node: unknown = record;
-    for (const part of path.split('.')) {
-      if (!node || typeof node !== 'object' || !Object.hasOwn(node, part)) return undefined;
-      node = (node as Record<string, unknown>)[part];
-    }
-    return node;
-  };
+  return (path) => walk(record, path.split('.'), 0);
+}
+
+/** Follow `parts` from `node`; through an array, every element (`target.id` of a LogEvent). */
+function walk(node: unknown, parts: string[], i: number): unknown {
+  if (i === parts.length) return node;
+  if (Array.isArray(node)) return node.flatMap((n) => walk(n, parts, i));
+  if (!node || typeof node !== 'object' || !Object.hasOwn(node, parts[i])) return undefined;
+  return walk((node as Record<string, unknown>)[parts[i]], parts, i + 1);
 }

@@ -2,6 +2,7 @@
 
 import { json, type OperationContext, type TwinResponse } from '../../src/kernel/types.ts';
 import type { OktaPrincipal } from './auth.ts';
+import { deliverToHooks } from './operations/event-hooks.ts';
 import { appendLog, compareIds, type LogActor, type LogEvent, type OktaState, userActor } from './store.ts';
 
 /** An answer other than a plain 200 JSON body: a status, headers (Link), or no body (204). */
@@ -47,12 +48,14 @@ export function log(
   ctx: OktaContext<unknown>,
   e: Omit<Parameters<typeof appendLog>[2], 'actor' | 'ip' | 'userAgent'> & { actor?: LogActor },
 ): LogEvent {
-  return appendLog(ctx.state, ctx.now(), {
+  const event = appendLog(ctx.state, ctx.now(), {
     ...e,
     actor: e.actor ?? actorOf(ctx),
     ip: ctx.req.headers['x-forwarded-for']?.split(',')[0]?.trim() || '127.0.0.1',
     userAgent: ctx.req.headers['user-agent'] ?? null,
   });
+  deliverToHooks(ctx, event);
+  return event;
 }
 
 /**

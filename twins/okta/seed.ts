@@ -79,6 +79,7 @@ export function seedOktaState(opts: OktaSeedOptions): OktaState {
     apiTokens: new IdMap(),
     apps: new IdMap(),
     authServers: new IdMap(),
+    eventHooks: new IdMap(),
     logs: [],
     logSeq: 0,
     testUserId: '',

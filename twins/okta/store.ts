@@ -131,6 +131,28 @@ export interface AuthServerRecord {
   scopes: string[];
 }
 
+/** An event hook: where the org POSTs its System Log events. */
+export interface EventHookRecord {
+  id: string;
+  name: string;
+  status: 'ACTIVE' | 'INACTIVE';
+  verificationStatus: 'UNVERIFIED' | 'VERIFIED';
+  created: string;
+  lastUpdated: string;
+  createdBy: string;
+  events: { type: 'EVENT_TYPE'; items: string[]; filter?: unknown };
+  channel: {
+    type: 'HTTP';
+    version: string;
+    config: {
+      uri: string;
+      method?: string;
+      headers: { key: string; value: string }[];
+      authScheme: { type: string; key: string; value: string } | null;
+    };
+  };
+}
+
 export interface OktaState {
   org: { id: string; name: string; subdomain: string };
   /** Ids are drawn from this seed and counter, so the same seed gives the same ids in the same order. */
@@ -142,6 +164,7 @@ export interface OktaState {
   apiTokens: IdMap<{ userId: string; name: string }>;
   apps: IdMap<AppRecord>;
   authServers: IdMap<AuthServerRecord>;
+  eventHooks: IdMap<EventHookRecord>;
   logs: LogEvent[];
   logSeq: number;
   /** The seeded people an app's env names. */
@@ -474,5 +497,6 @@ export function restoreOktaState(json: unknown): OktaState {
     apiTokens: IdMap.from(j.apiTokens, 'apiTokens'),
     apps: IdMap.from<AppRecord>(j.apps, 'apps'),
     authServers: IdMap.from<AuthServerRecord>(j.authServers, 'authServers'),
+    eventHooks: IdMap.from<EventHookRecord>(j.eventHooks ?? {}, 'eventHooks'),
   };
 }

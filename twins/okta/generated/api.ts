@@ -322,6 +322,119 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** System Log events (since, until, filter, q, sortOrder, limit, after) */
+        get: operations["listLogEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/eventHooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List event hooks */
+        get: operations["listEventHooks"];
+        put?: never;
+        /** Register an event hook (ACTIVE, UNVERIFIED) */
+        post: operations["createEventHook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/eventHooks/{eventHookId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                eventHookId: components["parameters"]["eventHookId"];
+            };
+            cookie?: never;
+        };
+        /** An event hook */
+        get: operations["getEventHook"];
+        /** Replace an event hook */
+        put: operations["replaceEventHook"];
+        post?: never;
+        /** Delete an INACTIVE event hook */
+        delete: operations["deleteEventHook"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/eventHooks/{eventHookId}/lifecycle/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                eventHookId: components["parameters"]["eventHookId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Verify: a GET with x-okta-verification-challenge to the hook */
+        post: operations["verifyEventHook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/eventHooks/{eventHookId}/lifecycle/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                eventHookId: components["parameters"]["eventHookId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Activate */
+        post: operations["activateEventHook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/eventHooks/{eventHookId}/lifecycle/deactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                eventHookId: components["parameters"]["eventHookId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Deactivate */
+        post: operations["deactivateEventHook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/.well-known/openid-configuration": {
         parameters: {
             query?: never;
@@ -888,6 +1001,87 @@ export interface components {
             };
             _links: Record<string, unknown>;
         };
+        LogActor: {
+            id?: string;
+            type?: string;
+            alternateId?: string;
+            displayName?: string;
+            detailEntry?: Record<string, unknown> | null;
+        };
+        LogEvent: {
+            uuid: string;
+            /** Format: date-time */
+            published: string;
+            eventType: string;
+            version: string;
+            /** @enum {string} */
+            severity: "DEBUG" | "INFO" | "WARN" | "ERROR";
+            legacyEventType?: string | null;
+            displayMessage: string;
+            actor: components["schemas"]["LogActor"];
+            client?: Record<string, unknown>;
+            outcome: {
+                result?: string;
+                reason?: string | null;
+            };
+            target: components["schemas"]["LogActor"][];
+            transaction?: Record<string, unknown>;
+            debugContext?: Record<string, unknown>;
+            authenticationContext?: Record<string, unknown>;
+            securityContext?: Record<string, unknown>;
+            request?: Record<string, unknown>;
+        };
+        EventHookRequest: {
+            name: string;
+            events: {
+                /** @enum {string} */
+                type: "EVENT_TYPE";
+                items: string[];
+                filter?: Record<string, unknown> | null;
+            };
+            channel: {
+                /** @enum {string} */
+                type: "HTTP";
+                version: string;
+                config: {
+                    uri: string;
+                    method?: string;
+                    headers?: {
+                        key: string;
+                        value: string;
+                    }[];
+                    authScheme?: {
+                        /** @enum {string} */
+                        type?: "HEADER";
+                        key?: string;
+                        value?: string;
+                    } | null;
+                };
+            };
+        };
+        EventHook: {
+            id: string;
+            /** @enum {string} */
+            status: "ACTIVE" | "INACTIVE";
+            /** @enum {string} */
+            verificationStatus: "UNVERIFIED" | "VERIFIED";
+            name: string;
+            /** Format: date-time */
+            created?: string;
+            createdBy?: string;
+            /** Format: date-time */
+            lastUpdated?: string;
+            events: Record<string, unknown>;
+            channel: {
+                config?: {
+                    authScheme?: {
+                        type?: string;
+                        key?: string;
+                    } | null;
+                };
+            };
+            _links?: Record<string, unknown>;
+        };
         AppLink: {
             id?: string;
             label?: string;
@@ -927,6 +1121,7 @@ export interface components {
     parameters: {
         /** @description The person's id, their login, or `me`. */
         userId: string;
+        eventHookId: string;
         /** @description A custom authorization server's id (`default`). */
         authorizationServerId: string;
         groupId: string;
@@ -1552,6 +1747,221 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    listLogEvents: {
+        parameters: {
+            query?: {
+                since?: string;
+                until?: string;
+                filter?: string;
+                q?: string;
+                sortOrder?: string;
+                limit?: number;
+                after?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Events */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogEvent"][];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listEventHooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Hooks */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventHook"][];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    createEventHook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EventHookRequest"];
+            };
+        };
+        responses: {
+            /** @description The hook */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventHook"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getEventHook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                eventHookId: components["parameters"]["eventHookId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The hook */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventHook"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    replaceEventHook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                eventHookId: components["parameters"]["eventHookId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EventHookRequest"];
+            };
+        };
+        responses: {
+            /** @description The hook */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventHook"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    deleteEventHook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                eventHookId: components["parameters"]["eventHookId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    verifyEventHook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                eventHookId: components["parameters"]["eventHookId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The hook */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventHook"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    activateEventHook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                eventHookId: components["parameters"]["eventHookId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The hook */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventHook"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    deactivateEventHook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                eventHookId: components["parameters"]["eventHookId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The hook */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventHook"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     getWellKnownOpenIDConfiguration: {
         parameters: {
             query?: never;
@@ -1621,14 +2031,25 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** @description A page */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/html": string;
+                };
             };
-            default: components["responses"]["OAuthError"];
+            /** @description An error page or an OAuth error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/json": Record<string, unknown>;
+                };
+            };
         };
     };
     authorizeWithPost: {
@@ -1640,14 +2061,25 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** @description A page */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/html": string;
+                };
             };
-            default: components["responses"]["OAuthError"];
+            /** @description An error page or an OAuth error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/json": Record<string, unknown>;
+                };
+            };
         };
     };
     authorizeCustomAS: {
@@ -1662,14 +2094,25 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** @description A page */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/html": string;
+                };
             };
-            default: components["responses"]["OAuthError"];
+            /** @description An error page or an OAuth error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/json": Record<string, unknown>;
+                };
+            };
         };
     };
     authorizeCustomASWithPost: {
@@ -1684,14 +2127,25 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** @description A page */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/html": string;
+                };
             };
-            default: components["responses"]["OAuthError"];
+            /** @description An error page or an OAuth error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/json": Record<string, unknown>;
+                };
+            };
         };
     };
     token: {
@@ -1949,14 +2403,25 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** @description A page */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/html": string;
+                };
             };
-            default: components["responses"]["OAuthError"];
+            /** @description An error page or an OAuth error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/json": Record<string, unknown>;
+                };
+            };
         };
     };
     logoutWithPost: {
@@ -1968,14 +2433,25 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** @description A page */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/html": string;
+                };
             };
-            default: components["responses"]["OAuthError"];
+            /** @description An error page or an OAuth error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/json": Record<string, unknown>;
+                };
+            };
         };
     };
     logoutCustomAS: {
@@ -1990,14 +2466,25 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** @description A page */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/html": string;
+                };
             };
-            default: components["responses"]["OAuthError"];
+            /** @description An error page or an OAuth error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/json": Record<string, unknown>;
+                };
+            };
         };
     };
     logoutCustomASWithPost: {
@@ -2012,14 +2499,25 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** @description A page */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/html": string;
+                };
             };
-            default: components["responses"]["OAuthError"];
+            /** @description An error page or an OAuth error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/json": Record<string, unknown>;
+                };
+            };
         };
     };
     getWellKnownOpenIDConfigurationCustomAS: {
@@ -2077,14 +2575,25 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** @description A page */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/html": string;
+                };
             };
-            default: components["responses"]["OAuthError"];
+            /** @description An error page or an OAuth error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/json": Record<string, unknown>;
+                };
+            };
         };
     };
     signIn: {
@@ -2098,14 +2607,25 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** @description A page */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/html": string;
+                };
             };
-            default: components["responses"]["OAuthError"];
+            /** @description An error page or an OAuth error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/json": Record<string, unknown>;
+                };
+            };
         };
     };
     authorizeResume: {
@@ -2119,14 +2639,25 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** @description A page */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/html": string;
+                };
             };
-            default: components["responses"]["OAuthError"];
+            /** @description An error page or an OAuth error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/json": Record<string, unknown>;
+                };
+            };
         };
     };
     signInPageCustomAS: {
@@ -2142,14 +2673,25 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** @description A page */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/html": string;
+                };
             };
-            default: components["responses"]["OAuthError"];
+            /** @description An error page or an OAuth error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/json": Record<string, unknown>;
+                };
+            };
         };
     };
     signInCustomAS: {
@@ -2165,14 +2707,25 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** @description A page */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/html": string;
+                };
             };
-            default: components["responses"]["OAuthError"];
+            /** @description An error page or an OAuth error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/json": Record<string, unknown>;
+                };
+            };
         };
     };
     authorizeResumeCustomAS: {
@@ -2188,14 +2741,25 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** @description A page */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/html": string;
+                };
             };
-            default: components["responses"]["OAuthError"];
+            /** @description An error page or an OAuth error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/json": Record<string, unknown>;
+                };
+            };
         };
     };
 }
