@@ -3,7 +3,7 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningTwin, serve } from '../../src/adapters/fastify.ts';
-import type { Kernel } from '../../src/kernel/index.ts';
+import { JsonMap, type Kernel } from '../../src/kernel/index.ts';
 import * as store from '../../twins/slack/store.ts';
 import { type SlackState, TS_MAX_MICROS } from '../../twins/slack/store.ts';
 import { BASE, CONTROL_TOKEN, type Json, slack, slackKernel } from './slack-harness.ts';
@@ -109,7 +109,7 @@ describe('the clock', () => {
   });
 
   it('the Slack ts stays 10.6 digits, unique and increasing whatever the clock says (2300, Infinity, NaN, before 2001)', () => {
-    const state = { counters: { tsMicros: 0, id: 0, event: 0, mint: 0 }, messages: {} } as unknown as SlackState;
+    const state = { counters: { tsMicros: 0, id: 0, event: 0, mint: 0 }, messages: new JsonMap() } as unknown as SlackState;
     const seen: string[] = [];
     for (const now of [Date.UTC(2300, 0, 1), Date.UTC(2300, 0, 1), Number.POSITIVE_INFINITY, Number.NaN, 5, -1e12, Date.UTC(2026, 0, 1)]) {
       seen.push(store.nextTs(state, now));
@@ -121,7 +121,7 @@ describe('the clock', () => {
   });
 
   it('a snapshot whose ts counter is broken or behind its messages still gets unique ts per channel', () => {
-    const state = { counters: { tsMicros: Number.NaN, id: 0, event: 0, mint: 0 }, messages: {} } as unknown as SlackState;
+    const state = { counters: { tsMicros: Number.NaN, id: 0, event: 0, mint: 0 }, messages: new JsonMap() } as unknown as SlackState;
     const first = { type: 'message', ts: '1767600000.000001', text: 'a' } as store.SlackMessage;
     store.storeMessage(state, 'C1', first);
     // A counter behind the stored messages (a hand-edited snapshot) hands out a taken ts; storing moves it on.

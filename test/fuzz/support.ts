@@ -16,6 +16,14 @@ import { loadTwin, TWIN_NAMES } from '../../src/registry.ts';
 export const FUZZ_SEED = Number(process.env.FUZZ_SEED ?? 20_261_205);
 const FUZZ_RUNS = Number(process.env.FUZZ_RUNS ?? 0);
 
+/**
+ * Runs for each of `count` properties that share a CI budget of `total` runs (at least `min` each),
+ * so a twin with more operations costs the suite the same time; FUZZ_RUNS × scale under `npm run fuzz`.
+ */
+export function budgetRuns(total: number, count: number, min: number, scale = 1): number {
+  return runs(Math.max(min, Math.round(total / Math.max(1, count))), scale);
+}
+
 /** Runs for one property: `ciDefault` in CI, FUZZ_RUNS × scale under `npm run fuzz`. */
 export function runs(ciDefault: number, scale = 1): number {
   return FUZZ_RUNS > 0 ? Math.max(1, Math.round(FUZZ_RUNS * scale)) : ciDefault;
@@ -258,16 +266,57 @@ const ODD_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS']
 /** What the generator may use of the target tenant: its credentials, and ids that exist in it. */
 export interface Target {
   credentials: string[];
+  /** Ready-made authentication headers in the contract's own schemes (see `authHeadersFor`); focused requests use them. */
+  auth?: Record<string, string>[];
   /** Real ids (channels, users, ts, …), so hostile values meet code paths that only valid input reaches. */
   ids: string[];
+}
+
+type SecurityScheme = { type?: string; scheme?: string; in?: string; name?: string; description?: string };
+
+/**
+ * The credentials a tenant hands an app: the twin's credential keys and the secrets in its `env`
+ * (anything of 8 characters or more that is not a URL), so a new twin's tokens are found without code.
+ */
+export function tenantCredentials(def: TwinDefinition<unknown, unknown>, state: unknown): string[] {
+  const found = new Set(def.credentialKeys(state).filter((k) => typeof k === 'string' && k.length >= 8));
+  for (const v of Object.values(def.env(state, 'http://twin.test')))
+    if (v.length >= 8 && !/^https?:/.test(v) && !v.includes('@')) found.add(v);
+  return [...found];
+}
+
+/**
+ * Authentication headers in each scheme the contract declares, for each credential: http bearer
+ * (`Bearer <c>`), http basic (`<email>:<c>` with each email the twin's env names), an apiKey header
+ * (its description's `PREFIX <token>` when it has one, e.g. Okta's `SSWS <token>`, else the bare value).
+ */
+export function authHeadersFor(def: TwinDefinition<unknown, unknown>, state: unknown): Record<string, string>[] {
+  const doc = def.openapi as { components?: { securitySchemes?: Record<string, SecurityScheme> } };
+  const credentials = tenantCredentials(def, state);
+  const emails = Object.values(def.env(state, 'http://twin.test')).filter((v) => /^[^\s@/]+@[^\s@/]+$/.test(v));
+  const out: Record<string, string>[] = [];
+  for (const scheme of Object.values(doc.components?.securitySchemes ?? {})) {
+    for (const c of credentials) {
+      if (scheme.type === 'http' && scheme.scheme?.toLowerCase() === 'bearer') out.push({ authorization: `Bearer ${c}` });
+      else if (scheme.type === 'http' && scheme.scheme?.toLowerCase() === 'basic')
+        for (const e of emails) out.push({ authorization: `Basic ${Buffer.from(`${e}:${c}`).toString('base64')}` });
+      else if (scheme.type === 'apiKey' && scheme.in === 'header' && scheme.name) {
+        const prefix = /^(\S+) <[^>]+>$/.exec(scheme.description?.trim() ?? '')?.[1];
+        out.push({ [scheme.name.toLowerCase()]: prefix ? `${prefix} ${c}` : c });
+      }
+    }
+  }
+  return out;
 }
 
 /**
  * Ids found in a tenant's state, generically: object keys and short string values of fields
  * named like ids (`id`, `ts`, `name`, `*_id`), at most `max`.
  */
-export function idsIn(state: unknown, max = 120): string[] {
+export function idsIn(live: unknown, max = 120): string[] {
   const found = new Set<string>();
+  // The state as its snapshot writes it, so records in Maps (JsonMap) show their keys like objects do.
+  const state: unknown = JSON.parse(JSON.stringify(live) ?? 'null');
   // Keys of the state's own maps first (channels, users, files by id): the ids operations look up.
   if (state && typeof state === 'object') {
     for (const v of Object.values(state)) {
@@ -319,17 +368,18 @@ export function focusedRequestFor(
   const pathParams = (op.path.match(/\{[^}]+\}/g) ?? []).length;
   const real = target.ids.length > 0 ? fc.constantFrom(...target.ids) : fc.constant('x');
   const value = fc.oneof(real, fc.constantFrom(...BUILTIN_NAMES));
-  const credential = target.credentials.length > 0 ? fc.constantFrom(...target.credentials) : fc.constant('');
+  const auth: Record<string, string>[] =
+    target.auth && target.auth.length > 0 ? target.auth : target.credentials.map((c) => ({ authorization: `Bearer ${c}` }));
   return fc
     .record({
       pathValues: fc.array(value, { minLength: pathParams, maxLength: pathParams }),
       args: fc.tuple(...names.map((name) => value.map((v): [string, string] => [name, v]))),
-      credential,
+      auth: auth.length > 0 ? fc.constantFrom(...auth) : fc.constant({}),
     })
     .map((g) => {
       const path = fillPath(op.path, g.pathValues, false);
       const method = op.method.toUpperCase();
-      const headers: Record<string, string> = { authorization: `Bearer ${g.credential}` };
+      const headers: Record<string, string> = { ...g.auth };
       const args = Object.fromEntries(g.args);
       let body: Uint8Array | undefined;
       let url = path;
@@ -543,13 +593,44 @@ export function isTransportRefusal(status: number): boolean {
   return status === 414 || status === 431;
 }
 
-/** The media types an operation's contract says it answers with (an OAuth page answers HTML, not JSON). */
-export function answerTypes(doc: { paths?: Record<string, unknown> }, op: OperationSpec): string[] {
-  const item = (doc.paths?.[op.path] as Record<string, { responses?: Record<string, { content?: Record<string, unknown> }> }>) ?? {};
+// biome-ignore lint/suspicious/noExplicitAny: any OpenAPI document; only paths and components are read, each checked as it is used.
+type Doc = { paths?: Record<string, unknown>; components?: any };
+type ResponseSpec = { $ref?: string; content?: Record<string, { schema?: { $ref?: string; required?: string[] } }> };
+
+/** A `#/components/<kind>/<name>` reference followed into the document (one level, as contracts write them). */
+function deref<T extends { $ref?: string }>(doc: Doc, node: T | undefined): T | undefined {
+  if (!node?.$ref) return node;
+  const [, , kind, name] = node.$ref.split('/');
+  return doc.components?.[kind]?.[name] as T | undefined;
+}
+
+/** The operation's responses in its contract, references followed, by status (`200`, `4XX`, `default`). */
+function responsesOf(doc: Doc, op: OperationSpec): [string, ResponseSpec][] {
+  const item = (doc.paths?.[op.path] as Record<string, { responses?: Record<string, ResponseSpec> }>) ?? {};
   const responses = item[op.method.toLowerCase()]?.responses ?? {};
+  return Object.entries(responses).map(([status, r]) => [status, deref(doc, r) ?? {}]);
+}
+
+/** The media types an operation's contract says it answers with (an OAuth page answers HTML, not JSON). */
+export function answerTypes(doc: Doc, op: OperationSpec): string[] {
   const types = new Set<string>();
-  for (const r of Object.values(responses)) for (const t of Object.keys(r?.content ?? {})) types.add(t);
+  for (const [, r] of responsesOf(doc, op)) for (const t of Object.keys(r.content ?? {})) types.add(t);
   return [...types];
+}
+
+/**
+ * The error shapes an operation's contract declares: for each error response (4xx, 5xx, default)
+ * with a JSON schema, the properties it requires (Okta's OAuth endpoints answer `error`, its API
+ * `errorCode`…). Empty when the contract declares none; the twin-wide keys apply then.
+ */
+export function errorShapes(doc: Doc, op: OperationSpec): string[][] {
+  const shapes: string[][] = [];
+  for (const [status, r] of responsesOf(doc, op)) {
+    if (/^2/.test(status)) continue;
+    const schema = deref(doc, r.content?.['application/json']?.schema);
+    if (schema?.required && schema.required.length > 0) shapes.push(schema.required);
+  }
+  return shapes;
 }
 
 /**
@@ -561,6 +642,7 @@ export function vendorAnswerProblem(
   errorKeys: string[],
   method: string,
   otherTypes: string[] = [],
+  declared: string[][] = [],
 ): string | undefined {
   if (res.status >= 500) return `answered ${res.status}: ${res.text.slice(0, 300)}`;
   if (res.status < 0 || isTransportRefusal(res.status)) return undefined;
@@ -579,8 +661,10 @@ export function vendorAnswerProblem(
   const isError = res.status >= 400 || (body !== null && typeof body === 'object' && (body as Record<string, unknown>).ok === false);
   if (!isError) return undefined;
   if (!body || typeof body !== 'object') return `an error whose body is not an object: ${res.text.slice(0, 200)}`;
-  const missing = errorKeys.filter((k) => !(k in (body as object)));
-  if (missing.length > 0) return `an error without the vendor's ${missing.join(', ')}: ${res.text.slice(0, 300)}`;
+  // The operation's own error shapes as its contract declares them, or the twin's common keys (kernel failures).
+  const shapes = [...declared, errorKeys];
+  const fits = shapes.some((keys) => keys.every((k) => Object.hasOwn(body as object, k)));
+  if (!fits) return `an error in none of the vendor's shapes (${shapes.map((k) => k.join('+')).join(' | ')}): ${res.text.slice(0, 300)}`;
   if (/\bat .+\.(ts|js):\d+/.test(res.text)) return `a stack trace in the answer: ${res.text.slice(0, 300)}`;
   return undefined;
 }
