@@ -12,8 +12,10 @@ import type {
 import { authenticateJira, type JiraPrincipal } from './auth.ts';
 import { jiraControlRoutes } from './control.ts';
 import { PER_ISSUE_WRITE_RULE, renderJiraError } from './errors.ts';
+import * as agile from './operations/agile.ts';
 import * as comments from './operations/comments.ts';
 import { Reply } from './operations/common.ts';
+import * as extras from './operations/extras.ts';
 import * as issues from './operations/issues.ts';
 import * as meta from './operations/meta.ts';
 import * as projects from './operations/projects.ts';
@@ -109,6 +111,39 @@ const handlers: Record<string, AnyHandler> = {
   getDynamicWebhooksForApp: webhooks.dynamicWebhooksForApps,
   deleteWebhookById: webhooks.dynamicWebhooksForApps,
   refreshWebhooks: webhooks.dynamicWebhooksForApps,
+  getIssueWatchers: extras.getIssueWatchers,
+  addWatcher: extras.addWatcher,
+  removeWatcher: extras.removeWatcher,
+  getVotes: extras.getVotes,
+  addVote: extras.addVote,
+  removeVote: extras.removeVote,
+  getIssueWorklog: extras.getIssueWorklog,
+  addWorklog: extras.addWorklog,
+  deleteWorklog: extras.deleteWorklog,
+  linkIssues: extras.linkIssues,
+  getIssueLink: extras.getIssueLink,
+  deleteIssueLink: extras.deleteIssueLink,
+  addAttachment: extras.addAttachment,
+  getAttachment: extras.getAttachment,
+  getAttachmentContent: extras.getAttachmentContent,
+  removeAttachment: extras.removeAttachment,
+  getAllBoards: agile.getAllBoards,
+  getBoard: agile.getBoard,
+  getBoardConfiguration: agile.getBoardConfiguration,
+  getIssuesForBoard: agile.getIssuesForBoard,
+  getIssuesForBacklog: agile.getIssuesForBacklog,
+  getAllSprints: agile.getAllSprints,
+  createSprint: agile.createSprint,
+  getSprint: agile.getSprint,
+  updateSprint: agile.updateSprint,
+  partiallyUpdateSprint: agile.updateSprint,
+  deleteSprint: agile.deleteSprint,
+  getIssuesForSprint: agile.getIssuesForSprint,
+  moveIssuesToSprintAndRank: agile.moveIssuesToSprintAndRank,
+  moveIssuesToBacklog: agile.moveIssuesToBacklog,
+  getEpic: agile.getEpic,
+  getIssuesForEpic: agile.getIssuesForEpic,
+  moveIssuesToEpic: agile.moveIssuesToEpic,
 };
 
 /** The operations the twin implements, by operationId (anything else in the contract answers 501). */
