@@ -85,7 +85,8 @@ export function buildServer(kernel: Kernel<unknown, unknown>): FastifyInstance {
     url: '/*',
     handler: async (req, reply) => {
       // Node gives header names in lower case already; only repeated headers need joining.
-      const headers: Record<string, string> = {};
+      // Names are the caller's: no prototype, so a header called `__proto__` is a header like any other.
+      const headers = Object.create(null) as Record<string, string>;
       const raw = req.headers;
       for (const k in raw) {
         const v = raw[k];

@@ -210,7 +210,11 @@ const generic: [string, string, Handler][] = [
     (call) => {
       const { body, kernel } = call;
       if (body.twin !== kernel.name)
-        throw new ControlError(400, 'wrong_twin', `this snapshot is for "${String(body.twin)}", not the ${kernel.name} twin`);
+        throw new ControlError(
+          400,
+          'wrong_twin',
+          `this snapshot is for ${JSON.stringify(body.twin)?.slice(0, 80) ?? 'no twin'}, not the ${kernel.name} twin`,
+        );
       if (body.version !== SNAPSHOT_VERSION)
         throw new ControlError(
           400,
@@ -587,7 +591,8 @@ export async function handleControl(kernel: Kernel<unknown, unknown>, req: TwinR
       }
     }
   }
-  const query: Record<string, string> = {};
+  // Keyed by what the caller sends: no prototype, so `?__proto__=x` or `?constructor=` is an ordinary unknown parameter.
+  const query = Object.create(null) as Record<string, string>;
   for (const [k, v] of req.url.searchParams) query[k] = v;
   // The gate comes first, for unknown routes too: a locked plane answers nothing else without the
   // token, and a credential sent anywhere here is filed. HEAD is judged as the GET it stands for.
