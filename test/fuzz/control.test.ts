@@ -8,6 +8,7 @@ import { collectOperations, type OpenApiDocument, type OperationSpec } from '../
 import {
   allTwins,
   BUILTIN_NAMES,
+  budgetRuns,
   type FuzzRequest,
   heapAfterGc,
   idsIn,
@@ -16,7 +17,6 @@ import {
   params,
   prototypeFingerprint,
   requestFor,
-  runs,
   send,
   vendorErrorKeys,
 } from './support.ts';
@@ -175,7 +175,8 @@ for (const def of twins) {
                 }
               },
             ),
-            params(runs(transport === 'HTTP' ? 2 : 5, transport === 'HTTP' ? 0.3 : 1)),
+            // A budget per twin and caller, however many routes the twin adds (the HTTP runs cost a server round trip).
+            params(transport === 'HTTP' ? budgetRuns(50, ops.length, 1, 0.3) : budgetRuns(150, ops.length, 2)),
           );
         });
       }

@@ -48,6 +48,27 @@ describe('built-in names are ordinary unknown ids', () => {
     expect(prototypeFingerprint()).toBe(proto);
   });
 
+  it('POST /_twin/slack/app is checked whole: one bad part is a 400 and changes nothing; "__proto__" is an ordinary command name', async () => {
+    const before = (await s.control('GET', 'slack/app')).body.app;
+    const bad = await s.control('POST', 'slack/app', {
+      name: 'Renamed',
+      event_subscriptions: ['app_mention'],
+      slash_commands: { '/ok': 'http://127.0.0.1:9/ok', '/bad': 'javascript:alert(1)' },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe('invalid_argument');
+    expect((await s.control('GET', 'slack/app')).body.app).toEqual(before);
+    const odd = await s.control(
+      'POST',
+      'slack/app',
+      '{"slash_commands":{"__proto__":"http://127.0.0.1:9/p","constructor":"http://127.0.0.1:9/c"}}',
+    );
+    expect(odd.status).toBe(200);
+    expect(odd.body.app.slash_commands).toMatchObject({ '/__proto__': 'http://127.0.0.1:9/p', '/constructor': 'http://127.0.0.1:9/c' });
+    expect(prototypeFingerprint()).toBe(proto);
+    expect(({} as Json)['/__proto__']).toBeUndefined();
+  });
+
   it('every operation answers a built-in name in every argument exactly as it answers an ordinary unknown value', async () => {
     const ops = collectOperations(slackTwin.openapi).filter((op) => op.path.startsWith('/api/'));
     const mismatches: string[] = [];
