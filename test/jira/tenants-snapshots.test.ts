@@ -71,6 +71,16 @@ describe('Jira tenants and snapshots', () => {
     expect(search.body.issues).toEqual([]);
     const mixed = await k.fetch(`${BASE}/rest/api/3/myself`, { headers: { authorization: basic(envA.JIRA_EMAIL, envB.JIRA_API_TOKEN) } });
     expect(mixed.status).toBe(401);
+    // Through a site's own URL prefix: its own credential works and self links keep the prefix; another site's is refused.
+    const own = await k.fetch(`${BASE}/t/site-b/rest/api/3/myself`, {
+      headers: { authorization: basic(envB.JIRA_EMAIL, envB.JIRA_API_TOKEN) },
+    });
+    expect(own.status).toBe(200);
+    expect(((await own.json()) as { self: string }).self.startsWith(`${BASE}/t/site-b/rest/api/3/user`)).toBe(true);
+    const foreign = await k.fetch(`${BASE}/t/site-b/rest/api/3/myself`, {
+      headers: { authorization: basic(envA.JIRA_EMAIL, envA.JIRA_API_TOKEN) },
+    });
+    expect(foreign.status).toBe(401);
     k.close();
   });
 });

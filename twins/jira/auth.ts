@@ -12,10 +12,9 @@ export interface JiraPrincipal {
 /** Operations Jira serves to anonymous callers (everything else answers 401 without credentials). */
 const ANONYMOUS_OK = new Set(['getServerInfo']);
 
-/** The pinned tenant the door sets for a per-tenant URL prefix (`/t/<id>/`), when the kernel offers one. */
+/** The tenant the door pinned for a per-tenant URL prefix (`/t/<id>/`), if any. */
 function pinnedTenant(ctx: AuthContext<JiraState>): Tenant<JiraState> | undefined {
-  const c = ctx as AuthContext<JiraState> & { pinnedTenant?: Tenant<JiraState>; tenant?: Tenant<JiraState> };
-  return c.pinnedTenant ?? c.tenant;
+  return ctx.pinnedTenant;
 }
 
 /**
