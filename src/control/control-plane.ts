@@ -365,9 +365,16 @@ const generic: [string, string, Handler][] = [
   [
     'GET',
     'outbox',
-    (call) => ({
-      deliveries: call.kernel.outbox.list({ tenantId: namedTenant(call)?.id, status: str(call.query.status), kind: str(call.query.kind) }),
-    }),
+    (call) => {
+      checkOutboxKind(call.query.kind);
+      return {
+        deliveries: call.kernel.outbox.list({
+          tenantId: namedTenant(call)?.id,
+          status: str(call.query.status),
+          kind: str(call.query.kind),
+        }),
+      };
+    },
   ],
   [
     'GET',
@@ -566,6 +573,30 @@ function gate(
         'the control plane does not take vendor credentials (tokens, secrets, client ids); they open the vendor API only. Name tenants by id, without credentials',
       )
     : controlError(401, code, "this twin's control plane is locked: send the control token as x-twin-control-token");
+}
+
+/**
+ * What the outbox's `kind` names, for every twin (docs/control-plane.md lists them): Slack's
+ * `event_callback`, `url_verification`, `slash_command`, `interaction`; Okta's `event_hook`; Jira's
+ * `webhook`. A twin that sends something new adds its kind here and to the docs.
+ */
+export const OUTBOX_KINDS: ReadonlySet<string> = new Set([
+  'event_callback',
+  'url_verification',
+  'slash_command',
+  'interaction',
+  'event_hook',
+  'webhook',
+]);
+
+/** A `kind` filter must name a kind the outbox knows: a misspelt one would otherwise list nothing, silently. */
+function checkOutboxKind(kind: string | undefined): void {
+  if (kind !== undefined && kind !== '' && !OUTBOX_KINDS.has(kind))
+    throw new ControlError(
+      400,
+      'invalid_argument',
+      `"kind" must be one of ${[...OUTBOX_KINDS].join(', ')}, got ${JSON.stringify(kind.slice(0, 80))}`,
+    );
 }
 
 /** Serve one control-plane request (the host hands it only `/_twin/` paths). Never throws. */

@@ -39,6 +39,15 @@ beforeEach(async () => {
 const defaultToken = () => kernel.tenants.default().state.token;
 
 describe('control plane', () => {
+  it('filters the outbox by a kind it knows, and refuses one it does not with a 400', async () => {
+    const known = await control('GET', 'outbox?kind=webhook');
+    expect(known.status).toBe(200);
+    const unknown = await control('GET', 'outbox?kind=__proto__');
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.code).toBe('invalid_argument');
+    expect(unknown.body.error.message).toContain('event_callback');
+  });
+
   it('reports health', async () => {
     const { status, body } = await control('GET', 'health');
     expect(status).toBe(200);
