@@ -1372,7 +1372,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, unknown>;
+                    "application/json": {
+                        error: string;
+                        error_description?: string;
+                    };
                 };
             };
             default: components["responses"]["Error"];
@@ -1396,7 +1399,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, unknown>;
+                    "application/json": {
+                        error: string;
+                        error_description?: string;
+                    };
                 };
             };
             default: components["responses"]["Error"];
@@ -1420,7 +1426,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, unknown>;
+                    "application/json": {
+                        error: string;
+                        error_description?: string;
+                    };
                 };
             };
             default: components["responses"]["Error"];
@@ -1444,7 +1453,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, unknown>;
+                    "application/json": {
+                        error: string;
+                        error_description?: string;
+                    };
                 };
             };
             default: components["responses"]["Error"];
@@ -2047,7 +2059,10 @@ export interface operations {
                 };
                 content: {
                     "text/html": string;
-                    "application/json": Record<string, unknown>;
+                    "application/json": {
+                        error: string;
+                        error_description?: string;
+                    };
                 };
             };
         };
@@ -2077,7 +2092,10 @@ export interface operations {
                 };
                 content: {
                     "text/html": string;
-                    "application/json": Record<string, unknown>;
+                    "application/json": {
+                        error: string;
+                        error_description?: string;
+                    };
                 };
             };
         };
@@ -2110,7 +2128,10 @@ export interface operations {
                 };
                 content: {
                     "text/html": string;
-                    "application/json": Record<string, unknown>;
+                    "application/json": {
+                        error: string;
+                        error_description?: string;
+                    };
                 };
             };
         };
@@ -2143,7 +2164,10 @@ export interface operations {
                 };
                 content: {
                     "text/html": string;
-                    "application/json": Record<string, unknown>;
+                    "application/json": {
+                        error: string;
+                        error_description?: string;
+                    };
                 };
             };
         };
@@ -2419,7 +2443,10 @@ export interface operations {
                 };
                 content: {
                     "text/html": string;
-                    "application/json": Record<string, unknown>;
+                    "application/json": {
+                        error: string;
+                        error_description?: string;
+                    };
                 };
             };
         };
@@ -2449,7 +2476,10 @@ export interface operations {
                 };
                 content: {
                     "text/html": string;
-                    "application/json": Record<string, unknown>;
+                    "application/json": {
+                        error: string;
+                        error_description?: string;
+                    };
                 };
             };
         };
@@ -2482,7 +2512,10 @@ export interface operations {
                 };
                 content: {
                     "text/html": string;
-                    "application/json": Record<string, unknown>;
+                    "application/json": {
+                        error: string;
+                        error_description?: string;
+                    };
                 };
             };
         };
@@ -2515,7 +2548,10 @@ export interface operations {
                 };
                 content: {
                     "text/html": string;
-                    "application/json": Record<string, unknown>;
+                    "application/json": {
+                        error: string;
+                        error_description?: string;
+                    };
                 };
             };
         };
@@ -2591,7 +2627,10 @@ export interface operations {
                 };
                 content: {
                     "text/html": string;
-                    "application/json": Record<string, unknown>;
+                    "application/json": {
+                        error: string;
+                        error_description?: string;
+                    };
                 };
             };
         };
@@ -2623,7 +2662,10 @@ export interface operations {
                 };
                 content: {
                     "text/html": string;
-                    "application/json": Record<string, unknown>;
+                    "application/json": {
+                        error: string;
+                        error_description?: string;
+                    };
                 };
             };
         };
@@ -2655,7 +2697,10 @@ export interface operations {
                 };
                 content: {
                     "text/html": string;
-                    "application/json": Record<string, unknown>;
+                    "application/json": {
+                        error: string;
+                        error_description?: string;
+                    };
                 };
             };
         };
@@ -2689,7 +2734,10 @@ export interface operations {
                 };
                 content: {
                     "text/html": string;
-                    "application/json": Record<string, unknown>;
+                    "application/json": {
+                        error: string;
+                        error_description?: string;
+                    };
                 };
             };
         };
@@ -2723,7 +2771,10 @@ export interface operations {
                 };
                 content: {
                     "text/html": string;
-                    "application/json": Record<string, unknown>;
+                    "application/json": {
+                        error: string;
+                        error_description?: string;
+                    };
                 };
             };
         };
@@ -2757,7 +2808,10 @@ export interface operations {
                 };
                 content: {
                     "text/html": string;
-                    "application/json": Record<string, unknown>;
+                    "application/json": {
+                        error: string;
+                        error_description?: string;
+                    };
                 };
             };
         };
