@@ -9,6 +9,7 @@ import * as oidc from './oidc.ts';
 import * as hooks from './operations/event-hooks.ts';
 import * as groups from './operations/groups.ts';
 import * as logs from './operations/logs.ts';
+import * as sessions from './operations/sessions.ts';
 import * as users from './operations/users.ts';
 import { respondOkta } from './render.ts';
 import { seedOktaState } from './seed.ts';
@@ -55,6 +56,10 @@ const handlers: Record<string, AnyHandler> = {
   verifyEventHook: hooks.verifyEventHook,
   activateEventHook: hooks.activateEventHook,
   deactivateEventHook: hooks.deactivateEventHook,
+  authenticate: sessions.authenticate,
+  createSession: sessions.createSession,
+  getCurrentSession: sessions.getCurrentSession,
+  closeCurrentSession: sessions.closeCurrentSession,
 };
 // Every endpoint of an authorization server, org (`/oauth2/v1`) and custom (`/oauth2/{id}/v1`).
 for (const id of [

@@ -435,6 +435,61 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/authn": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Primary authentication (username and password) → a one-time sessionToken
+         * @description SUCCESS with a sessionToken for ACTIVE people; LOCKED_OUT and PASSWORD_EXPIRED as statuses; anything else (wrong password, unknown, suspended, deactivated) 401 E0000004. Wrong passwords count toward lockout like the sign-in page.
+         */
+        post: operations["authenticate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Exchange a sessionToken (once) for a session */
+        post: operations["createSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sessions/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The session of the `sid` cookie */
+        get: operations["getCurrentSession"];
+        put?: never;
+        post?: never;
+        /** End the session of the `sid` cookie */
+        delete: operations["closeCurrentSession"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/.well-known/openid-configuration": {
         parameters: {
             query?: never;
@@ -1082,6 +1137,45 @@ export interface components {
             };
             _links?: Record<string, unknown>;
         };
+        AuthnTransaction: {
+            /** @enum {string} */
+            status: "SUCCESS" | "LOCKED_OUT" | "PASSWORD_EXPIRED";
+            sessionToken?: string;
+            stateToken?: string;
+            expiresAt?: string;
+            _embedded?: {
+                user?: {
+                    id: string;
+                    passwordChanged?: string | null;
+                    profile: {
+                        login?: string;
+                        firstName?: string | null;
+                        lastName?: string | null;
+                        locale?: string;
+                        timeZone?: string;
+                    };
+                };
+            };
+            _links?: Record<string, unknown>;
+        };
+        Session: {
+            id: string;
+            userId: string;
+            login: string;
+            /** @enum {string} */
+            status: "ACTIVE" | "MFA_REQUIRED" | "MFA_ENROLL";
+            createdAt: string;
+            expiresAt: string;
+            lastPasswordVerification?: string | null;
+            lastFactorVerification?: string | null;
+            amr?: string[];
+            idp?: {
+                id?: string;
+                type?: string;
+            };
+            mfaActive?: boolean;
+            _links?: Record<string, unknown>;
+        };
         AppLink: {
             id?: string;
             label?: string;
@@ -1372,10 +1466,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        error_description?: string;
-                    };
+                    "application/json": Record<string, unknown>;
                 };
             };
             default: components["responses"]["Error"];
@@ -1399,10 +1490,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        error_description?: string;
-                    };
+                    "application/json": Record<string, unknown>;
                 };
             };
             default: components["responses"]["Error"];
@@ -1426,10 +1514,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        error_description?: string;
-                    };
+                    "application/json": Record<string, unknown>;
                 };
             };
             default: components["responses"]["Error"];
@@ -1453,10 +1538,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        error_description?: string;
-                    };
+                    "application/json": Record<string, unknown>;
                 };
             };
             default: components["responses"]["Error"];
@@ -1970,6 +2052,103 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["EventHook"];
                 };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    authenticate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    username: string;
+                    password: string;
+                    options?: Record<string, unknown>;
+                    context?: Record<string, unknown>;
+                };
+            };
+        };
+        responses: {
+            /** @description The transaction */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthnTransaction"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    createSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    sessionToken: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The session */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getCurrentSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    closeCurrentSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ended */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             default: components["responses"]["Error"];
         };
