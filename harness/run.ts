@@ -144,6 +144,11 @@ export function taskNeedles(task: TaskSpec, holdouts: OpenedHoldout[]): Needles 
 export async function runTwins(opts: {
   twinsEnv?: string;
   seed?: number;
+  /**
+   * The twins the task uses; only those start (every twin when absent). Twins the task never calls would
+   * cost start-up time and per-tenant work (Okta makes an RSA key for every tenant) in the grader's process.
+   */
+  names?: readonly ScenarioTwin[];
 }): Promise<{ twins: Partial<Record<ScenarioTwin, TwinEndpoint>>; close(): Promise<void> }> {
   if (opts.twinsEnv) {
     const found = await readTwinsEnv(opts.twinsEnv);
@@ -153,7 +158,7 @@ export async function runTwins(opts: {
   // the twins through each trial's proxy, which refuses /_twin/ whatever is sent.
   const controlToken = randomBytes(24).toString('hex');
   const { running, summary } = await startTwins({
-    twins: [],
+    twins: [...(opts.names ?? [])],
     host: '127.0.0.1',
     port: 0,
     seed: opts.seed ?? 1,
@@ -420,7 +425,7 @@ export async function scoreRun(opts: ScoreOptions): Promise<ScoreResult> {
 
   let twins: Awaited<ReturnType<typeof runTwins>>;
   try {
-    twins = await runTwins({ twinsEnv: opts.twinsEnv, seed: opts.seed });
+    twins = await runTwins({ twinsEnv: opts.twinsEnv, seed: opts.seed, names: task.twins });
   } catch (err) {
     work.remove();
     throw err;

@@ -123,7 +123,7 @@ export async function validateTask(opts: ValidateOptions): Promise<ValidateResul
   // A demo task's own vault opens with the identity it ships; every other task's with the grader's.
   const holdouts = await openTaskHoldouts(task, taskHoldoutSource(task, { vaultDir: opts.vaultDir, identityPath: opts.identityPath, cwd }));
   const needles = taskNeedles(task, holdouts);
-  const twins = await runTwins({ twinsEnv: opts.twinsEnv, seed: opts.seed });
+  const twins = await runTwins({ twinsEnv: opts.twinsEnv, seed: opts.seed, names: task.twins });
   // The reference runs from a copy, so its install never writes into the repository.
   const work = mkdtempSync(join(tmpdir(), 'twins-validate-'));
   try {

@@ -114,7 +114,7 @@ export async function gradeCommand(argv: string[]): Promise<number> {
     launch = sandboxLauncher(sandbox, v.app, task.limits);
     isolation = sandbox.kind;
   }
-  const twins = await runTwins({ twinsEnv: v['twins-env'], seed });
+  const twins = await runTwins({ twinsEnv: v['twins-env'], seed, names: task.twins });
   const log = (line: string) => {
     if (!v.json) process.stderr.write(`twins grade: ${line}\n`);
   };
