@@ -1,5 +1,6 @@
 // Classic API sign-in against the Okta twin over HTTP: /api/v1/authn, sessionToken → session, and /api/v1/sessions/me by the `sid` cookie.
 
+import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Json, type OktaFixture, startOkta } from './support.ts';
 
@@ -195,6 +196,62 @@ describe('sessions', () => {
     expect((await me('GET', `sid=${created.id}`)).status).toBe(200);
     expect((await s.control('POST', 'clock', { advance: '2h' })).status).toBe(200);
     expect((await me('GET', `sid=${created.id}`)).status).toBe(404);
+  });
+
+  /**
+   * Follow an authorize request's redirects as a browser would (keeping cookies) until the answer
+   * leaves the twin: the last Location, or the status of a page that stops the chain.
+   */
+  async function followAuthorize(start: string): Promise<{ location?: string; status: number }> {
+    const jar = new Map<string, string>();
+    let url = start;
+    for (let hop = 0; hop < 10; hop++) {
+      const res = await fetch(url, {
+        redirect: 'manual',
+        headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') },
+      });
+      for (const c of res.headers.getSetCookie()) {
+        const [pair] = c.split(';');
+        const eq = pair.indexOf('=');
+        jar.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
+      }
+      await res.arrayBuffer();
+      const location = res.headers.get('location');
+      if (!location) return { status: res.status };
+      const next = new URL(location, url).toString();
+      if (!next.startsWith(s.env.OKTA_ORG_URL)) return { location: next, status: res.status };
+      url = next;
+    }
+    throw new Error('too many redirects');
+  }
+
+  function authorizeUrl(sessionToken: string): string {
+    const verifier = randomBytes(32).toString('base64url');
+    const q = new URLSearchParams({
+      client_id: s.env.OKTA_CLIENT_ID,
+      redirect_uri: s.env.OKTA_REDIRECT_URI,
+      response_type: 'code',
+      scope: 'openid profile',
+      state: 'st-1',
+      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+      code_challenge_method: 'S256',
+      sessionToken,
+    });
+    return `${s.env.OKTA_ISSUER}/v1/authorize?${q}`;
+  }
+
+  it('/authorize?sessionToken= signs the person in without the page, once', async () => {
+    const token = await sessionToken();
+    const first = await followAuthorize(authorizeUrl(token));
+    expect(first.location).toBeDefined();
+    const back = new URL(first.location as string);
+    expect(`${back.origin}${back.pathname}`).toBe(s.env.OKTA_REDIRECT_URI);
+    expect(back.searchParams.get('code')).toBeTruthy();
+    expect(back.searchParams.get('state')).toBe('st-1');
+    // The token is spent: the same request now stops at the sign-in page.
+    const again = await followAuthorize(authorizeUrl(token));
+    expect(again.location).toBeUndefined();
+    expect(again.status).toBe(401);
   });
 
   it('every answer matched the contract', () => {

@@ -6,6 +6,7 @@ import Provider, { type Configuration, errors as oidcErrors } from 'oidc-provide
 import { json, type OperationContext, type Tenant, TwinError, type TwinResponse } from '../../src/kernel/types.ts';
 import type { OktaPrincipal } from './auth.ts';
 import { runtimeOf, serviceKey } from './keys.ts';
+import { redeemSessionToken } from './operations/sessions.ts';
 import { log, Raw } from './render.ts';
 import {
   type AppRecord,
@@ -256,6 +257,8 @@ function configuration(tenant: Tenant<OktaState>, server: ServerRef): Configurat
       Session: 7200,
       Grant: 90 * 86_400,
     },
+    // Okta's `sessionToken` (from /api/v1/authn) signs the person in without the page.
+    extraParams: ['sessionToken'],
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
@@ -527,6 +530,30 @@ export async function signInPage(ctx: Ctx): Promise<unknown> {
         const details = await provider.interactionDetails(req, res);
         const clientId = String(details.params.client_id ?? '');
         const app = appByClientId(ctx.state, clientId);
+        const sessionToken = details.params.sessionToken;
+        if (ctx.req.method === 'GET' && typeof sessionToken === 'string' && sessionToken) {
+          const person = redeemSessionToken(ctx.state, sessionToken, ctx.now());
+          const why = person ? refusal(ctx.state, person, person.password ?? '', app) : 'Unable to sign in';
+          if (!person || why) {
+            res.statusCode = 401;
+            res.setHeader('content-type', 'text/html; charset=utf-8');
+            res.end(signInForm(action, '', why));
+            return;
+          }
+          log(ctx, {
+            eventType: 'user.authentication.sso',
+            displayMessage: 'User single sign on to app',
+            actor: userActor(person),
+            target: app ? [{ id: app.id, type: 'AppInstance', alternateId: app.label, displayName: app.label, detailEntry: null }] : [],
+          });
+          await provider.interactionFinished(
+            req,
+            res,
+            { login: { accountId: person.id, remember: true } },
+            { mergeWithLastSubmission: false },
+          );
+          return;
+        }
         if (ctx.req.method === 'GET') {
           const hint = typeof details.params.login_hint === 'string' ? details.params.login_hint : '';
           res.setHeader('content-type', 'text/html; charset=utf-8');

@@ -139,6 +139,19 @@ export function authenticate(ctx: OktaContext<{ username: string; password: stri
   return { status: 'SUCCESS', sessionToken, expiresAt: iso(expiresAt), _embedded: { user: embeddedUser(person) } };
 }
 
+/**
+ * Use up a sessionToken: the person it was issued to, if it is known, unused, unexpired and they
+ * may still sign in; undefined otherwise. Either way the token is spent (it buys one session).
+ */
+export function redeemSessionToken(state: OktaState, token: string, now: number): UserRecord | undefined {
+  const store = storeOf(state);
+  const pending = store.tokens.get(token);
+  store.tokens.delete(token);
+  const user = pending ? state.users.get(pending.userId) : undefined;
+  if (!pending || pending.expiresAt <= now || !user || user.status !== 'ACTIVE') return undefined;
+  return user;
+}
+
 function sessionView(s: SessionRecord, baseUrl: string): Record<string, unknown> {
   return {
     id: s.id,
@@ -166,11 +179,8 @@ function sessionView(s: SessionRecord, baseUrl: string): Record<string, unknown>
 export function createSession(ctx: OktaContext<{ sessionToken: string }>): unknown {
   const store = storeOf(ctx.state);
   const now = ctx.now();
-  const pending = store.tokens.get(ctx.args.sessionToken);
-  store.tokens.delete(ctx.args.sessionToken);
-  const user = pending ? ctx.state.users.get(pending.userId) : undefined;
-  if (!pending || pending.expiresAt <= now || !user || (user.status !== 'ACTIVE' && user.status !== 'PASSWORD_EXPIRED'))
-    throw oktaError(403, 'E0000005', 'Invalid session');
+  const user = redeemSessionToken(ctx.state, ctx.args.sessionToken, now);
+  if (!user) throw oktaError(403, 'E0000005', 'Invalid session');
   const login = profileValue(user.profile, 'login');
   const session: SessionRecord = {
     id: `102${randomBytes(16).toString('base64url')}`,
