@@ -166,6 +166,35 @@ describe('snapshot restore', () => {
   });
 });
 
+describe('a control-plane 4xx means nothing happened', () => {
+  let s: Awaited<ReturnType<typeof slackKernel>>;
+  beforeAll(async () => {
+    s = await slackKernel();
+  });
+  afterAll(() => s.kernel.close());
+
+  it('a channel whose member list names nobody known is refused and not created', async () => {
+    const before = JSON.stringify(s.kernel.tenants.default().state);
+    const res = await s.control('POST', 'slack/channels', { name: 'half-made', members: ['alice', 'nobody-by-this-name'] });
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    expect(JSON.stringify(s.kernel.tenants.default().state)).toBe(before);
+    const list = await s.api('conversations.list', { limit: 1000 });
+    expect((list.body.channels as Json[]).some((c) => c.name === 'half-made')).toBe(false);
+  });
+
+  it('a person posting nothing into a channel they are not in is refused without joining it', async () => {
+    const created = await s.control('POST', 'slack/channels', { name: 'quiet-room' });
+    expect(created.status).toBe(200);
+    const before = JSON.stringify(s.kernel.tenants.default().state);
+    for (const body of [{}, { text: '  ' }, { blocks: '{not json' }, { blocks: [] }]) {
+      const res = await s.control('POST', 'slack/act/message', { user: 'bob', channel: '#quiet-room', ...body });
+      expect(res.status, JSON.stringify(body)).toBe(400);
+    }
+    expect(JSON.stringify(s.kernel.tenants.default().state)).toBe(before);
+  });
+});
+
 describe('faults are range-checked', () => {
   let s: Awaited<ReturnType<typeof slackKernel>>;
   beforeAll(async () => {

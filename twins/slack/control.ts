@@ -250,11 +250,13 @@ function createChannelAct(ctx: Ctx) {
   if (resolveConversation(state, `#${name}`)) throw controlError(409, 'name_taken', `#${name} already exists`);
   const owner = [...state.users.values()].find((u) => u.is_primary_owner) as SlackUser;
   const creator = b.creator !== undefined ? personRef(state, b.creator, 'creator') : owner;
+  // Every member is resolved before the channel exists: a 4xx for an unknown person changes nothing.
+  const memberRefs = strings(b.members) ?? [];
+  if (bool(b.bot)) memberRefs.push('bot');
+  const memberIds = memberRefs.map((ref) => personRef(state, ref, 'members').id);
   const e = env(ctx);
   const conv = createChannel(e, name, creator.id, { private: bool(b.private) || bool(b.is_private) });
-  const members = strings(b.members) ?? [];
-  if (bool(b.bot)) members.push('bot');
-  for (const ref of members) joinConversation(e, conv, personRef(state, ref, 'members').id, creator.id);
+  for (const id of memberIds) joinConversation(e, conv, id, creator.id);
   if (s(b.topic)) conv.topic = { value: String(b.topic), creator: creator.id, last_set: seconds(ctx.tenant.clock.now()) };
   if (s(b.purpose)) conv.purpose = { value: String(b.purpose), creator: creator.id, last_set: seconds(ctx.tenant.clock.now()) };
   if (bool(b.archived)) archiveChannel(e, conv, creator.id);
@@ -268,13 +270,24 @@ function actMessage(ctx: Ctx) {
   const user = personRef(state, b.user);
   const conv = conversationRef(state, b.channel, user, ctx.tenant.clock.now());
   if (conv.is_archived) throw controlError(409, 'is_archived', `${conv.name || conv.id} is archived`);
+  // Checked before the person joins, so that a refused message leaves no join behind.
+  let blocks: unknown = b.blocks;
+  if (typeof b.blocks === 'string') {
+    try {
+      blocks = JSON.parse(b.blocks) as unknown;
+    } catch {
+      throw controlError(400, 'invalid_blocks', '"blocks" is text that is not JSON; send the blocks array itself');
+    }
+  }
+  const hasText = typeof b.text === 'string' && b.text.trim() !== '';
+  if (!hasText && !(Array.isArray(blocks) && blocks.length > 0))
+    throw controlError(400, 'no_text', 'give the message "text" (or non-empty "blocks")');
   const e = env(ctx);
   if (!conv.members.includes(user.id)) {
     if (conv.is_private || conv.is_im || conv.is_mpim)
       throw controlError(409, 'not_in_channel', `${user.name} is not a member of ${conv.name || conv.id}`);
     joinConversation(e, conv, user.id);
   }
-  const blocks = typeof b.blocks === 'string' ? (JSON.parse(b.blocks) as unknown) : b.blocks;
   const { message } = postMessage(
     e,
     conv,
