@@ -6,3 +6,4 @@ import './faults.steps.ts';
 import './channels.steps.ts';
 import './delivery.steps.ts';
 import './schedule.steps.ts';
+import './jira.steps.ts';

@@ -1,7 +1,16 @@
 // The World each scenario gets: its tenants on the twins, clients for their control planes, and the app under test.
 
 import { type IWorldOptions, World } from '@cucumber/cucumber';
-import { DEFAULT_EVENTS_PATH, DEFAULT_WAIT_MS, type ScenarioTwin, type Slot, type TwinsWorldParameters } from './config.ts';
+import {
+  DEFAULT_EVENTS_PATH,
+  DEFAULT_JIRA_WEBHOOK_PATH,
+  DEFAULT_WAIT_MS,
+  OKTA_HOOK_EVENTS,
+  type ScenarioTwin,
+  type Slot,
+  type TwinsWorldParameters,
+  withAppVariables,
+} from './config.ts';
 import {
   ControlCallError,
   ControlClient,
@@ -12,6 +21,8 @@ import {
   type SlackStateView,
   type SlackUser,
 } from './control-client.ts';
+import { JiraControlClient } from './jira-client.ts';
+import { OktaControlClient } from './okta-client.ts';
 import { eventually, MAX_WAIT_MS, never } from './wait.ts';
 
 /** Message subtypes the twin writes itself when people join, leave or rename: never an outcome of the app. */
@@ -75,6 +86,10 @@ export class TwinsWorld extends World<TwinsWorldParameters> {
   private botIds?: { userId: string; botId: string };
   private quietDepth = 0;
   private slackClient?: SlackControlClient;
+  private jiraClient?: JiraControlClient;
+  private oktaClient?: OktaControlClient;
+  /** The app's Okta event hook in this scenario, when the run has an Okta events path (setUpOktaHook). */
+  oktaHook?: { id: string; uri: string; verified: boolean; problem?: string };
 
   constructor(options: IWorldOptions<TwinsWorldParameters>) {
     super(options);
@@ -101,6 +116,115 @@ export class TwinsWorld extends World<TwinsWorldParameters> {
     return this.slackClient;
   }
 
+  /** The Jira twin's control plane and REST API, bound to this scenario's tenant, with the scenario's issue aliases. */
+  get jira(): JiraControlClient {
+    if (this.jiraClient) return this.jiraClient;
+    const endpoint = this.parameters.twins?.jira;
+    if (!endpoint) throw new Error('this run has no Jira twin (worldParameters.twins.jira is missing); start it with `twins up jira`');
+    const tenant = this.tenants.jira;
+    if (!tenant) throw new Error('the scenario has no Jira tenant yet: the Before hook of scenarios/support/register.ts provisions it');
+    this.jiraClient = new JiraControlClient(endpoint.control, undefined, endpoint.token).forTenant(tenant);
+    return this.jiraClient;
+  }
+
+  /** The Okta twin's control plane and the org's management API (as its super admin), bound to this scenario's tenant. */
+  get okta(): OktaControlClient {
+    if (this.oktaClient) return this.oktaClient;
+    const endpoint = this.parameters.twins?.okta;
+    if (!endpoint) throw new Error('this run has no Okta twin (worldParameters.twins.okta is missing); start it with `twins up okta`');
+    const tenant = this.tenants.okta;
+    if (!tenant) throw new Error('the scenario has no Okta tenant yet: the Before hook of scenarios/support/register.ts provisions it');
+    this.oktaClient = new OktaControlClient(endpoint.control, undefined, endpoint.token).forTenant(tenant);
+    return this.oktaClient;
+  }
+
+  /** Okta's part of setUp: the slot's org reset to its seeded state (same credentials), or a fresh org of its own. */
+  private async setUpOkta(slot: Slot | undefined): Promise<void> {
+    const endpoint = this.parameters.twins?.okta;
+    if (!endpoint) return;
+    if (slot?.tenants.okta) {
+      this.tenants.okta = slot.tenants.okta;
+      await this.okta.reset();
+    } else {
+      const created = await new ControlClient(endpoint.control, undefined, endpoint.token).createTenant();
+      this.tenants.okta = created.id;
+      this.fresh.push({ twin: 'okta', id: created.id });
+    }
+  }
+
+  /** Jira's part of setUp: the slot's tenant reset and its webhook pointed at the app, or a fresh tenant of its own. */
+  private async setUpJira(slot: Slot | undefined): Promise<void> {
+    const endpoint = this.parameters.twins?.jira;
+    if (!endpoint) return;
+    const base = new ControlClient(endpoint.control, undefined, endpoint.token);
+    if (slot?.tenants.jira) {
+      this.tenants.jira = slot.tenants.jira;
+      await this.jira.reset();
+      this.jira.webhook = { url: this.appUrlFor(this.parameters.jiraWebhookPath ?? DEFAULT_JIRA_WEBHOOK_PATH) };
+      await this.jira.configureWebhook(this.jira.webhook);
+    } else {
+      const created = await base.createTenant();
+      this.tenants.jira = created.id;
+      this.fresh.push({ twin: 'jira', id: created.id });
+    }
+    this.jira.journalAfter = await base.journalHead();
+  }
+
+  /**
+   * With an app under test and an Okta events path (task.yaml `app.events.okta`): the app registered as the
+   * slot's Okta org's event hook, as an Okta admin does it (POST /api/v1/eventHooks with the org's API token,
+   * then …/lifecycle/verify, which makes Okta GET the app's URL with `x-okta-verification-challenge`),
+   * subscribed to OKTA_HOOK_EVENTS and sending OKTA_EVENT_HOOK_SECRET as its Authorization header. Runs after
+   * the Okta tenant's reset (which removes the previous scenario's hook). An app that fails the verification
+   * gets no events (Okta sends none to an unverified hook); the scenario goes on, and its diagnostics say why.
+   */
+  private async setUpOktaHook(slot: Slot | undefined): Promise<void> {
+    const endpoint = this.parameters.twins?.okta;
+    const path = this.parameters.oktaEventHookPath;
+    if (!slot || !endpoint || !path || !slot.tenants.okta) return;
+    const control = new ControlClient(endpoint.control, undefined, endpoint.token);
+    if (!this.tenants.okta) {
+      // The Okta steps' own set-up resets the slot's tenant when they are loaded; otherwise it is done here.
+      this.tenants.okta = slot.tenants.okta;
+      await control.forTenant(slot.tenants.okta).reset();
+    }
+    const tenant = await control.call<{ env: Record<string, string> }>('GET', `tenants/${encodeURIComponent(this.tenants.okta)}`, {
+      tenant: false,
+    });
+    const env = withAppVariables(tenant.env);
+    const uri = this.appUrlFor(path);
+    const admin = async (method: string, apiPath: string, body?: unknown) => {
+      const res = await fetch(`${env.OKTA_ORG_URL}${apiPath}`, {
+        method,
+        headers: { authorization: `SSWS ${env.OKTA_API_TOKEN}`, accept: 'application/json', 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(15_000),
+      });
+      return { status: res.status, body: (await res.json().catch(() => ({}))) as Record<string, unknown> };
+    };
+    const created = await admin('POST', '/api/v1/eventHooks', {
+      name: 'App under test',
+      events: { type: 'EVENT_TYPE', items: [...OKTA_HOOK_EVENTS] },
+      channel: {
+        type: 'HTTP',
+        version: '1.0.0',
+        config: { uri, headers: [], authScheme: { type: 'HEADER', key: 'Authorization', value: env.OKTA_EVENT_HOOK_SECRET } },
+      },
+    });
+    if (created.status !== 200 || typeof created.body.id !== 'string')
+      throw new Error(
+        `could not register the app's Okta event hook at ${uri}: HTTP ${created.status} ${JSON.stringify(created.body).slice(0, 300)}`,
+      );
+    const verified = await admin('POST', `/api/v1/eventHooks/${created.body.id}/lifecycle/verify`);
+    this.oktaHook = { id: created.body.id, uri, verified: verified.status === 200 };
+    if (!this.oktaHook.verified) {
+      const causes = (verified.body.errorCauses as { errorSummary?: string }[] | undefined)?.map((c) => c.errorSummary).join('; ');
+      this.oktaHook.problem =
+        `the app did not verify its Okta event hook ${uri} (${causes || `HTTP ${verified.status}`}), so Okta sends it no events. ` +
+        'It must answer GET there with 200 and {"verification": <the x-okta-verification-challenge header>}.';
+    }
+  }
+
   /** The slot this worker owns when an app is under test: `CUCUMBER_WORKER_ID` modulo the number of slots. */
   slot(): Slot | undefined {
     const slots = this.parameters.slots;
@@ -117,9 +241,15 @@ export class TwinsWorld extends World<TwinsWorldParameters> {
    */
   async setUp(): Promise<void> {
     const endpoints = this.parameters.twins ?? {};
-    if (!endpoints.slack)
+    if (!endpoints.slack && !endpoints.jira && !endpoints.okta)
       throw new Error('worldParameters.twins names no twin; the step library needs at least { slack: { url, control } }');
     const slot = this.slot();
+    if (slot) this.appUrl = slot.appUrl.replace(/\/$/, '');
+    await this.setUpJira(slot);
+    await this.setUpOkta(slot);
+    await this.setUpOktaHook(slot);
+    if (this.tenants.okta) await this.okta.begin();
+    if (!endpoints.slack) return;
     const base = new ControlClient(endpoints.slack.control, undefined, endpoints.slack.token);
     if (slot) {
       const tenant = slot.tenants.slack;
@@ -399,7 +529,22 @@ export class TwinsWorld extends World<TwinsWorldParameters> {
     const parts = [
       `Slack tenant ${this.tenants.slack ?? '(none)'}${this.appUrl ? `, app ${this.appUrl}` : ''}; the scenario began ${this.startedAt.toISOString()}.`,
     ];
-    if (!this.tenants.slack) return parts[0];
+    if (this.oktaHook?.problem) parts.push(this.oktaHook.problem);
+    if (this.tenants.jira) {
+      try {
+        parts.push(`Jira tenant ${this.tenants.jira}:\n${await this.jira.describe()}`);
+      } catch (err) {
+        parts.push(`(could not read the Jira tenant: ${(err as Error).message})`);
+      }
+    }
+    if (this.tenants.okta) {
+      try {
+        parts.push(`Okta tenant ${this.tenants.okta}:\n${await this.okta.describe()}`);
+      } catch (err) {
+        parts.push(`(could not read the Okta tenant: ${(err as Error).message})`);
+      }
+    }
+    if (!this.tenants.slack) return parts.join('\n\n');
     const safely = async (what: string, fn: () => Promise<string>) => {
       try {
         parts.push(await fn());
