@@ -1,5 +1,6 @@
 // The Jira steps for real: a small Jira app and the do-nothing baseline on an in-process Jira twin, features run by cucumber.
 
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TwinsWorldParameters } from '../../scenarios/support/config.ts';
@@ -51,6 +52,21 @@ describe('the Jira steps', () => {
     expect(result.success, `${result.report}\n--- app output ---\n${sample.output()}`).toBe(true);
     expect(result.scenarios.map((s) => s.status)).toEqual(['PASSED', 'PASSED', 'PASSED']);
   }, 120_000);
+
+  it("pass docs/scenarios.md's Jira example as it is written", async () => {
+    const doc = readFileSync(join(import.meta.dirname, '../../docs/scenarios.md'), 'utf8');
+    const section = doc.slice(doc.indexOf('## Jira steps'));
+    const example = /```gherkin\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(example, 'docs/scenarios.md has a gherkin example under "## Jira steps"').toBeDefined();
+    const { dir, cleanup } = writeFeatures([{ name: 'doc-example.feature', text: example as string }]);
+    try {
+      const result = await runFeatures([dir], params(sample, sampleTenant, 5000));
+      expect(result.success, `${result.report}\n--- app output ---\n${sample.output()}`).toBe(true);
+      expect(result.scenarios).toHaveLength(1);
+    } finally {
+      cleanup();
+    }
+  }, 60_000);
 
   it('fail on the do-nothing baseline, on the observation, showing the issue, the calls and the webhooks', async () => {
     const { dir, cleanup } = writeFeatures([
