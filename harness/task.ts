@@ -23,7 +23,7 @@ export function defaultTasksDir(): string {
 }
 
 /** The twins a task may name (the ones the step library knows). */
-export const KNOWN_TWINS: readonly ScenarioTwin[] = ['slack'];
+export const KNOWN_TWINS: readonly ScenarioTwin[] = ['slack', 'okta', 'jira'];
 
 /** What a task.yaml leaves out. Generous for real agents; tests and tasks tighten them. */
 export const TASK_DEFAULTS = {
@@ -206,7 +206,11 @@ export function loadTask(idOrPath: string, opts: { tasksDir?: string; cwd?: stri
       install: y.app?.install ?? TASK_DEFAULTS.install,
       start: y.app?.start ?? TASK_DEFAULTS.start,
       readyPath: y.app?.readyPath ?? TASK_DEFAULTS.readyPath,
-      events: { ...Object.fromEntries(twins.map((t) => [t, TASK_DEFAULTS.events[t]])), ...y.app?.events },
+      // Slack's path has a default; Okta's event hook and Jira's webhook point at the app only where task.yaml says.
+      events: {
+        ...Object.fromEntries(twins.flatMap((t) => (TASK_DEFAULTS.events[t] ? [[t, TASK_DEFAULTS.events[t]]] : []))),
+        ...y.app?.events,
+      },
     },
     limits: { ...TASK_DEFAULTS.limits, ...y.limits },
     dir,

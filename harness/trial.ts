@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
-import type { ScenarioTwin, TwinEndpoint } from '../scenarios/support/config.ts';
+import { type ScenarioTwin, type TwinEndpoint, withAppVariables } from '../scenarios/support/config.ts';
 import { ControlClient } from '../scenarios/support/control-client.ts';
 import { PlatformError } from '../src/errors.ts';
 import { tenantPrefix } from '../src/host.ts';
@@ -341,7 +341,7 @@ async function execute(o: CommonOptions, plan: Plan): Promise<TrialResult> {
       const tenant = { twin, endpoint, id: t.id };
       list.push(tenant);
       made.push(tenant);
-      Object.assign(env, (proxy as TrialProxy).rewriteEnv(t.env));
+      Object.assign(env, (proxy as TrialProxy).rewriteEnv(withAppVariables(t.env)));
     }
     return { list, env };
   };
@@ -567,6 +567,8 @@ async function execute(o: CommonOptions, plan: Plan): Promise<TrialResult> {
           slots: [{ appUrl, tenants: slotTenants }],
           opened: o.holdouts,
           eventsPath: o.task.app.events.slack ?? '/slack/events',
+          oktaEventHookPath: o.task.app.events.okta,
+          jiraWebhookPath: o.task.app.events.jira,
           readyPath: o.task.app.readyPath,
           appTimeoutMs: o.task.limits.appStartSeconds * 1000,
           waitMs: o.waitMs,

@@ -1,7 +1,7 @@
 // `twins run`: twins (started here or already running), the app under test, and cucumber over the features, public or opened from the vault.
 
-import { mkdirSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import {
@@ -12,6 +12,7 @@ import {
   loadSupport,
   runCucumber,
 } from '@cucumber/cucumber/api';
+import { defaultTasksDir, loadTask } from '../../harness/task.ts';
 import type { ScenarioResult } from '../../harness/types.ts';
 import { loadCatalogue } from '../../scenarios/support/catalogue.ts';
 import {
@@ -20,6 +21,7 @@ import {
   type Slot,
   type TwinEndpoint,
   type TwinsWorldParameters,
+  withAppVariables,
 } from '../../scenarios/support/config.ts';
 import { ControlClient } from '../../scenarios/support/control-client.ts';
 import type { RunningTwin } from '../adapters/fastify.ts';
@@ -56,6 +58,12 @@ export interface RunOptions {
   /** App slots the caller set up (the grader's app in its sandbox, on its tenant): no app start. */
   slots?: Slot[];
   eventsPath: string;
+  /**
+   * Where the app takes Okta's event hook and Jira's webhook (task.yaml `app.events.okta|jira`). When left
+   * out, a task's own (the task whose features/ folder the paths are in, or the holdouts' --task) is used.
+   */
+  oktaEventHookPath?: string;
+  jiraWebhookPath?: string;
   readyPath: string;
   appTimeoutMs: number;
   waitMs?: number;
@@ -111,6 +119,29 @@ function defaultPaths(cwd: string): string[] {
     }
   }
   return [];
+}
+
+/**
+ * The Okta and Jira event paths of the task the run is about: the task named for the holdouts, else the
+ * task whose `features/` folder holds the public files (harness/tasks/ID/features/*.feature). Nothing when
+ * neither is a task or its task.yaml names no such path.
+ */
+function taskHookPaths(files: string[], holdoutsTask: string | undefined, cwd: string): { okta?: string; jira?: string } {
+  const dirs = new Set<string>();
+  for (const f of files) if (basename(dirname(f)) === 'features') dirs.add(dirname(dirname(f)));
+  const candidates: string[] = [...dirs];
+  if (holdoutsTask) candidates.unshift(holdoutsTask);
+  for (const c of candidates) {
+    if (!c.includes('/') && !existsSync(join(defaultTasksDir(), c, 'task.yaml'))) continue;
+    if (c.includes('/') && !existsSync(join(c, 'task.yaml'))) continue;
+    try {
+      const { events } = loadTask(c, { cwd }).app;
+      return { okta: events.okta, jira: events.jira };
+    } catch {
+      // Not a loadable task: the run's own options (or none) apply.
+    }
+  }
+  return {};
 }
 
 /** Run the scenarios; resolves to whether every one passed. Cleans up twins, apps, tenants and opened holdouts however it ends. */
@@ -232,7 +263,7 @@ export async function runScenarios(opts: RunOptions): Promise<RunResult> {
           const client = new ControlClient(endpoint.control, undefined, endpoint.token);
           const t = await client.createTenant({ seed: opts.seed });
           tenants[name] = t.id;
-          Object.assign(env, t.env);
+          Object.assign(env, withAppVariables(t.env));
           cleanups.push(async () => {
             await client.deleteTenant(t.id).catch(() => undefined);
           });
@@ -256,7 +287,17 @@ export async function runScenarios(opts: RunOptions): Promise<RunResult> {
       }
     }
 
-    const worldParameters: TwinsWorldParameters = { twins, slots, eventsPath: opts.eventsPath, waitMs: opts.waitMs };
+    const hooks = taskHookPaths(publicFiles, opts.holdouts?.task, opts.cwd);
+    const oktaEventHookPath = opts.oktaEventHookPath ?? hooks.okta;
+    const jiraWebhookPath = opts.jiraWebhookPath ?? hooks.jira;
+    const worldParameters: TwinsWorldParameters = {
+      twins,
+      slots,
+      eventsPath: opts.eventsPath,
+      ...(oktaEventHookPath ? { oktaEventHookPath } : {}),
+      ...(jiraWebhookPath ? { jiraWebhookPath } : {}),
+      waitMs: opts.waitMs,
+    };
     const resultsFile = `${dir.path}/results.ndjson`;
     const format = ['progress', `message:${resultsFile}`];
     for (const [kind, path] of [
