@@ -599,6 +599,22 @@ function checkOutboxKind(kind: string | undefined): void {
     );
 }
 
+/**
+ * Why a control-plane body of this content type is refused (415), or undefined when it is read: JSON
+ * (`application/json`, `…+json`) and form fields (`application/x-www-form-urlencoded`). A body sent as
+ * text/plain (fetch's default for a string), with no type, or as a form whose text is JSON (`curl -d '{…}'`
+ * without `-H 'content-type: application/json'`) would otherwise be guessed at or read as one odd field.
+ */
+function unsupportedBodyType(type: string, text: string): string | undefined {
+  const fix = "send the body as JSON with the header 'content-type: application/json' (curl: -H 'content-type: application/json')";
+  if (type === 'application/json' || /^application\/[\w.+-]+\+json$/.test(type)) return undefined;
+  if (type === 'application/x-www-form-urlencoded')
+    return /^\s*[[{]/.test(text)
+      ? `the body looks like JSON but was sent as application/x-www-form-urlencoded (curl -d does that): ${fix}`
+      : undefined;
+  return `the control plane reads JSON bodies, got ${type ? `content-type ${JSON.stringify(type.slice(0, 80))}` : 'no content-type'}: ${fix}`;
+}
+
 /** Serve one control-plane request (the host hands it only `/_twin/` paths). Never throws. */
 export async function handleControl(kernel: Kernel<unknown, unknown>, req: TwinRequest): Promise<TwinResponse> {
   const path = req.url.pathname.replace(/^\/_twin\/?/, '').replace(/\/$/, '');
@@ -606,10 +622,14 @@ export async function handleControl(kernel: Kernel<unknown, unknown>, req: TwinR
   const match = matchRoute(routesFor(kernel), method, path);
   let body: Record<string, unknown> = {};
   let bodyError: TwinResponse | undefined;
+  let mediaError: TwinResponse | undefined;
   if (req.body && req.body.length > 0) {
     const text = new TextDecoder().decode(req.body);
-    const type = (req.headers['content-type'] ?? '').split(';')[0].trim();
-    if (type === 'application/x-www-form-urlencoded') {
+    const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    const unsupported = unsupportedBodyType(type, text);
+    // A refused body is still read as best it can be, so the gate below scans it for vendor credentials.
+    if (unsupported) mediaError = controlError(415, 'unsupported_media_type', unsupported);
+    if (type === 'application/x-www-form-urlencoded' && !unsupported) {
       body = paramsToObject(new URLSearchParams(text));
     } else {
       try {
@@ -637,6 +657,7 @@ export async function handleControl(kernel: Kernel<unknown, unknown>, req: TwinR
       ...controlError(405, 'method_not_allowed', `${method} is not allowed on /_twin/${path}`),
       headers: { 'content-type': 'application/json; charset=utf-8', allow: match.allowed.join(', ') },
     };
+  if (mediaError) return mediaError;
   if (bodyError) return bodyError;
   try {
     const result = await match.route.handler({ kernel, req, body, query, params: match.params, baseUrl: req.url.origin });
