@@ -1,62 +1,20 @@
 // Writes each twin's coverage page (docs/twins/<name>-coverage.md) from its contract, its operations and their `Limitations:` comments; `--check` verifies it.
 //
 //   tsx scripts/coverage.ts           write the pages
-//   tsx scripts/coverage.ts --check   exit 1 naming each page that is out of date
+//   tsx scripts/coverage.ts --check   exit 1 naming each page that is out of date, and each SDK coverage file
+//                                     (scripts/sdk-coverage.ts) that is missing or names operations the contract lost
 
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { limitationsByHandler } from '../src/fidelity/catalogue.ts';
 import { collectOperations } from '../src/kernel/openapi.ts';
 import { loadTwin, TWIN_NAMES } from '../src/registry.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 
-/** `Limitations:` lines from one file's doc comments, keyed by the name of the export the comment documents. */
-export function limitationsInSource(text: string): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const m of text.matchAll(/\/\*\*([\s\S]*?)\*\/\s*export\s+(?:async\s+)?(?:function\s+(\w+)|const\s+(\w+))/g)) {
-    // A doc comment is the last /** before the export: an earlier, closed comment in the match is not it.
-    const body = m[1].slice(m[1].lastIndexOf('/**') + 1);
-    const lines = body
-      .split('\n')
-      .map((l) => l.replace(/^\s*\*\s?/, '').trim())
-      .filter(Boolean);
-    const notes: string[] = [];
-    let inLimitations = false;
-    for (const line of lines) {
-      const start = /^Limitations?:\s*(.*)$/.exec(line);
-      if (start) {
-        inLimitations = true;
-        if (start[1]) notes.push(start[1]);
-      } else if (inLimitations && !/^@\w+/.test(line)) {
-        notes[notes.length - 1] = notes.length > 0 ? `${notes[notes.length - 1]} ${line}` : line;
-      } else {
-        inLimitations = false;
-      }
-    }
-    if (notes.length > 0) out.set(m[2] ?? m[3], notes);
-  }
-  return out;
-}
-
-/**
- * `Limitations:` lines of every operation module in `dir`, keyed by the exported function itself.
- * Keying by the function's name put one file's notes on another's operation whenever two files
- * export the same name (views.open showed conversations.open's, pins.add showed reactions.add's);
- * the function object is the handler the twin's operation map holds, so it cannot be mistaken.
- */
-export async function limitationsByHandler(dir: string): Promise<Map<unknown, string[]>> {
-  const out = new Map<unknown, string[]>();
-  if (!existsSync(dir)) return out;
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.endsWith('.d.ts'))) {
-    const path = join(dir, file);
-    const byName = limitationsInSource(readFileSync(path, 'utf8'));
-    if (byName.size === 0) continue;
-    const mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
-    for (const [name, notes] of byName) if (typeof mod[name] === 'function') out.set(mod[name], notes);
-  }
-  return out;
-}
+// The limitation-finding lives in src/fidelity/catalogue.ts, shared with the grader's fidelity catalogue.
+export { limitationsByHandler, limitationsInSource } from '../src/fidelity/catalogue.ts';
 
 /** The coverage page of one twin: its path under the repository and its text. */
 export async function page(name: (typeof TWIN_NAMES)[number]): Promise<{ path: string; text: string }> {
@@ -111,5 +69,15 @@ export async function run(check: boolean): Promise<number> {
 
 // Run only as a script, so tests can import the functions above.
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  process.exit((await run(process.argv.includes('--check'))) > 0 ? 1 : 0);
+  const check = process.argv.includes('--check');
+  let bad = await run(check);
+  if (check) {
+    // The official clients' coverage (twins/<twin>/generated/sdk-coverage.json) is made by running their tests, not here: only checked.
+    const { checkSdkCoverage } = await import('./sdk-coverage.ts');
+    for (const problem of await checkSdkCoverage()) {
+      console.error(problem);
+      bad++;
+    }
+  }
+  process.exit(bad > 0 ? 1 : 0);
 }

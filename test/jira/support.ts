@@ -2,6 +2,7 @@
 
 import { AgileClient, Version2Client, Version3Client } from 'jira.js';
 import { type RunningTwin, serve } from '../../src/adapters/fastify.ts';
+import { recordSdkCalls } from '../../src/fidelity/sdk-coverage.ts';
 import { createKernel, type Kernel, type KernelOptions } from '../../src/index.ts';
 import { jiraTwin } from '../../twins/jira/index.ts';
 
@@ -34,6 +35,7 @@ export function basic(email: string, token: string): string {
 export async function startJira(opts: KernelOptions = {}): Promise<JiraFixture> {
   const kernel = createKernel(jiraTwin, { rateLimits: false, recordResponseViolations: true, ...opts }) as Kernel<unknown, unknown>;
   const twin = await serve(kernel);
+  recordSdkCalls(twin); // only under TWINS_SDK_COVERAGE (scripts/sdk-coverage.ts)
   const env = kernel.env(kernel.tenants.default(), twin.url);
   const config = { host: env.JIRA_BASE_URL, authentication: { basic: { email: env.JIRA_EMAIL, apiToken: env.JIRA_API_TOKEN } } };
   const api = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {

@@ -2,6 +2,7 @@
 
 import okta from '@okta/okta-sdk-nodejs';
 import { type RunningTwin, serve } from '../../src/adapters/fastify.ts';
+import { recordSdkCalls } from '../../src/fidelity/sdk-coverage.ts';
 import { createKernel, type Kernel, type KernelOptions } from '../../src/index.ts';
 import type { TwinDefinition } from '../../src/kernel/types.ts';
 import { oktaTwin } from '../../twins/okta/index.ts';
@@ -35,6 +36,7 @@ export async function startOkta(opts: KernelOptions & { twin?: TwinDefinition<un
     ...kernelOptions,
   }) as Kernel<unknown, unknown>;
   const twin = await serve(kernel);
+  recordSdkCalls(twin); // only under TWINS_SDK_COVERAGE (scripts/sdk-coverage.ts)
   const env = kernel.env(kernel.tenants.default(), twin.url);
   const control = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${twin.url}/_twin/${path}`, {

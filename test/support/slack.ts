@@ -2,6 +2,7 @@
 
 import { WebClient } from '@slack/web-api';
 import { type RunningTwin, serve } from '../../src/adapters/fastify.ts';
+import { recordSdkCalls } from '../../src/fidelity/sdk-coverage.ts';
 import { createKernel, type Kernel, type KernelOptions } from '../../src/index.ts';
 import { slackTwin } from '../../twins/slack/index.ts';
 
@@ -24,6 +25,7 @@ export interface SlackFixture {
 export async function startSlack(opts: KernelOptions = {}): Promise<SlackFixture> {
   const kernel = createKernel(slackTwin, { rateLimits: false, recordResponseViolations: true, ...opts }) as Kernel<unknown, unknown>;
   const twin = await serve(kernel);
+  recordSdkCalls(twin); // only under TWINS_SDK_COVERAGE (scripts/sdk-coverage.ts)
   const env = kernel.env(kernel.tenants.default(), twin.url);
   const control = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${twin.url}/_twin/${path}`, {
