@@ -88,6 +88,7 @@ export function summaryText(summary: Record<string, TwinSummary>, opts: UpOption
   const out: string[] = [];
   for (const [name, s] of Object.entries(summary)) {
     out.push(`${name.padEnd(6)} ${s.url}   control plane ${s.control}`);
+    out.push(`       look inside (a page to watch the tenant live): ${s.control}/ui`);
     for (const [k, v] of Object.entries(s.env)) out.push(`       ${k}=${v}`);
   }
   out.push('');

@@ -61,13 +61,19 @@ describe('twins up', () => {
     await expect(fetch(`${slack.control}/health`)).rejects.toThrow();
   });
 
-  it('the human summary says how to load the env file, and that an SDK needs the API URL too', async () => {
+  it('the human summary says how to load the env file, that an SDK needs the API URL too, and where the look-inside page is', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'twins-up-'));
     dirs.push(dir);
     const p = twins(['up', 'slack', '--port', '0', '--env-file', '.env.twins'], { cwd: dir });
     await until(() => p.out().includes('Ctrl-C stops the twins.'), 'the summary');
     expect(p.out()).toContain('Load them: `set -a; . ./.env.twins; set +a` in a shell, or `node --env-file=.env.twins app.js`.');
     expect(p.out()).toContain('calls the real vendor: pass it the API URL above too (SLACK_API_URL)');
+    // The look-inside page is printed, and answers there.
+    const ui = /look inside[^\n]*?(http:\/\/127\.0\.0\.1:\d+\/_twin\/ui)$/m.exec(p.out())?.[1];
+    expect(ui, p.out()).toBeDefined();
+    const page = await fetch(ui as string);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     p.child.kill('SIGTERM');
     expect(await p.exited).toBe(0);
   });
