@@ -6,6 +6,7 @@ import { authenticateOkta, finishOktaResponse, OKTA_RATE_LIMITS, type OktaPrinci
 import { renderOktaError } from './errors.ts';
 import { attachRuntime, serviceKey } from './keys.ts';
 import * as oidc from './oidc.ts';
+import * as apps from './operations/apps.ts';
 import * as hooks from './operations/event-hooks.ts';
 import * as groups from './operations/groups.ts';
 import * as logs from './operations/logs.ts';
@@ -38,7 +39,22 @@ const handlers: Record<string, AnyHandler> = {
   expirePassword: users.expirePassword,
   resetPassword: users.resetPassword,
   listUserGroups: users.listUserGroups,
-  listAppLinks: users.listAppLinks,
+  listAppLinks: apps.listAppLinks,
+  listApplications: apps.listApplications,
+  createApplication: apps.createApplication,
+  getApplication: apps.getApplication,
+  replaceApplication: apps.replaceApplication,
+  deleteApplication: apps.deleteApplication,
+  activateApplication: apps.activateApplication,
+  deactivateApplication: apps.deactivateApplication,
+  listApplicationUsers: apps.listApplicationUsers,
+  assignUserToApplication: apps.assignUserToApplication,
+  getApplicationUser: apps.getApplicationUser,
+  unassignUserFromApplication: apps.unassignUserFromApplication,
+  listApplicationGroupAssignments: apps.listApplicationGroupAssignments,
+  assignGroupToApplication: apps.assignGroupToApplication,
+  getApplicationGroupAssignment: apps.getApplicationGroupAssignment,
+  unassignApplicationFromGroup: apps.unassignApplicationFromGroup,
   listGroups: groups.listGroups,
   addGroup: groups.addGroup,
   getGroup: groups.getGroup,

@@ -466,6 +466,10 @@ function requestingClient(ctx: Ctx): string | undefined {
 function checkClientCredentialsScope(ctx: Ctx, server: ServerRef): void {
   const body = (ctx.req.body ?? {}) as Record<string, unknown>;
   if (body.grant_type !== 'client_credentials') return;
+  // The client first: an unknown or INACTIVE app is invalid_client whatever the scope (the engine agrees).
+  const clientId = requestingClient(ctx);
+  const app = clientId ? appByClientId(ctx.state, clientId) : undefined;
+  if (!app || app.status !== 'ACTIVE') throw oauthError(401, 'invalid_client', 'Client authentication failed.');
   const scope = typeof body.scope === 'string' ? body.scope.split(' ').filter(Boolean) : [];
   if (scope.length === 0)
     throw oauthError(

@@ -322,6 +322,165 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/apps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List apps (q, filter, limit and after) */
+        get: operations["listApplications"];
+        put?: never;
+        /** Create an OIDC app (web, browser, service, native) with its OAuth client */
+        post: operations["createApplication"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{appId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                appId: components["parameters"]["appId"];
+            };
+            cookie?: never;
+        };
+        /** An app */
+        get: operations["getApplication"];
+        /** Replace an app's label and OAuth settings (the client id stays) */
+        put: operations["replaceApplication"];
+        post?: never;
+        /** Delete an INACTIVE app (403 E0000056 while ACTIVE) */
+        delete: operations["deleteApplication"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{appId}/lifecycle/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                appId: components["parameters"]["appId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Activate an app */
+        post: operations["activateApplication"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{appId}/lifecycle/deactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                appId: components["parameters"]["appId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Deactivate an app (its client gets no tokens) */
+        post: operations["deactivateApplication"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{appId}/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                appId: components["parameters"]["appId"];
+            };
+            cookie?: never;
+        };
+        /** People assigned to an app (directly or by group), paged */
+        get: operations["listApplicationUsers"];
+        put?: never;
+        /** Assign a person to an app */
+        post: operations["assignUserToApplication"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{appId}/users/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                appId: components["parameters"]["appId"];
+                userId: string;
+            };
+            cookie?: never;
+        };
+        /** A person's assignment to an app */
+        get: operations["getApplicationUser"];
+        put?: never;
+        post?: never;
+        /** End a person's direct assignment */
+        delete: operations["unassignUserFromApplication"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{appId}/groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                appId: components["parameters"]["appId"];
+            };
+            cookie?: never;
+        };
+        /** Groups assigned to an app */
+        get: operations["listApplicationGroupAssignments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{appId}/groups/{groupId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                appId: components["parameters"]["appId"];
+                groupId: components["parameters"]["groupId"];
+            };
+            cookie?: never;
+        };
+        /** A group's assignment to an app */
+        get: operations["getApplicationGroupAssignment"];
+        /** Assign a group to an app (its members may sign in) */
+        put: operations["assignGroupToApplication"];
+        post?: never;
+        /** End a group's assignment */
+        delete: operations["unassignApplicationFromGroup"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/logs": {
         parameters: {
             query?: never;
@@ -1176,6 +1335,91 @@ export interface components {
             mfaActive?: boolean;
             _links?: Record<string, unknown>;
         };
+        ApplicationRequest: {
+            name?: string;
+            label?: string;
+            signOnMode?: string;
+            status?: string;
+            accessibility?: Record<string, unknown>;
+            visibility?: Record<string, unknown>;
+            features?: unknown[];
+            credentials?: {
+                oauthClient?: {
+                    client_id?: string;
+                    client_secret?: string;
+                    token_endpoint_auth_method?: string;
+                    autoKeyRotation?: boolean;
+                    pkce_required?: boolean;
+                };
+            };
+            settings?: {
+                oauthClient?: {
+                    redirect_uris?: string[];
+                    post_logout_redirect_uris?: string[];
+                    response_types?: ("code" | "token" | "id_token")[];
+                    grant_types?: string[];
+                    application_type?: string;
+                    consent_method?: string;
+                    issuer_mode?: string;
+                    jwks?: {
+                        keys?: Record<string, unknown>[];
+                    };
+                };
+            };
+        };
+        Application: {
+            id: string;
+            name: string;
+            label: string;
+            /** @enum {string} */
+            status: "ACTIVE" | "INACTIVE";
+            /** Format: date-time */
+            created?: string;
+            /** Format: date-time */
+            lastUpdated?: string;
+            signOnMode: string;
+            accessibility?: Record<string, unknown>;
+            visibility?: Record<string, unknown>;
+            features?: unknown[];
+            credentials: {
+                oauthClient?: {
+                    client_id: string;
+                    client_secret?: string;
+                    token_endpoint_auth_method: string;
+                };
+            };
+            settings: Record<string, unknown>;
+            _links: Record<string, unknown>;
+        };
+        AppUserRequest: {
+            id: string;
+            /** @enum {string} */
+            scope?: "USER" | "GROUP";
+            credentials?: Record<string, unknown>;
+            profile?: Record<string, unknown>;
+        };
+        AppUser: {
+            id: string;
+            externalId?: string | null;
+            created?: string;
+            lastUpdated?: string;
+            /** @enum {string} */
+            scope: "USER" | "GROUP";
+            status: string;
+            statusChanged?: string | null;
+            passwordChanged?: string | null;
+            syncState?: string;
+            credentials?: Record<string, unknown>;
+            profile?: Record<string, unknown>;
+            _links: Record<string, unknown>;
+        };
+        GroupAssignment: {
+            id: string;
+            lastUpdated?: string;
+            priority: number;
+            profile?: Record<string, unknown>;
+            _links: Record<string, unknown>;
+        };
         AppLink: {
             id?: string;
             label?: string;
@@ -1215,6 +1459,7 @@ export interface components {
     parameters: {
         /** @description The person's id, their login, or `me`. */
         userId: string;
+        appId: string;
         eventHookId: string;
         /** @description A custom authorization server's id (`default`). */
         authorizationServerId: string;
@@ -1841,6 +2086,395 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    listApplications: {
+        parameters: {
+            query?: {
+                q?: string;
+                filter?: string;
+                after?: string;
+                limit?: number;
+                expand?: string;
+                includeNonDeleted?: boolean;
+                useOptimization?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Apps */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Application"][];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    createApplication: {
+        parameters: {
+            query?: {
+                activate?: boolean;
+            };
+            header?: {
+                "OktaAccessGateway-Agent"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApplicationRequest"];
+            };
+        };
+        responses: {
+            /** @description The app */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Application"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getApplication: {
+        parameters: {
+            query?: {
+                expand?: string;
+            };
+            header?: never;
+            path: {
+                appId: components["parameters"]["appId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The app */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Application"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    replaceApplication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                appId: components["parameters"]["appId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApplicationRequest"];
+            };
+        };
+        responses: {
+            /** @description The app */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Application"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    deleteApplication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                appId: components["parameters"]["appId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    activateApplication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                appId: components["parameters"]["appId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, unknown>;
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    deactivateApplication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                appId: components["parameters"]["appId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, unknown>;
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listApplicationUsers: {
+        parameters: {
+            query?: {
+                q?: string;
+                after?: string;
+                limit?: number;
+                expand?: string;
+            };
+            header?: never;
+            path: {
+                appId: components["parameters"]["appId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Assignments */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppUser"][];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    assignUserToApplication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                appId: components["parameters"]["appId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AppUserRequest"];
+            };
+        };
+        responses: {
+            /** @description The assignment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppUser"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getApplicationUser: {
+        parameters: {
+            query?: {
+                expand?: string;
+            };
+            header?: never;
+            path: {
+                appId: components["parameters"]["appId"];
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The assignment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppUser"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    unassignUserFromApplication: {
+        parameters: {
+            query?: {
+                sendEmail?: boolean;
+            };
+            header?: never;
+            path: {
+                appId: components["parameters"]["appId"];
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listApplicationGroupAssignments: {
+        parameters: {
+            query?: {
+                q?: string;
+                after?: string;
+                limit?: number;
+                expand?: string;
+            };
+            header?: never;
+            path: {
+                appId: components["parameters"]["appId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Assignments */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupAssignment"][];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getApplicationGroupAssignment: {
+        parameters: {
+            query?: {
+                expand?: string;
+            };
+            header?: never;
+            path: {
+                appId: components["parameters"]["appId"];
+                groupId: components["parameters"]["groupId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The assignment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupAssignment"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    assignGroupToApplication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                appId: components["parameters"]["appId"];
+                groupId: components["parameters"]["groupId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    priority?: number;
+                    profile?: Record<string, unknown>;
+                };
+            };
+        };
+        responses: {
+            /** @description The assignment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupAssignment"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    unassignApplicationFromGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                appId: components["parameters"]["appId"];
+                groupId: components["parameters"]["groupId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     listLogEvents: {
         parameters: {
             query?: {
@@ -2167,7 +2801,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": Record<string, unknown>;
+                };
             };
             default: components["responses"]["OAuthError"];
         };
@@ -2186,7 +2822,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": Record<string, unknown>;
+                };
             };
             default: components["responses"]["OAuthError"];
         };
@@ -2208,7 +2846,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": Record<string, unknown>;
+                };
             };
             default: components["responses"]["OAuthError"];
         };
@@ -2365,7 +3005,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": Record<string, unknown>;
+                };
             };
             default: components["responses"]["OAuthError"];
         };
@@ -2387,7 +3029,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": Record<string, unknown>;
+                };
             };
             default: components["responses"]["OAuthError"];
         };
@@ -2406,7 +3050,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": Record<string, unknown>;
+                };
             };
             default: components["responses"]["OAuthError"];
         };
@@ -2428,7 +3074,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": Record<string, unknown>;
+                };
             };
             default: components["responses"]["OAuthError"];
         };
@@ -2447,7 +3095,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": Record<string, unknown>;
+                };
             };
             default: components["responses"]["OAuthError"];
         };
@@ -2466,7 +3116,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": Record<string, unknown>;
+                };
             };
             default: components["responses"]["OAuthError"];
         };
@@ -2488,7 +3140,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": Record<string, unknown>;
+                };
             };
             default: components["responses"]["OAuthError"];
         };
@@ -2510,7 +3164,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": Record<string, unknown>;
+                };
             };
             default: components["responses"]["OAuthError"];
         };
@@ -2529,7 +3185,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": Record<string, unknown>;
+                };
             };
             default: components["responses"]["OAuthError"];
         };
@@ -2551,7 +3209,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": Record<string, unknown>;
+                };
             };
             default: components["responses"]["OAuthError"];
         };
@@ -2752,7 +3412,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": Record<string, unknown>;
+                };
             };
             default: components["responses"]["OAuthError"];
         };
@@ -2774,7 +3436,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": Record<string, unknown>;
+                };
             };
             default: components["responses"]["OAuthError"];
         };

@@ -355,16 +355,6 @@ export function listUserGroups(ctx: OktaContext): unknown {
 }
 
 /**
- * GET /api/v1/users/{userId}/appLinks: the apps assigned to a person.
- *
- * Limitations: no apps can be assigned yet, so the list is always empty.
- */
-export function listAppLinks(ctx: OktaContext): unknown {
-  userFromPath(ctx, ctx.params.userId);
-  return [];
-}
-
-/**
  * GET /api/v1/users: `search` (SCIM-like, case-insensitive), else `filter` (Okta's attributes and
  * operators, case-sensitive), else `q` (prefix of first name, last name or email; at most 10 by
  * default, one page). Without `filter`/`search`, DEPROVISIONED people are left out.
