@@ -7,3 +7,4 @@ import './channels.steps.ts';
 import './delivery.steps.ts';
 import './schedule.steps.ts';
 import './jira.steps.ts';
+import './okta.steps.ts';
