@@ -549,7 +549,9 @@ patientStep({
   doc: 'Waits {wait} for Jira to have delivered that webhook event about the issue to the app in this scenario, answered 2xx (Jira\'s "delivered").',
   async run(this: TwinsWorld, waitMs: number | undefined, event: string, ref: string) {
     if (!this.jira.webhook?.url)
-      throw new Error('this run has no app under test, so Jira sends no webhooks; run with an app (--app or --app-url)');
+      throw new Error(
+        "Jira's webhook points at no app in this scenario (no app under test, or the app's slot has no Jira tenant), so Jira sends no webhooks; run with an app (--app)",
+      );
     const key = await this.jira.key(ref);
     await waitFor(
       this,
