@@ -1,6 +1,7 @@
 // Jira steps: the site as it is (projects, people, issues in their statuses), what people do in Jira (which fires the webhooks), and what shows up there afterwards.
 
 import type { DataTable } from '@cucumber/cucumber';
+import { ControlCallError } from '../support/control-client.ts';
 import { step } from '../support/define.ts';
 import { JiraApiError, type JiraControlClient, type JiraIssueView } from '../support/jira-client.ts';
 import { patientStep, watchfulStep } from '../support/patience.ts';
@@ -349,6 +350,16 @@ async function matching(jira: JiraControlClient, jql: string): Promise<string[]>
   return (await jira.issues(jira.jql(jql))).map((i) => i.key);
 }
 
+/** A query Jira cannot parse fails the step at once with Jira's message: waiting would not mend it. */
+async function checkJql(jira: JiraControlClient, jql: string): Promise<void> {
+  try {
+    await jira.issues(jira.jql(jql));
+  } catch (err) {
+    if (err instanceof ControlCallError && err.code === 'invalid_jql') throw new Error(`the JQL "${jql}" is not valid: ${err.message}`);
+    throw err;
+  }
+}
+
 function sameKeys(found: string[], wanted: string[], ordered: boolean): boolean {
   if (found.length !== wanted.length) return false;
   if (ordered) return found.every((k, i) => k === wanted[i]);
@@ -362,6 +373,7 @@ patientStep({
   example: 'Then the Jira issues matching "project = OPS AND status = Done" are "OPS-1, OPS-2"',
   doc: "Waits {wait} for the JQL query (with the scenario's keys) to find exactly those issues, in that order when it says ORDER BY, else in any order.",
   async run(this: TwinsWorld, waitMs: number | undefined, jql: string, keys: string) {
+    await checkJql(this.jira, jql);
     const wanted = await Promise.all(list(keys).map((k) => this.jira.key(k)));
     const ordered = /\border\s+by\b/i.test(jql);
     let last: string[] = [];
@@ -380,6 +392,7 @@ watchfulStep({
   example: 'Then no Jira issue matches "labels = escalated"',
   doc: "Watches for {wait} and passes only if the JQL query (with the scenario's keys) finds no issue all along; it always waits the full time.",
   async run(this: TwinsWorld, waitMs: number | undefined, jql: string) {
+    await checkJql(this.jira, jql);
     await mustNotSee(
       this,
       waitMs,

@@ -160,18 +160,29 @@ describe('the Jira steps', () => {
   Scenario: A field the table does not take
     Given a Jira issue "OPS-1" "Mine" in "OPS" with:
       | colour | red |
+
+  Scenario: A status the workflow does not have
+    Given a Jira issue "OPS-1" "Mine" in "OPS"
+    When "alice" transitions "OPS-1" to "Blocked"
+
+  Scenario: A query Jira cannot parse fails at once
+    Then for 60 seconds no Jira issue matches "project = = OPS"
 `,
       },
     ]);
     try {
       const result = await runFeatures([dir], { twins: jiraOnly() });
-      expect(result.scenarios.map((s) => s.status)).toEqual(['FAILED', 'FAILED', 'FAILED']);
-      const [key, person, table] = result.scenarios.map((s) => s.errors.join('\n'));
+      expect(result.scenarios.map((s) => s.status)).toEqual(['FAILED', 'FAILED', 'FAILED', 'FAILED', 'FAILED']);
+      const [key, person, table, status, jql] = result.scenarios.map((s) => s.errors.join('\n'));
       expect(key).toMatch(/give it a key of that project, e\.g\. "SUP-1"/);
       expect(person).toMatch(
         /no Jira user "nobody"; the site has admin, alice, bob, carol, dave; add one with: Given a Jira user "nobody"/,
       );
       expect(table).toMatch(/takes the fields status, assignee, labels, type, priority, description, sprint; not "colour"/);
+      expect(status).toMatch(/no status "Blocked"/);
+      // Not after a minute of watching: the step fails before it waits.
+      expect(jql).toMatch(/the JQL "project = = OPS" is not valid: .*Error in the JQL Query/);
+      expect(jql).not.toMatch(/waited|expected no/);
     } finally {
       cleanup();
     }
