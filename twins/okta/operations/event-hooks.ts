@@ -214,6 +214,15 @@ export async function verifyEventHook(ctx: OktaContext): Promise<unknown> {
   throw validationFailed('verifyEventHook', [{ errorSummary: `Verification of the event hook failed: ${why}` }]);
 }
 
+let deliverySeq = 0;
+const processTag = randomBytes(4).toString('hex');
+
+/** A delivery's eventId: unique in this process, even across resets of the org (a uuid's shape kept). */
+function deliveryUuid(base: string): string {
+  const tail = `${processTag}${(++deliverySeq).toString(16).padStart(4, '0')}`.slice(-12);
+  return `${base.slice(0, 24)}${tail.padStart(12, '0')}`;
+}
+
 /**
  * Deliver a System Log event to every ACTIVE, VERIFIED hook subscribed to its type, through the
  * outbox: Okta's envelope, the configured headers, 3 s timeout, one retry on a timeout or 5xx.
@@ -222,7 +231,9 @@ export function deliverToHooks(ctx: OktaContext<unknown>, event: LogEvent): Outb
   const out: OutboundDelivery[] = [];
   for (const h of ctx.state.eventHooks.values()) {
     if (h.status !== 'ACTIVE' || h.verificationStatus !== 'VERIFIED' || !h.events.items.includes(event.eventType)) continue;
-    const eventId = newUuid(ctx.state);
+    // From a process-wide sequence, not the org's counter: a reset org must not send an eventId it sent
+    // before, or an app that drops repeated deliveries (as it should) drops new ones (as the Slack twin does).
+    const eventId = deliveryUuid(newUuid(ctx.state));
     const body = JSON.stringify({
       eventType: 'com.okta.event_hook',
       eventTypeVersion: '1.0',
