@@ -1,5 +1,6 @@
 // Okta steps: the org as it is (people, groups, states, the app's event hook), what admins and people do in it, and what the app did and received.
 
+import type { DataTable } from '@cucumber/cucumber';
 import type { JournalEntry } from '../support/control-client.ts';
 import { step } from '../support/define.ts';
 import {
@@ -99,6 +100,30 @@ async function userState(world: TwinsWorld, ref: string): Promise<OktaUserView |
 
 // ── arrange: the org as it already is (the app's event hook hears none of it) ─
 
+/** Create a person unless they exist: ACTIVE, with the org test password, `profile` on top of the names made from `ref`. */
+async function ensureUser(world: TwinsWorld, ref: string, profile: Record<string, unknown> = {}): Promise<OktaUserView> {
+  const state = await world.okta.state();
+  const existing = world.okta.findUser(state, ref);
+  if (existing) {
+    if (Object.keys(profile).length > 0)
+      await world.okta.quietly(() => world.okta.api('POST', `/api/v1/users/${existing.id}`, { body: { profile } }));
+    return existing;
+  }
+  const env = await world.okta.credentials();
+  const login = ref.includes('@') ? ref : `${ref.toLowerCase()}@${orgDomain(state)}`;
+  const [first, last] = login.split('@')[0].split(/[._-]/);
+  const created = await world.okta.quietly(() =>
+    world.okta.api<OktaUserView>('POST', '/api/v1/users', {
+      query: { activate: true },
+      body: {
+        profile: { login, email: login, firstName: capitalised(first || login), lastName: capitalised(last || 'Twin'), ...profile },
+        credentials: { password: { value: env.OKTA_TEST_PASSWORD } },
+      },
+    }),
+  );
+  return created.body;
+}
+
 step({
   kind: 'arrange',
   topic,
@@ -106,20 +131,39 @@ step({
   example: 'Given an Okta user "zoe"',
   doc: 'A person with that login (`zoe` becomes zoe@<the org domain>) or email is ACTIVE in the org, in Everyone, with the org test password (OKTA_TEST_PASSWORD); seeded people such as "alice" … "heidi" already are.',
   async run(this: TwinsWorld, ref: string) {
+    await ensureUser(this, ref);
+  },
+});
+
+step({
+  kind: 'arrange',
+  topic,
+  expression: 'an Okta user {string} with:',
+  example: 'Given an Okta user "zoe" with:',
+  doc: 'Like the person without a table, with the rows `| department | Engineering |`, `| title | … |`, `| manager | alice |` (any profile attribute; a manager is a person), `| groups | Sales, Contractors |` (existing groups) and `| status | SUSPENDED |` or `| status | DEPROVISIONED |` set as given.',
+  async run(this: TwinsWorld, ref: string, table: DataTable) {
+    const rows = table.rowsHash() as Record<string, string>;
     const state = await this.okta.state();
-    if (this.okta.findUser(state, ref)) return;
-    const env = await this.okta.credentials();
-    const login = ref.includes('@') ? ref : `${ref.toLowerCase()}@${orgDomain(state)}`;
-    const [first, last] = login.split('@')[0].split(/[._-]/);
-    await this.okta.quietly(() =>
-      this.okta.api('POST', '/api/v1/users', {
-        query: { activate: true },
-        body: {
-          profile: { login, email: login, firstName: capitalised(first || login), lastName: capitalised(last || 'Twin') },
-          credentials: { password: { value: env.OKTA_TEST_PASSWORD } },
-        },
-      }),
-    );
+    const profile: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(rows)) {
+      if (key === 'groups' || key === 'status') continue;
+      Object.assign(profile, profileChange(this.okta, state, key, value));
+    }
+    const groups = (rows.groups ?? '')
+      .split(',')
+      .map((g) => g.trim())
+      .filter(Boolean);
+    const wanted = rows.status ? statusWord(rows.status) : undefined;
+    if (wanted && wanted !== 'SUSPENDED' && wanted !== 'DEPROVISIONED' && wanted !== 'ACTIVE')
+      throw new Error(`an arranged person's status may be ACTIVE, SUSPENDED or DEPROVISIONED, not ${wanted}`);
+    const resolved = groups.map((g) => this.okta.resolveGroup(state, g));
+    const user = await ensureUser(this, ref, profile);
+    await this.okta.quietly(async () => {
+      for (const g of resolved) await this.okta.api('PUT', `/api/v1/groups/${g.id}/users/${user.id}`);
+      if (wanted === 'SUSPENDED' && user.status !== 'SUSPENDED') await this.okta.api('POST', `/api/v1/users/${user.id}/lifecycle/suspend`);
+      if (wanted === 'DEPROVISIONED' && user.status !== 'DEPROVISIONED')
+        await this.okta.api('POST', `/api/v1/users/${user.id}/lifecycle/deactivate`);
+    });
   },
 });
 
@@ -198,6 +242,56 @@ step({
   doc: "An admin registered the app's path (or full URL) as an event hook for these event types and verified it, which the app must pass by echoing x-okta-verification-challenge; for runs that do not register the app's hook themselves.",
   async run(this: TwinsWorld, events: string, pathOrUrl: string) {
     await this.okta.registerEventHook({ url: this.appUrlFor(pathOrUrl), events: listOf(events) });
+  },
+});
+
+/** An app's assignment of a person, as the super admin makes or ends it. */
+async function assignment(world: TwinsWorld, ref: string, appRef: string, assign: boolean): Promise<void> {
+  const state = await world.okta.state();
+  const user = world.okta.resolveUser(state, ref);
+  const app = world.okta.resolveApp(state, appRef);
+  if (assign) await world.okta.api('POST', `/api/v1/apps/${app.id}/users`, { body: { id: user.id, scope: 'USER' } });
+  else await world.okta.api('DELETE', `/api/v1/apps/${app.id}/users/${user.id}`);
+}
+
+step({
+  kind: 'arrange',
+  topic,
+  expression: 'an Okta app {string}',
+  example: 'Given an Okta app "Payroll"',
+  doc: 'An ACTIVE OIDC web app with that label exists, assigned to nobody; seeded ones are "Twin Web App" (assigned to Everyone, OKTA_CLIENT_ID) and "Twin Service App".',
+  async run(this: TwinsWorld, label: string) {
+    if (this.okta.findApp(await this.okta.state(), label)) return;
+    await this.okta.quietly(() =>
+      this.okta.api('POST', '/api/v1/apps', {
+        body: {
+          name: 'oidc_client',
+          label,
+          signOnMode: 'OPENID_CONNECT',
+          settings: {
+            oauthClient: {
+              application_type: 'web',
+              grant_types: ['authorization_code'],
+              redirect_uris: ['http://localhost:8080/authorization-code/callback'],
+            },
+          },
+        },
+      }),
+    );
+  },
+});
+
+step({
+  kind: 'arrange',
+  topic,
+  expression: '{string} is assigned to the Okta app {string}',
+  example: 'Given "bob" is assigned to the Okta app "Payroll"',
+  doc: 'The person is assigned to the app directly (so they may sign in to it and it is among their app links).',
+  async run(this: TwinsWorld, ref: string, appRef: string) {
+    const state = await this.okta.state();
+    const app = this.okta.resolveApp(state, appRef);
+    if (app.users.includes(this.okta.resolveUser(state, ref).id)) return;
+    await this.okta.quietly(() => assignment(this, ref, appRef, true));
   },
 });
 
@@ -290,6 +384,28 @@ step({
     const state = await this.okta.state();
     const user = this.okta.resolveUser(state, ref);
     await this.okta.api('POST', `/api/v1/users/${user.id}`, { body: { profile: profileChange(this.okta, state, attribute, value) } });
+  },
+});
+
+step({
+  kind: 'act',
+  topic,
+  expression: 'an Okta admin assigns {string} to the Okta app {string}',
+  example: 'When an Okta admin assigns "bob" to the Okta app "Payroll"',
+  doc: 'The super admin assigns the person to the app directly (application.user_membership.add).',
+  async run(this: TwinsWorld, ref: string, appRef: string) {
+    await assignment(this, ref, appRef, true);
+  },
+});
+
+step({
+  kind: 'act',
+  topic,
+  expression: 'an Okta admin unassigns {string} from the Okta app {string}',
+  example: 'When an Okta admin unassigns "bob" from the Okta app "Payroll"',
+  doc: "The super admin ends the person's direct assignment to the app (application.user_membership.remove; Okta refuses when there is none).",
+  async run(this: TwinsWorld, ref: string, appRef: string) {
+    await assignment(this, ref, appRef, false);
   },
 });
 
@@ -440,6 +556,50 @@ async function membership(world: TwinsWorld, waitMs: number | undefined, groupRe
     },
   );
 }
+
+async function assigned(world: TwinsWorld, waitMs: number | undefined, appRef: string, ref: string, wanted: boolean): Promise<void> {
+  await eventually(
+    async () => {
+      const state = await world.okta.state();
+      const app = world.okta.findApp(state, appRef);
+      const user = world.okta.findUser(state, ref);
+      if (!app || !user) return !wanted;
+      return world.okta.isAssigned(state, app, user.id) === wanted;
+    },
+    {
+      timeoutMs: world.patience(waitMs),
+      describe: `the Okta app "${appRef}" ${wanted ? '' : 'not '}assigned to "${ref}"`,
+      saw: async () => {
+        const state = await world.okta.state();
+        const app = world.okta.findApp(state, appRef);
+        if (!app) return `There is no Okta app "${appRef}".`;
+        const people = app.users.map((id) => String(state.users[id]?.profile.login ?? id));
+        const groups = app.groups.map((id) => state.groups[id]?.profile.name ?? id);
+        return `"${appRef}" is assigned to ${people.join(', ') || 'nobody'} directly and to the groups ${groups.join(', ') || '(none)'}.`;
+      },
+    },
+  );
+}
+
+patientStep({
+  topic,
+  expression: 'the Okta app {string} is assigned to {string}',
+  example: 'Then the Okta app "Payroll" is assigned to "bob"',
+  doc: 'Waits {wait} for the person to be assigned to the app, directly or through one of their groups.',
+  async run(this: TwinsWorld, waitMs: number | undefined, appRef: string, ref: string) {
+    await assigned(this, waitMs, appRef, ref, true);
+  },
+});
+
+patientStep({
+  topic,
+  expression: 'the Okta app {string} is not assigned to {string}',
+  example: 'Then the Okta app "Payroll" is not assigned to "bob"',
+  doc: 'Waits {wait} for the person not to be assigned to the app, directly or through a group (passes at once if they are not).',
+  async run(this: TwinsWorld, waitMs: number | undefined, appRef: string, ref: string) {
+    await assigned(this, waitMs, appRef, ref, false);
+  },
+});
 
 patientStep({
   topic,

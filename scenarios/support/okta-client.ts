@@ -59,6 +59,17 @@ export interface OktaEventHookView {
   [key: string]: unknown;
 }
 
+export interface OktaAppView {
+  id: string;
+  label: string;
+  status: string;
+  clientId: string;
+  /** People assigned directly, and groups whose members are. */
+  users: string[];
+  groups: string[];
+  [key: string]: unknown;
+}
+
 /** The parts of an Okta org's state the steps read (from the tenant's snapshot: no journal entry, no rate limit). */
 export interface OktaStateView {
   org: { id: string; name: string; subdomain: string };
@@ -67,6 +78,7 @@ export interface OktaStateView {
   logs: OktaLogEvent[];
   logSeq: number;
   eventHooks: Record<string, OktaEventHookView>;
+  apps?: Record<string, OktaAppView>;
   adminUserId: string;
   [key: string]: unknown;
 }
@@ -375,6 +387,25 @@ export class OktaControlClient extends ControlClient {
   findGroup(state: OktaStateView, ref: string): OktaGroupView | undefined {
     const wanted = ref.trim().toLowerCase();
     return state.groups[ref] ?? Object.values(state.groups).find((g) => g.profile.name.toLowerCase() === wanted);
+  }
+
+  /** An app by id, client id or label (any case). */
+  findApp(state: OktaStateView, ref: string): OktaAppView | undefined {
+    const apps = state.apps ?? {};
+    const wanted = ref.trim().toLowerCase();
+    return apps[ref] ?? Object.values(apps).find((a) => a.clientId === ref || a.label.toLowerCase() === wanted);
+  }
+
+  resolveApp(state: OktaStateView, ref: string): OktaAppView {
+    const app = this.findApp(state, ref);
+    if (app) return app;
+    const known = Object.values(state.apps ?? {}).map((a) => a.label);
+    throw new Error(`no Okta app "${ref}"; the org has ${known.join(', ') || 'none'}; add one with: Given an Okta app "${ref}"`);
+  }
+
+  /** Whether a person is assigned to an app, directly or through one of their groups. */
+  isAssigned(state: OktaStateView, app: OktaAppView, userId: string): boolean {
+    return app.users.includes(userId) || app.groups.some((g) => state.groups[g]?.members.includes(userId));
   }
 
   resolveGroup(state: OktaStateView, ref: string): OktaGroupView {

@@ -59,3 +59,27 @@ Feature: The Okta steps, against a tiny offboarding app
     When "grace" signs in to Okta
     And "dave" tries to sign in to Okta
     Then the app received an Okta event hook "user.session.start" for "dave"
+
+  Scenario: People arranged with a table, and app assignments
+    Given an Okta app "Payroll"
+    And an Okta group "Contractors"
+    And an Okta user "yuri" with:
+      | department | Finance              |
+      | title      | Accountant           |
+      | manager    | alice                |
+      | groups     | Finance, Contractors |
+    And an Okta user "xena" with:
+      | status | DEPROVISIONED |
+    And "yuri" is assigned to the Okta app "Payroll"
+    Then the Okta user "yuri"'s manager is "alice"
+    And the Okta user "yuri"'s title is "Accountant"
+    And the Okta group "Contractors" includes "yuri"
+    And the Okta user "xena" is DEPROVISIONED
+    And the Okta app "Payroll" is assigned to "yuri"
+    And the Okta app "Payroll" is not assigned to "bob"
+    And the Okta app "Twin Web App" is assigned to "bob"
+    And for 500 ms Okta sends the app no event hook "user.lifecycle.deactivate"
+    When an Okta admin assigns "bob" to the Okta app "Payroll"
+    And an Okta admin unassigns "yuri" from the Okta app "Payroll"
+    Then the Okta app "Payroll" is assigned to "bob"
+    And the Okta app "Payroll" is not assigned to "yuri"

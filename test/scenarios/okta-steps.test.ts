@@ -91,7 +91,7 @@ describe('the Okta steps', () => {
   it('arrange, act and observe end to end against an app on its own org', async () => {
     const result = await runFeatures([join(import.meta.dirname, 'okta-steps.feature')], params());
     expect(result.success, result.report).toBe(true);
-    expect(result.scenarios.map((s) => s.status)).toEqual(['PASSED', 'PASSED', 'PASSED', 'PASSED']);
+    expect(result.scenarios.map((s) => s.status)).toEqual(['PASSED', 'PASSED', 'PASSED', 'PASSED', 'PASSED']);
     // The app heard the acts, never the arranging: carol (deactivated while arranging) sent no hook.
     const state = kernel.tenants.get(appTenant)?.state as
       | { users: Map<string, { id: string; profile: { firstName: string } }> }
@@ -145,6 +145,16 @@ describe('the Okta steps', () => {
         name: 'an app that does not verify its hook',
         steps: 'Given the app has an Okta event hook for "user.lifecycle.suspend" at "/elsewhere"',
         error: /the app did not verify its Okta event hook http:\/\/127\.0\.0\.1:\d+\/elsewhere/,
+      },
+      {
+        name: 'an assignment that does not come',
+        steps: 'Given an Okta app "Payroll"\n    Then within 1 second the Okta app "Payroll" is assigned to "bob"',
+        error: /waited 1 s for the Okta app "Payroll" assigned to "bob"[\s\S]*"Payroll" is assigned to nobody directly/,
+      },
+      {
+        name: 'an unknown app',
+        steps: 'When an Okta admin assigns "bob" to the Okta app "Nope"',
+        error: /no Okta app "Nope"; the org has Twin Web App/,
       },
       {
         name: 'an admin act Okta refuses',
