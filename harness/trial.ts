@@ -16,6 +16,7 @@ import { runScenarios } from '../src/scenarios/run.ts';
 import type { OpenedHoldout } from '../src/vault/index.ts';
 import { cleanUsage } from './agents/usage.ts';
 import { type Needles, RequestScanner, scanContamination } from './contamination.ts';
+import { trialFidelity } from './fidelity.ts';
 import { startTrialProxy, type TrialProxy } from './proxy.ts';
 import { sanitiseTrialResult } from './report/sanitise.ts';
 import { REPO_ROOT } from './task.ts';
@@ -625,6 +626,12 @@ async function execute(o: CommonOptions, plan: Plan): Promise<TrialResult> {
       time: r.time,
       ...(r.summary ? { args: r.summary } : {}),
     }));
+  try {
+    // The app's vendor calls from the proxy's record, each with the twin's fidelity for its operation.
+    result.fidelity = await trialFidelity(records);
+  } catch (err) {
+    log(`the fidelity of the app's calls could not be computed: ${(err as Error).message}`);
+  }
   try {
     const scan = scanContamination(o.needles, {
       workspace: plan.scanWorkspace ? workspace : undefined,

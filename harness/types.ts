@@ -224,6 +224,8 @@ export interface TrialResult {
   journal: { twin: ScenarioTwin; operation?: string; status: number; error?: string; time: string; args?: unknown }[];
   /** What the grader's proxy saw: requests recorded, those beyond its bound (inspected, not kept), and refused control-plane calls. */
   requests?: { recorded: number; dropped: number; refused: number };
+  /** How far to trust the twins for this trial: the vendor operations the app called, with their fidelity (harness/fidelity.ts). */
+  fidelity?: TrialFidelity;
   timings: {
     setupMs: number;
     agentMs: number;
@@ -277,6 +279,55 @@ export interface RunSummary {
   isolation: IsolationKind;
   trials: TrialResult[];
   scores: RunScores;
+  /** The run's fidelity figure, pooled over its scored trials that measured one (harness/fidelity.ts runFidelity). */
+  fidelity?: RunFidelity;
   startedAt: string;
   finishedAt: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fidelity: how far to trust the twins a grade was earned on (harness/fidelity.ts, docs/harness.md)
+
+/** What the twin is for an operation the app called: `implemented`; in its contract but `not-implemented` (501); or `unknown` (no operation of the contract). */
+export type OperationFidelityStatus = 'implemented' | 'not-implemented' | 'unknown';
+
+/** One vendor operation the app called in a trial, with the twin's fidelity for it. */
+export interface OperationCall {
+  twin: ScenarioTwin;
+  /** The contract's operationId; for an unknown operation, `METHOD /path` (the tenant prefix taken off). */
+  operation: string;
+  calls: number;
+  status: OperationFidelityStatus;
+  /** The `Limitations:` notes of its handler. */
+  limitations: string[];
+  /** The official clients whose tests cover it; empty: none does. */
+  sdk: string[];
+  /** Implemented, without limitations, and covered by an official client's tests. */
+  trusted: boolean;
+}
+
+export interface TrialFidelity {
+  /** The app's vendor calls counted (every one in the proxy's record, from the app's install on). */
+  calls: number;
+  /** Those on trusted operations. */
+  trustedCalls: number;
+  /** trustedCalls / calls; null when the app made no call. */
+  figure: number | null;
+  /** Calls on operations the twin does not model (unknown or not implemented): the grade was earned on an unmodelled operation. */
+  unmodelledCalls: number;
+  unmodelled: boolean;
+  /** By calls, most first (at most 200; the rest are in `otherCalls`). */
+  operations: OperationCall[];
+  /** Calls on operations beyond the 200 listed. */
+  otherCalls?: number;
+}
+
+export interface RunFidelity {
+  /** Scored trials with a fidelity record, and of those the ones graded on an unmodelled operation. */
+  trials: number;
+  unmodelledTrials: number;
+  calls: number;
+  trustedCalls: number;
+  /** trustedCalls / calls over those trials; null when they made no call. */
+  figure: number | null;
 }

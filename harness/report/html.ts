@@ -3,6 +3,7 @@
 import { isExcludedTrial, scenarioCatalogue, trialTokens } from '../scoring.ts';
 import type { RunSummary, ScenarioResult, TrialResult } from '../types.ts';
 import { escapeHtml } from './escape.ts';
+import { fidelityFigure } from './fidelity.ts';
 import { duration, int, pct, pctInterval, plural, shownKs, usd } from './format.ts';
 import { missingTrials } from './summary.ts';
 
@@ -95,6 +96,9 @@ th.contaminated,.badge.contaminated{background:var(--fail);color:#fff}
 .trial details{margin:8px 0}.trial summary{cursor:pointer;font-weight:600}
 .journal td{font-size:12px}.journal td.args{max-width:520px;overflow-wrap:anywhere}
 .legend{color:var(--muted);font-size:12px}
+.fidelity td{font-size:12px}.fidelity td.notes{max-width:520px;overflow-wrap:anywhere}
+.fidelity tr.unmodelled td{background:var(--err-bg)}.fidelity .yes{color:var(--pass)}.fidelity .no{color:var(--fail);font-weight:700}
+.badge.unmodelled{background:var(--err);color:#fff}
 footer{color:var(--muted);font-size:12px;margin-top:40px}
 `;
 
@@ -181,6 +185,7 @@ function scoresSection(summary: RunSummary): SafeHtml {
 <div>${plural(tr.agentFailures, 'agent failure')}</div>
 <div>${plural(tr.infrastructureFailures, 'infrastructure failure')} (not scored)</div>
 <div${tr.contaminated ? html` style="color:var(--fail);font-weight:700"` : ''}>${tr.contaminated} contaminated</div></div>
+${fidelityCard(summary)}
 <div class="card"><div class="label">Agent wall time</div><div>median ${duration(s.agentWallMs.median)}</div><div>max ${duration(s.agentWallMs.max)}</div></div>
 <div class="card"><div class="label">Tokens and cost</div><div>${s.tokens === undefined ? 'tokens not reported' : `${int(s.tokens)} tokens`}</div><div>${s.costUsd === undefined ? 'cost not reported' : `${usd(s.costUsd)} (as the agents report it)`}</div></div>
 </div>
@@ -241,6 +246,38 @@ function argsText(args: unknown): string {
   return text.length > ARGS_LIMIT ? `${text.slice(0, ARGS_LIMIT)}…` : text;
 }
 
+/** The run's fidelity figure: how much of what the apps called the twins model without known gaps and official SDK tests cover. */
+function fidelityCard(summary: RunSummary): SafeHtml {
+  const f = summary.fidelity;
+  if (!f)
+    return html`<div class="card" id="fidelity"><div class="label">Twin fidelity</div><div class="meta">not measured (trials written before fidelity was recorded)</div></div>`;
+  return html`<div class="card" id="fidelity"><div class="label">Twin fidelity</div><div class="figure">${fidelityFigure(f)}</div>
+<div class="meta">${f.trustedCalls} of ${plural(f.calls, 'app call')} on trusted operations (implemented, no documented limitation, covered by official SDK tests), over ${plural(f.trials, 'scored trial')}</div>
+<div${f.unmodelledTrials ? html` style="color:var(--err);font-weight:700"` : ''}>${f.unmodelledTrials} graded on an unmodelled operation</div></div>`;
+}
+
+/** A trial's vendor operations with the twin's fidelity for each. */
+function fidelitySection(t: TrialResult): SafeHtml {
+  const f = t.fidelity;
+  if (!f) return html`<p class="meta fidelity-missing">Twin fidelity: not measured for this trial.</p>`;
+  return html`<section class="fidelity-of-trial"><h4>Twin fidelity: ${fidelityFigure(f)}${f.calls ? ` (${f.trustedCalls} of ${plural(f.calls, 'call')} on trusted operations)` : ''}</h4>
+${
+  f.unmodelled
+    ? html`<p class="warning unmodelled-note"><strong>Graded on an unmodelled operation:</strong> ${plural(f.unmodelledCalls, 'call')} of the app went to operations the twin does not model (not in its contract, or not implemented), so what the grade says about them is not backed by the twin.</p>`
+    : ''
+}
+${
+  f.operations.length
+    ? html`<table class="fidelity"><thead><tr><th>Twin</th><th>Operation</th><th>Calls</th><th>Implemented</th><th>Documented limitations</th><th>Official SDK tests</th><th>Trusted</th></tr></thead><tbody>
+${f.operations.map(
+  (o) =>
+    html`<tr class="${o.status === 'implemented' ? '' : 'unmodelled'}" data-operation="${o.operation}" data-twin="${o.twin}"><td>${o.twin}</td><td><code>${o.operation}</code></td><td class="num">${o.calls}</td><td class="${o.status === 'implemented' ? 'yes' : 'no'}">${o.status === 'implemented' ? 'yes' : o.status === 'not-implemented' ? 'no (501)' : 'unknown operation'}</td><td class="notes">${o.limitations.length ? o.limitations.join(' ') : 'none'}</td><td>${o.sdk.length ? o.sdk.join(', ') : html`<span class="no">none</span>`}</td><td class="${o.trusted ? 'yes' : 'no'}">${o.trusted ? 'yes' : 'no'}</td></tr>`,
+)}</tbody></table>${f.otherCalls ? html`<p class="meta">${plural(f.otherCalls, 'more call')} on operations not listed (all are counted in the figure).</p>` : ''}`
+    : html`<p class="meta">The app made no vendor call.</p>`
+}
+</section>`;
+}
+
 function trialSection(t: TrialResult): SafeHtml {
   const transcript = clip(t.transcript);
   const appOutput = clip(t.app.output);
@@ -248,7 +285,7 @@ function trialSection(t: TrialResult): SafeHtml {
   const journal = t.journal.slice(0, JOURNAL_LIMIT);
   const tm = t.timings;
   return html`<section class="trial${t.contamination.flagged ? ' contaminated' : ''}" id="trial-${t.trial}">
-<h3>Trial ${t.trial} <span class="badge ${t.status}">${t.status}</span>${t.contamination.flagged ? html`<span class="badge contaminated">CONTAMINATED</span>` : ''}${t.isolation === 'none' ? html`<span class="badge none">NO ISOLATION</span>` : ''}</h3>
+<h3>Trial ${t.trial} <span class="badge ${t.status}">${t.status}</span>${t.contamination.flagged ? html`<span class="badge contaminated">CONTAMINATED</span>` : ''}${t.isolation === 'none' ? html`<span class="badge none">NO ISOLATION</span>` : ''}${t.fidelity?.unmodelled ? html`<span class="badge unmodelled">GRADED ON AN UNMODELLED OPERATION</span>` : ''}</h3>
 ${t.failure || t.status === 'error' ? html`<p class="failure"><strong>${failureLine(t)}</strong>${isExcludedTrial(t) ? ' (not scored)' : ''}</p>` : ''}
 <table class="facts"><tbody>
 <tr><th>Agent</th><td>exit ${t.agentRun.exitCode ?? 'none (killed)'} · ${t.agentRun.timedOut ? html`<strong>timed out</strong>` : 'did not time out'} · wall time ${duration(t.agentRun.wallMs)}</td></tr>
@@ -260,6 +297,7 @@ ${t.failure || t.status === 'error' ? html`<p class="failure"><strong>${failureL
 <tr><th>Stages</th><td>setup ${duration(tm.setupMs)} · agent ${duration(tm.agentMs)} · install ${duration(tm.installMs)} · start ${duration(tm.startMs)} · grade ${duration(tm.gradeMs)} · teardown ${duration(tm.teardownMs)} · harness overhead ${duration(tm.overheadMs)}</td></tr>
 <tr><th>When</th><td>${t.startedAt} → ${t.finishedAt}</td></tr>
 </tbody></table>
+${fidelitySection(t)}
 ${
   t.contamination.hits.length
     ? html`<h4 style="color:var(--fail)">Contamination hits</h4><table class="hits"><thead><tr><th>Kind</th><th>Found</th><th>Where</th><th>Location</th></tr></thead><tbody>

@@ -1,8 +1,9 @@
 // Agents side by side on the same tasks: runs grouped by agent and task, shards merged, scores pooled; as data, text and HTML.
 
 import { scoreTrials } from '../scoring.ts';
-import type { IsolationKind, RunSummary } from '../types.ts';
+import type { IsolationKind, RunFidelity, RunSummary } from '../types.ts';
 import { escapeHtml } from './escape.ts';
+import { fidelityFigure, runFidelity } from './fidelity.ts';
 import { int, pct, pctInterval, usd } from './format.ts';
 import { mergeSummaries, weakestIsolation } from './summary.ts';
 
@@ -27,6 +28,8 @@ export interface LeaderboardCell {
   medianAgentWallMs: number;
   costUsd?: number;
   tokens?: number;
+  /** The twins' fidelity over the cell's scored trials (docs/harness.md); absent when none recorded one. */
+  fidelity?: RunFidelity;
 }
 
 export interface LeaderboardTask {
@@ -40,6 +43,8 @@ export interface LeaderboardRow {
   /** Mean satisfaction over the tasks this agent ran, and how many those are. */
   meanSatisfaction: number;
   tasks: number;
+  /** The twins' fidelity pooled over all this agent's cells; absent when no trial recorded one. */
+  fidelity?: RunFidelity;
   cells: Record<string, LeaderboardCell>;
 }
 
@@ -69,7 +74,7 @@ export function buildLeaderboard(summaries: RunSummary[], names: string[] = summ
   const pooled = [...groups.values()].map((g) => {
     const runs = [...g.runs.values()].map((r) => mergeSummaries(r.summaries, r.names));
     const trials = runs.flatMap((r) => r.trials);
-    return { g, runs, trials, scores: scoreTrials(trials) };
+    return { g, runs, trials, scores: scoreTrials(trials), fidelity: runFidelity(trials) };
   });
   const taskNames = [...new Set(pooled.map((p) => p.g.task))].sort();
   const tasks: LeaderboardTask[] = taskNames.map((task) => ({
@@ -77,7 +82,7 @@ export function buildLeaderboard(summaries: RunSummary[], names: string[] = summ
     k: Math.min(...pooled.filter((p) => p.g.task === task).map((p) => p.scores.trials.graded)),
   }));
 
-  const cells: LeaderboardCell[] = pooled.map(({ g, runs, scores }) => {
+  const cells: LeaderboardCell[] = pooled.map(({ g, runs, scores, fidelity }) => {
     const k = tasks.find((t) => t.task === g.task)?.k ?? 0;
     const cell: LeaderboardCell = {
       agent: g.agent,
@@ -99,21 +104,44 @@ export function buildLeaderboard(summaries: RunSummary[], names: string[] = summ
     if (k > 0 && scores.passHatK[k] !== undefined) cell.passHatK = scores.passHatK[k];
     if (scores.costUsd !== undefined) cell.costUsd = scores.costUsd;
     if (scores.tokens !== undefined) cell.tokens = scores.tokens;
+    if (fidelity) cell.fidelity = fidelity;
     return cell;
   });
 
   const agents = [...new Set(cells.map((c) => c.agent))];
   const rows: LeaderboardRow[] = agents.map((agent) => {
     const mine = cells.filter((c) => c.agent === agent);
+    const fidelity = poolFidelity(mine.flatMap((c) => (c.fidelity ? [c.fidelity] : [])));
     return {
       agent,
       meanSatisfaction: mine.reduce((sum, c) => sum + c.satisfaction, 0) / mine.length,
       tasks: mine.length,
+      ...(fidelity ? { fidelity } : {}),
       cells: Object.fromEntries(mine.map((c) => [c.task, c])),
     };
   });
   rows.sort((a, b) => b.meanSatisfaction - a.meanSatisfaction || (a.agent < b.agent ? -1 : a.agent > b.agent ? 1 : 0));
   return { tasks, rows };
+}
+
+/** Figures pooled by their calls (a task with more calls weighs more); undefined when there is none. */
+function poolFidelity(list: RunFidelity[]): RunFidelity | undefined {
+  if (list.length === 0) return undefined;
+  const calls = list.reduce((n, f) => n + f.calls, 0);
+  const trustedCalls = list.reduce((n, f) => n + f.trustedCalls, 0);
+  return {
+    trials: list.reduce((n, f) => n + f.trials, 0),
+    unmodelledTrials: list.reduce((n, f) => n + f.unmodelledTrials, 0),
+    calls,
+    trustedCalls,
+    figure: calls > 0 ? trustedCalls / calls : null,
+  };
+}
+
+/** The fidelity column's text: the figure, and how many trials were graded on an unmodelled operation. */
+function fidelityText(f: RunFidelity | undefined): string {
+  if (!f) return 'not measured';
+  return `${fidelityFigure(f)}${f.unmodelledTrials ? ` ⚠ ${f.unmodelledTrials} unmodelled` : ''}`;
 }
 
 function cellText(c: LeaderboardCell | undefined, k: number): string {
@@ -123,16 +151,18 @@ function cellText(c: LeaderboardCell | undefined, k: number): string {
   parts.push(`n=${c.graded}${c.graded !== c.trials ? `/${c.trials}` : ''}`);
   if (c.contaminated) parts.push(`⚠ ${c.contaminated} contaminated`);
   if (c.isolation === 'none') parts.push('no isolation');
+  if (c.fidelity) parts.push(`fidelity ${fidelityText(c.fidelity)}`);
   return parts.join(' ');
 }
 
 /** The leaderboard as a text table: rows agents, columns tasks. */
 export function leaderboardText(board: Leaderboard): string {
-  const header = ['agent', ...board.tasks.map((t) => `${t.task} (k=${t.k})`), 'mean'];
+  const header = ['agent', ...board.tasks.map((t) => `${t.task} (k=${t.k})`), 'mean', 'twin fidelity'];
   const body = board.rows.map((r) => [
     r.agent,
     ...board.tasks.map((t) => cellText(r.cells[t.task], t.k)),
     `${pct(r.meanSatisfaction)}${r.tasks < board.tasks.length ? ` (${r.tasks} of ${board.tasks.length} tasks)` : ''}`,
+    fidelityText(r.fidelity),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
   const line = (cols: string[]) =>
@@ -142,6 +172,7 @@ export function leaderboardText(board: Leaderboard): string {
       .trimEnd();
   return [
     'Satisfaction [95 % interval], pass^k at the largest k every agent on the task has, n = scored trials (/ trials run).',
+    "Twin fidelity: the share of the apps' vendor calls on trusted operations (implemented, no documented limitation, covered by official SDK tests); ⚠ N unmodelled: trials graded on an operation the twin does not model.",
     '',
     line(header),
     line(widths.map((w) => '-'.repeat(w))),
@@ -160,6 +191,7 @@ export function leaderboardHtml(board: Leaderboard): string {
     if (c.agentFailures) extra.push(`${c.agentFailures} agent failure${c.agentFailures === 1 ? '' : 's'}`);
     if (c.costUsd !== undefined) extra.push(h(usd(c.costUsd)));
     if (c.tokens !== undefined) extra.push(`${h(int(c.tokens))} tokens`);
+    if (c.fidelity) extra.push(`twin fidelity ${h(fidelityText(c.fidelity))}`);
     const flags = [
       c.contaminated ? `<div class="flag">⚠ ${c.contaminated} CONTAMINATED</div>` : '',
       c.isolation === 'none' ? '<div class="warn">no isolation</div>' : '',
@@ -177,12 +209,12 @@ th{background:#eef1f4}.sat{font-size:22px;font-weight:700}.ci,.more,.meta{color:
 .warn{color:#9a6700;font-weight:700}.empty{color:#59636e;text-align:center}
 </style></head><body><main>
 <h1>Leaderboard</h1>
-<p class="meta">Cells: satisfaction (share of scenario-trials passed) with its 95 % Wilson interval; pass^k at the largest k every agent on the task has (the chance that all of k trials pass a scenario); scored trials. Infrastructure failures are not scored; contaminated trials are, and are flagged.</p>
-<table id="leaderboard"><thead><tr><th>Agent</th>${board.tasks.map((t) => `<th>${h(t.task)}<div class="meta">k = ${t.k}</div></th>`).join('')}<th>Mean</th></tr></thead><tbody>
+<p class="meta">Cells: satisfaction (share of scenario-trials passed) with its 95 % Wilson interval; pass^k at the largest k every agent on the task has (the chance that all of k trials pass a scenario); scored trials. Infrastructure failures are not scored; contaminated trials are, and are flagged. Twin fidelity: the share of the apps' vendor calls on operations the twins implement without a documented limitation and official SDK tests cover.</p>
+<table id="leaderboard"><thead><tr><th>Agent</th>${board.tasks.map((t) => `<th>${h(t.task)}<div class="meta">k = ${t.k}</div></th>`).join('')}<th>Mean</th><th>Twin fidelity</th></tr></thead><tbody>
 ${board.rows
   .map(
     (r) =>
-      `<tr><th>${h(r.agent)}</th>${board.tasks.map((t) => cellHtml(r.cells[t.task], t.k)).join('')}<td><div class="sat">${h(pct(r.meanSatisfaction))}</div>${r.tasks < board.tasks.length ? `<div class="meta">over ${r.tasks} of ${board.tasks.length} tasks</div>` : ''}</td></tr>`,
+      `<tr><th>${h(r.agent)}</th>${board.tasks.map((t) => cellHtml(r.cells[t.task], t.k)).join('')}<td><div class="sat">${h(pct(r.meanSatisfaction))}</div>${r.tasks < board.tasks.length ? `<div class="meta">over ${r.tasks} of ${board.tasks.length} tasks</div>` : ''}</td><td class="fidelity" data-agent="${h(r.agent)}"><div class="sat">${h(r.fidelity ? fidelityFigure(r.fidelity) : 'not measured')}</div>${r.fidelity ? `<div class="meta">${r.fidelity.trustedCalls} of ${r.fidelity.calls} calls trusted</div>` : ''}${r.fidelity?.unmodelledTrials ? `<div class="warn">${r.fidelity.unmodelledTrials} graded on an unmodelled operation</div>` : ''}</td></tr>`,
   )
   .join('\n')}
 </tbody></table>

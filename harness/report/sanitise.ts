@@ -1,7 +1,7 @@
 // Makes a trial result fit its own schema before it is written: an agent's outcome is untrusted input, and one bad trial file must not make a run unreadable.
 
 import { cleanUsage } from '../agents/usage.ts';
-import { RESULT_SCHEMA_VERSION, type ScenarioStatus, type TrialResult } from '../types.ts';
+import { RESULT_SCHEMA_VERSION, type ScenarioStatus, type TrialFidelity, type TrialResult } from '../types.ts';
 import { validateTrialResult } from './schema.ts';
 
 const STATUSES: ScenarioStatus[] = ['passed', 'failed', 'undefined', 'ambiguous', 'pending', 'skipped', 'unknown'];
@@ -17,6 +17,38 @@ const nonEmpty = (v: unknown, fallback: string): string => {
 const ms = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : 0);
 const int = (v: unknown): number | null => (typeof v === 'number' && Number.isInteger(v) ? v : null);
 const oneOf = <T extends string>(v: unknown, list: readonly T[], fallback: T): T => (list.includes(v as T) ? (v as T) : fallback);
+
+const FIDELITY_STATUSES = ['implemented', 'not-implemented', 'unknown'] as const;
+const count = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? Math.round(v) : 0);
+const texts = (v: unknown, max: number): string[] => (Array.isArray(v) ? v.slice(0, max).map((x) => str(x).slice(0, 1000)) : []);
+
+/** A trial's fidelity record with counts whole, the figure a share or null, enums from their lists, notes bounded. */
+function cleanFidelity(f: TrialFidelity): TrialFidelity {
+  const x = f as unknown as Record<string, unknown>;
+  const calls = count(x.calls);
+  const trustedCalls = Math.min(calls, count(x.trustedCalls));
+  const operations = (Array.isArray(x.operations) ? x.operations : []).slice(0, 1000).map((o) => {
+    const y = (o ?? {}) as Record<string, unknown>;
+    return {
+      twin: nonEmpty(y.twin, 'unknown') as TrialFidelity['operations'][number]['twin'],
+      operation: nonEmpty(y.operation, 'unknown'),
+      calls: Math.max(1, count(y.calls)),
+      status: oneOf(y.status, FIDELITY_STATUSES, 'unknown'),
+      limitations: texts(y.limitations, 20),
+      sdk: texts(y.sdk, 20),
+      trusted: y.trusted === true,
+    };
+  });
+  return {
+    calls,
+    trustedCalls,
+    figure: calls > 0 ? trustedCalls / calls : null,
+    unmodelledCalls: count(x.unmodelledCalls),
+    unmodelled: x.unmodelled === true || count(x.unmodelledCalls) > 0,
+    operations,
+    ...(count(x.otherCalls) > 0 ? { otherCalls: count(x.otherCalls) } : {}),
+  };
+}
 
 /**
  * A copy of `t` that passes the TrialResult schema: numbers finite and in range, token counts and cost through
@@ -103,6 +135,7 @@ export function sanitiseTrialResult(t: TrialResult): TrialResult {
         time: str(x.time),
       };
     }),
+    ...(raw.fidelity ? { fidelity: cleanFidelity(raw.fidelity) } : {}),
     timings: {
       setupMs: ms(timings.setupMs),
       agentMs: ms(timings.agentMs),

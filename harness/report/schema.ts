@@ -15,6 +15,8 @@ const tokenCount = { type: 'integer', minimum: 0, maximum: MAX_TOKENS } as const
 const ms = { type: 'number', minimum: 0 } as const;
 const timestamp = { type: 'string', minLength: 1 } as const;
 const isolation = { enum: ['bubblewrap', 'none'] } as const;
+/** A fidelity figure: a share, or null when there were no calls to weigh. */
+const share = { type: ['number', 'null'], minimum: 0, maximum: 1 } as const;
 const probabilities = { type: 'object', additionalProperties: { type: 'number', minimum: 0, maximum: 1 } } as const;
 
 /** The JSON Schema of one TrialResult (a trials/NNNN.json file). */
@@ -123,6 +125,34 @@ export const TRIAL_RESULT_SCHEMA = {
       required: ['recorded', 'dropped', 'refused'],
       properties: { recorded: count, dropped: count, refused: count },
     },
+    fidelity: {
+      type: 'object',
+      required: ['calls', 'trustedCalls', 'figure', 'unmodelledCalls', 'unmodelled', 'operations'],
+      properties: {
+        calls: count,
+        trustedCalls: count,
+        figure: share,
+        unmodelledCalls: count,
+        unmodelled: { type: 'boolean' },
+        otherCalls: count,
+        operations: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['twin', 'operation', 'calls', 'status', 'limitations', 'sdk', 'trusted'],
+            properties: {
+              twin: { type: 'string', minLength: 1 },
+              operation: { type: 'string', minLength: 1 },
+              calls: { type: 'integer', minimum: 1 },
+              status: { enum: ['implemented', 'not-implemented', 'unknown'] },
+              limitations: { type: 'array', items: { type: 'string' } },
+              sdk: { type: 'array', items: { type: 'string' } },
+              trusted: { type: 'boolean' },
+            },
+          },
+        },
+      },
+    },
     journal: {
       type: 'array',
       items: {
@@ -185,6 +215,11 @@ export const RUN_SUMMARY_SCHEMA = {
     shards: { type: 'array', items: { type: 'string', pattern: '^[1-9][0-9]*/[1-9][0-9]*$' } },
     isolation,
     trials: { type: 'array', items: { $ref: 'trial-result.json' } },
+    fidelity: {
+      type: 'object',
+      required: ['trials', 'unmodelledTrials', 'calls', 'trustedCalls', 'figure'],
+      properties: { trials: count, unmodelledTrials: count, calls: count, trustedCalls: count, figure: share },
+    },
     scores: {
       type: 'object',
       required: [

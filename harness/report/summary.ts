@@ -4,6 +4,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { PlatformError } from '../../src/errors.ts';
 import { scoreTrials } from '../scoring.ts';
 import { type IsolationKind, RESULT_SCHEMA_VERSION, type RunSummary, type TrialResult } from '../types.ts';
+import { runFidelity } from './fidelity.ts';
 
 /** What identifies and dates a run; `buildSummary` adds the trials and the scores. */
 export type RunMeta = Pick<
@@ -87,9 +88,16 @@ export function buildSummary(meta: RunMeta, trials: TrialResult[]): RunSummary {
     isolation: meta.isolation,
     trials: unique,
     scores: scoreTrials(unique),
+    ...fidelityOfRun(unique),
     startedAt: meta.startedAt,
     finishedAt: meta.finishedAt,
   };
+}
+
+/** `{ fidelity }` when some scored trial measured one, else nothing (the field is optional). */
+function fidelityOfRun(trials: TrialResult[]): Pick<RunSummary, 'fidelity'> {
+  const fidelity = runFidelity(trials);
+  return fidelity ? { fidelity } : {};
 }
 
 function earliest(times: string[]): string {

@@ -1,6 +1,7 @@
 // The scores of a run as plain text for a terminal (`twins report show`), and as JSON without the bulky trials.
 
 import type { RunSummary } from '../types.ts';
+import { fidelityFigure } from './fidelity.ts';
 import { duration, int, pct, pctInterval, plural, shownKs, usd } from './format.ts';
 import { missingTrials } from './summary.ts';
 
@@ -39,6 +40,12 @@ export function scoresText(summary: RunSummary): string {
   if (s.tokens !== undefined) extras.push(`${int(s.tokens)} tokens`);
   if (s.costUsd !== undefined) extras.push(`cost ${usd(s.costUsd)}`);
   lines.push(`Time and cost: ${extras.join('; ')}`);
+  const f = summary.fidelity;
+  lines.push(
+    f
+      ? `Twin fidelity: ${fidelityFigure(f)} (${f.trustedCalls} of ${plural(f.calls, 'app call')} on trusted operations: implemented, no documented limitation, covered by official SDK tests; over ${plural(f.trials, 'scored trial')})${f.unmodelledTrials ? `; ${f.unmodelledTrials} graded on an unmodelled operation` : ''}`
+      : 'Twin fidelity: not measured (trials written before fidelity was recorded)',
+  );
   if (s.scenarios.length) {
     lines.push('Scenarios (passed/scored trials):');
     const width = Math.max(...s.scenarios.map((sc) => `${sc.passed}/${sc.trials}`.length));
@@ -56,6 +63,16 @@ export function scoresText(summary: RunSummary): string {
       if (more.length > shown.length)
         lines.push(`    … ${plural(more.length - shown.length, 'earlier line')} in the trial's JSON (trials/)`);
       for (const l of shown) lines.push(`    ${l}`);
+    }
+  for (const t of summary.trials)
+    if (t.fidelity?.unmodelled) {
+      const ops = t.fidelity.operations.filter((o) => o.status !== 'implemented');
+      lines.push(
+        `Trial ${t.trial}: GRADED ON AN UNMODELLED OPERATION: ${ops
+          .slice(0, 5)
+          .map((o) => `${o.twin} ${o.operation} ×${o.calls} (${o.status})`)
+          .join('; ')}${ops.length > 5 ? `; … ${ops.length - 5} more` : ''}`,
+      );
     }
   const flagged = summary.trials.filter((t) => t.contamination.flagged);
   if (flagged.length) {

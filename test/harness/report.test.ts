@@ -482,8 +482,9 @@ describe('leaderboard', () => {
     expect(ref.meanSatisfaction).toBeCloseTo(0.875, 12);
     expect(board.rows[2].cells['standup-bot']).toBeUndefined();
     const text = leaderboardText(board);
-    expect(text).toMatch(/^agent\s+incident-bot \(k=2\)\s+standup-bot \(k=4\)\s+mean$/m);
-    expect(text).toMatch(/^noop\s+0\.0 % \[0\.0–\d+\.\d\] pass\^2 0\.0 % n=2\s+—\s+0\.0 % \(1 of 2 tasks\)$/m);
+    expect(text).toMatch(/^agent\s+incident-bot \(k=2\)\s+standup-bot \(k=4\)\s+mean\s+twin fidelity$/m);
+    // These synthetic trials recorded no fidelity (as files written before it existed): the column says so.
+    expect(text).toMatch(/^noop\s+0\.0 % \[0\.0–\d+\.\d\] pass\^2 0\.0 % n=2\s+—\s+0\.0 % \(1 of 2 tasks\)\s+not measured$/m);
     expect(text).toContain('⚠ 4 contaminated');
     const page = leaderboardHtml(board);
     expect(page).toContain('<td data-agent="reference" data-task="standup-bot"><div class="sat">75.0 %</div>');
