@@ -244,16 +244,22 @@ export class JiraControlClient extends ControlClient {
 
   // ── quiet arranging ────────────────────────────────────────────────────────
 
-  /** Run `fn` without the app hearing of it: the webhook is off meanwhile and set back afterwards. */
+  /**
+   * Run `fn` without the app hearing of it: every enabled admin webhook (the seeded one pointed at
+   * the app, and any the app registered itself) is switched off meanwhile through the REST API,
+   * as an admin would, and switched back on afterwards.
+   */
   async quietly<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.quietDepth > 0 || !this.webhook?.url) return fn();
-    await this.configureWebhook({ url: '' });
+    if (this.quietDepth > 0) return fn();
+    const hooks = await this.api<{ self: string; enabled: boolean }[]>('GET', '/rest/webhooks/1.0/webhook');
+    const on = hooks.filter((h) => h.enabled).map((h) => h.self.split('/').pop() as string);
+    for (const id of on) await this.api('PUT', `/rest/webhooks/1.0/webhook/${id}`, { enabled: false });
     this.quietDepth++;
     try {
       return await fn();
     } finally {
       this.quietDepth--;
-      await this.configureWebhook(this.webhook);
+      for (const id of on) await this.api('PUT', `/rest/webhooks/1.0/webhook/${id}`, { enabled: true });
     }
   }
 

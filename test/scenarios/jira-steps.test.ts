@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TwinsWorldParameters } from '../../scenarios/support/config.ts';
+import { JiraControlClient } from '../../scenarios/support/jira-client.ts';
 import { type RunningTwin, serve } from '../../src/adapters/fastify.ts';
 import { createKernel, type Kernel } from '../../src/kernel/index.ts';
 import { jiraTwin } from '../../twins/jira/index.ts';
@@ -186,5 +187,33 @@ describe('the Jira steps', () => {
     } finally {
       cleanup();
     }
+  }, 60_000);
+
+  it("arrange quietly even past a webhook the app registered itself, and restore it; the switching is not the app's doing", async () => {
+    const t = tenant();
+    const jira = new JiraControlClient(`${twin.url}/_twin`).forTenant(t.id);
+    const auth = `Basic ${Buffer.from(`${t.env.JIRA_EMAIL}:${t.env.JIRA_API_TOKEN}`).toString('base64')}`;
+    // The app registers its own admin webhook, as apps do at start-up.
+    const registered = await fetch(`${t.env.JIRA_BASE_URL}/rest/webhooks/1.0/webhook`, {
+      method: 'POST',
+      headers: { authorization: auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'app', url: `${baseline.url}/hooks`, events: ['jira:issue_created'] }),
+    });
+    expect(registered.status).toBe(201);
+    jira.journalAfter = await jira.journalHead();
+    const fields = { project: { key: 'OPS' }, issuetype: { name: 'Task' } };
+    await jira.quietly(() => jira.api('POST', '/rest/api/2/issue', { fields: { ...fields, summary: 'quiet' } }));
+    expect(await jira.webhooks()).toEqual([]);
+    expect(await jira.appCalls()).toEqual([]);
+    const hooks = (await (
+      await fetch(`${t.env.JIRA_BASE_URL}/rest/webhooks/1.0/webhook`, { headers: { authorization: auth } })
+    ).json()) as {
+      enabled: boolean;
+    }[];
+    expect(hooks.map((h) => h.enabled)).toEqual([true]);
+    await jira.act({ action: 'create', summary: 'heard', as: 'alice' });
+    const sent = await jira.webhooks();
+    expect(sent.map((d) => [d.meta.webhookEvent, d.url])).toEqual([['jira:issue_created', `${baseline.url}/hooks`]]);
+    await jira.deleteTenant(t.id);
   }, 60_000);
 });
