@@ -1,5 +1,6 @@
 // The Okta steps for real: an in-process Okta twin, a tiny app that receives its event hooks and calls its API, features run by cucumber.
 
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -178,6 +179,49 @@ describe('the Okta steps', () => {
       cleanup();
     }
   }, 120_000);
+
+  it("pass docs/scenarios.md's Okta example as it is written", async () => {
+    const doc = readFileSync(join(import.meta.dirname, '../../docs/scenarios.md'), 'utf8');
+    const section = doc.slice(doc.indexOf('## Okta steps'));
+    const example = /```gherkin\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(example).toBeDefined();
+    const { dir, cleanup } = writeFeatures([{ name: 'doc.feature', text: example ?? '' }]);
+    try {
+      const result = await runFeatures([dir], params());
+      expect(result.success, result.report).toBe(true);
+      expect(result.scenarios.length).toBeGreaterThan(0);
+    } finally {
+      cleanup();
+    }
+  }, 60_000);
+
+  it("arrange quietly past the org's active hook, switching it back on; the switching is not the app's doing", async () => {
+    const { dir, cleanup } = writeFeatures([
+      {
+        name: 'own-hook.feature',
+        text: `Feature: The app's own hook
+  Scenario: Arranged deactivations reach no hook, acted ones do
+    Given the app has an Okta event hook for "user.lifecycle.deactivate" at "/okta/hooks"
+    And "carol" is deactivated in Okta
+    When an Okta admin deactivates "dave"
+    Then the app received an Okta event hook "user.lifecycle.deactivate" for "dave"
+    And for 500 ms the app never calls Okta "deactivateEventHook"
+    And for 500 ms the app never calls Okta "activateEventHook"
+`,
+      },
+    ]);
+    const before = app.hooks.length;
+    try {
+      const result = await runFeatures([dir], params());
+      expect(result.success, result.report).toBe(true);
+    } finally {
+      cleanup();
+    }
+    // Only dave's deactivation reached the app; the hook is active again after arranging.
+    expect(app.hooks.slice(before).map((h) => h.eventType)).toEqual(['user.lifecycle.deactivate']);
+    const hooks = (kernel.tenants.get(appTenant)?.state as { eventHooks: Map<string, { status: string }> } | undefined)?.eventHooks;
+    expect([...(hooks?.values() ?? [])].map((h) => h.status)).toEqual(['ACTIVE']);
+  }, 60_000);
 
   it('give each scenario a fresh org, deleted afterwards, when no app is under test', async () => {
     const before = kernel.tenants.list().length;
