@@ -2,6 +2,9 @@
 
 import { request } from 'node:http';
 import { type RunningTwin, serve } from './adapters/fastify.ts';
+import { CompanyHub, companyHubOf } from './company/hub.ts';
+import { CompanyInvalid, companyPlan, loadCompanyFile } from './company/spec.ts';
+import type { CompanyPlan } from './company/types.ts';
 import { PlatformError } from './errors.ts';
 import { createKernel } from './host.ts';
 import type { Kernel } from './kernel/kernel.ts';
@@ -20,6 +23,11 @@ export interface StartTwinsOptions<N extends TwinName = TwinName> {
   rateLimits?: boolean;
   /** Lock the control plane (/_twin) with this token; see docs/control-plane.md. */
   controlToken?: string;
+  /**
+   * The default company: a company file's path (YAML or JSON) or its document (docs/company.md). Every
+   * twin's default tenant is seeded from it; without one, each twin's own seed as before.
+   */
+  company?: string | Record<string, unknown>;
 }
 
 /** One running twin. */
@@ -53,6 +61,8 @@ export interface Twins {
   reset(): Promise<void>;
   /** Close every twin; safe to call twice. */
   close(): Promise<void>;
+  /** The companies across these twins (the default one, and those made with `companies.create` or POST /_twin/companies). */
+  readonly companies: CompanyHub;
 }
 
 /** Twins plus a property per started twin, so `twins.slack.url` type-checks when `slack` was asked for. */
@@ -92,6 +102,7 @@ export async function startTwins<N extends TwinName = TwinName>(options: StartTw
   const started = (await launchTwins(options)).map(({ name, running }) => startedTwin(name, running));
   const byName = new Map(started.map((t) => [t.name, t]));
   const twins: Twins = {
+    companies: companyHubOf(started[0].kernel) as CompanyHub,
     list: started,
     env: Object.assign({}, ...started.map((t) => t.env)),
     get(name) {
@@ -126,17 +137,22 @@ export async function launchTwins(
   const host = options.host ?? '127.0.0.1';
   const basePort = options.port ?? 0;
   const launched: { name: TwinName; running: RunningTwin }[] = [];
+  const seed = options.seed ?? 1;
+  const hub = new CompanyHub({ seed, plan: companyOption(options.company), controlToken: options.controlToken });
   try {
     for (const [i, name] of names.entries()) {
       // Loaded one at a time, on demand: `twins: ['slack']` never loads the other twins' code.
-      const kernel = createKernel(await loadTwin(name), {
-        seed: options.seed ?? 1,
+      const kernel = createKernel(await hub.wrap(name, await loadTwin(name)), {
+        seed,
         rateLimits: options.rateLimits ?? true,
         controlToken: options.controlToken,
       });
       const port = basePort === 0 ? 0 : basePort + i;
+      hub.attach(name, kernel);
       try {
-        launched.push({ name, running: await serve(kernel, { host, port }) });
+        const running = await serve(kernel, { host, port });
+        hub.setUrl(name, running.url);
+        launched.push({ name, running });
       } catch (err) {
         kernel.close();
         throw listenError(err, name, host, port);
@@ -146,6 +162,22 @@ export async function launchTwins(
     return launched;
   } catch (err) {
     await Promise.all(launched.map(({ running }) => running.close()));
+    throw err;
+  }
+}
+
+/** The company option as a checked plan: a file read and validated, or a document validated (TWINS_COMPANY_INVALID naming each bad field). */
+function companyOption(company: string | Record<string, unknown> | undefined): CompanyPlan | undefined {
+  if (company === undefined) return undefined;
+  try {
+    return typeof company === 'string' ? loadCompanyFile(company) : companyPlan(company, 'the company option');
+  } catch (err) {
+    if (err instanceof CompanyInvalid)
+      throw new PlatformError(
+        'TWINS_COMPANY_INVALID',
+        `${err.source} is not a valid company:\n  ${err.problems.join('\n  ')}`,
+        'Fix the fields named above; `twins init` writes a commented example, and schemas/company.schema.json is the full format.',
+      );
     throw err;
   }
 }

@@ -7,6 +7,11 @@ export const ERRORS = {
   TWINS_LISTEN_FAILED: { exit: 1, summary: 'A twin could not listen on the host and port asked for.' },
   TWINS_UNHEALTHY: { exit: 1, summary: 'A twin started but did not answer its health check in time.' },
   TWINS_ENV_FILE: { exit: 1, summary: 'The --env-file could not be written.' },
+  TWINS_COMPANY_INVALID: {
+    exit: 2,
+    summary: 'The company file is unreadable, not YAML or JSON, or breaks its schema or its own references.',
+  },
+  TWINS_INIT_EXISTS: { exit: 1, summary: 'The file `twins init` would write exists already.' },
   TWINS_TWINS_ENV: { exit: 2, summary: 'The --twins-env file is missing, unreadable, or names no twin that answers.' },
   TWINS_NO_FEATURES: { exit: 2, summary: 'No .feature file was found where the command looked.' },
   TWINS_APP_START_FAILED: { exit: 1, summary: 'The app given with --app exited, or never answered, before the scenarios could run.' },

@@ -22,6 +22,8 @@ each is healthy, print their URLs and credentials, run until Ctrl-C
                    channels, ids and history; tokens and secrets are new each run
   --env-file PATH  also write each twin's variables (SLACK_API_URL, SLACK_BOT_TOKEN, ...) to PATH as
                    dotenv; load them with \`set -a; . ./PATH; set +a\` or \`node --env-file=PATH app.js\`
+  --company FILE   seed one company into every twin from FILE (YAML or JSON; \`twins init\` writes an
+                   example; docs/company.md): the same people in Okta, Slack and Jira
   --json           print exactly one JSON object on stdout: {"twins":{"slack":{"url","control","env"}}}
   --no-rate-limits answer every call, however fast (rate limits are on by default)
   --control-token T lock the control plane (/_twin): every call but health and its documents needs header
@@ -34,7 +36,8 @@ with "node: PATH: not found" before twins starts; when PATH exists, Node quietly
 const HELP = `twins: digital twins of ${twinList()} for testing integrations
 
 Usage:
-  twins up [${TWIN_NAMES.join(' ')}] [--port N] [--host 127.0.0.1] [--seed N] [--env-file PATH] [--json] [--no-rate-limits]
+  twins up [${TWIN_NAMES.join(' ')}] [--port N] [--host 127.0.0.1] [--seed N] [--company FILE] [--env-file PATH] [--json] [--no-rate-limits]
+  twins init [FILE] [--force]
   twins run [paths…] [--app-url URL | --app "CMD"] [--twins-env FILE] [--tags EXPR] [--parallel N]
             [--junit FILE] [--messages FILE] [--holdouts --task ID [--identity FILE]]
   twins steps [--json]
@@ -49,6 +52,7 @@ Usage:
   twins --help | --version
 
 twins up         start the twins (${TWIN_NAMES.join(', ')}), print their URLs and credentials, run until Ctrl-C
+twins init       write a commented example company file (company.yaml) for \`twins up --company\`
 twins run        run Gherkin scenarios against the twins and an app
 twins steps      print the step catalogue, each step with an example
 twins scenarios  add scenarios to a task (public, or sealed into the vault with --holdout); list them
@@ -63,7 +67,7 @@ Every command and subcommand takes --help (or -h): \`twins up --help\`, \`twins 
 Docs: README.md, docs/control-plane.md, docs/scenarios.md, docs/harness.md, docs/agents.md, docs/security.md`;
 
 /** The commands `twins` knows, each with the module that runs it (loaded on demand). */
-const COMMANDS = ['up', 'run', 'steps', 'scenarios', 'vault', 'score', 'grade', 'task', 'report', 'leaderboard'] as const;
+const COMMANDS = ['up', 'init', 'run', 'steps', 'scenarios', 'vault', 'score', 'grade', 'task', 'report', 'leaderboard'] as const;
 
 /** `--help` or `-h` anywhere among a command's own arguments (not after a `--`). */
 function asksForHelp(argv: readonly string[]): boolean {
@@ -99,6 +103,7 @@ async function up(argv: string[]): Promise<void> {
     rateLimits: !values['no-rate-limits'],
     envFile: values['env-file'],
     controlToken: values['control-token'] ?? process.env.TWINS_CONTROL_TOKEN,
+    company: values.company,
   };
   const { running, summary } = await startTwins(opts);
   if (values.json) process.stdout.write(`${JSON.stringify({ twins: summary })}\n`);
@@ -125,6 +130,7 @@ function parseUp(argv: string[]) {
       host: { type: 'string' },
       seed: { type: 'string' },
       'env-file': { type: 'string' },
+      company: { type: 'string' },
       json: { type: 'boolean' },
       'no-rate-limits': { type: 'boolean' },
       'control-token': { type: 'string' },
@@ -162,6 +168,7 @@ export async function main(argv: string[]): Promise<number> {
       return -1; // keeps running until a signal stops it
     }
     // Loaded on demand: `twins up` must not pay for cucumber, age or the harness at start.
+    if (command === 'init') return await (await import('./init.ts')).initCommand(rest);
     if (command === 'run') return await (await import('./run.ts')).runCommand(rest);
     if (command === 'steps') return await (await import('./steps.ts')).stepsCommand(rest);
     if (command === 'scenarios') return await (await import('./scenarios.ts')).scenariosCommand(rest);

@@ -19,6 +19,8 @@ export interface UpOptions {
   envFile?: string;
   /** Lock the control plane with this token (see KernelOptions.controlToken). */
   controlToken?: string;
+  /** A company file (YAML or JSON) the default tenants are seeded from (docs/company.md). */
+  company?: string;
 }
 
 export interface TwinSummary {
@@ -93,7 +95,7 @@ export function summaryText(summary: Record<string, TwinSummary>, opts: UpOption
   }
   out.push('');
   out.push(
-    `seed ${opts.seed}; rate limits ${(opts.rateLimits ?? true) ? 'on' : 'off'}${opts.envFile ? `; variables written to ${opts.envFile}` : ''}`,
+    `seed ${opts.seed}; rate limits ${(opts.rateLimits ?? true) ? 'on' : 'off'}${opts.company ? `; company from ${opts.company}` : ''}${opts.envFile ? `; variables written to ${opts.envFile}` : ''}`,
   );
   if (opts.envFile) {
     const file = /^\.{0,2}\//.test(opts.envFile) ? opts.envFile : `./${opts.envFile}`;

@@ -13,6 +13,8 @@ const TABLE: [args: string[], says: string][] = [
   [['up', '--help'], '--env-file PATH'],
   [['up', '-h'], '--env-file PATH'],
   [['up', 'slack', '--port', '1', '--help'], '--env-file PATH'],
+  [['init', '--help'], 'twins init [FILE]'],
+  [['init', 'company.yaml', '-h'], 'twins init [FILE]'],
   [['run', '--help'], 'twins run [paths…]'],
   [['run', 'features', '-h'], 'twins run [paths…]'],
   [['steps', '--help'], 'twins steps [--json]'],

@@ -1,5 +1,6 @@
 // A fresh Jira site for a tenant: people, groups, a scrum software project with its board and sprint, and a few issues; API tokens from the tenant's random secrets.
 
+import type { CompanyPlan } from '../../src/company/types.ts';
 import { seededRandom } from '../../src/kernel/rng.ts';
 import { TenantSecrets } from '../../src/kernel/secrets.ts';
 import { textToAdf } from './adf.ts';
@@ -239,11 +240,19 @@ export function storeIssue(state: JiraState, issue: Issue): void {
  *
  * @example seedJiraState({ seed: 42, tenantId: 'default', ordinal: 0, secrets }).defaultProjectKey // 'OPS'
  */
-export function seedJiraState(opts: { seed: number; tenantId: string; ordinal: number; secrets?: TenantSecrets }): JiraState {
+export function seedJiraState(opts: {
+  seed: number;
+  tenantId: string;
+  ordinal: number;
+  secrets?: TenantSecrets;
+  /** A company's people, groups, projects and issues instead of the built-in ones (src/company; docs/company.md). */
+  company?: CompanyPlan;
+}): JiraState {
   const secrets = opts.secrets ?? new TenantSecrets(JIRA_SECRET_FORMATS);
   const rand = seededRandom(opts.seed * 7919 + opts.ordinal * 104729 + 17);
   const siteName = opts.ordinal === 0 ? 'twin-site' : `twin-site-${opts.ordinal}`;
   const state = blankSite(accountId(rand).slice(0, 8), siteName);
+  if (opts.company) return seedCompanySite(state, opts.company, rand, secrets);
   const people: User[] = SEED_PEOPLE.map((p, i) => ({
     accountId: accountId(rand),
     emailAddress: `${p.name}@${siteName}.test`,
@@ -310,5 +319,80 @@ export function seedJiraState(opts: { seed: number; tenantId: string; ordinal: n
   });
   const secret = secrets.get('webhook-secret');
   state.webhookSecret = secret;
+  return state;
+}
+
+const ISSUE_TYPE_IDS = { Epic: '10000', Story: '10001', Task: '10002', Bug: '10003' } as const;
+const STATUS_IDS = { 'To Do': '10000', 'In Progress': '10001', Done: '10002' } as const;
+
+/**
+ * The company's people with a Jira account (the first admin among them is JIRA_EMAIL), jira-admins,
+ * jira-software-users and the company's groups, its projects (lead, Developers role, board) and
+ * issues, each an hour apart from the seed epoch.
+ */
+function seedCompanySite(state: JiraState, company: CompanyPlan, rand: () => number, secrets: TenantSecrets): JiraState {
+  const ids = new Map<string, string>();
+  const people = company.people.filter((p) => p.jira);
+  const adminIndex = Math.max(
+    0,
+    people.findIndex((p) => p.admin),
+  );
+  people.forEach((p, i) => {
+    const user: User = {
+      accountId: accountId(rand),
+      emailAddress: p.email,
+      displayName: `${p.firstName} ${p.lastName}`,
+      active: p.status === 'ACTIVE' || p.status === 'STAGED',
+      timeZone: p.timezone,
+      locale: 'en_US',
+      accountType: 'atlassian',
+      apiToken: i === adminIndex ? secrets.get('api-token') : secrets.forRole(`api-token#${i + 1}`),
+    };
+    state.users.set(user.accountId, user);
+    ids.set(p.handle, user.accountId);
+  });
+  const admin = people[adminIndex] ? ids.get(people[adminIndex].handle) : undefined;
+  state.adminAccountId = admin ?? '';
+  const all = [...ids.values()];
+  state.groups.set('g-admins', { groupId: 'g-admins', name: 'jira-admins', members: admin ? [admin] : [] });
+  state.groups.set('g-users', { groupId: 'g-users', name: 'jira-software-users', members: all });
+  company.groups.forEach((g, i) => {
+    const groupId = `g-${i + 1}`;
+    state.groups.set(groupId, { groupId, name: g.name, members: g.members.flatMap((h) => ids.get(h) ?? []) });
+  });
+  const projects = new Map<string, Project>();
+  for (const p of company.projects) {
+    const lead = ids.get(p.lead) ?? admin ?? '';
+    const project = newProject(state, {
+      key: p.key,
+      name: p.name,
+      leadAccountId: lead,
+      templateKey: 'com.pyxis.greenhopper.jira:gh-simplified-agility-scrum',
+      description: p.description,
+    });
+    const developers = project.roles.find((r) => r.name === 'Developers');
+    if (developers) developers.actors = p.members.flatMap((h) => ids.get(h) ?? []);
+    projects.set(p.key, project);
+  }
+  state.defaultProjectKey = company.projects[0]?.key ?? '';
+  company.issues.forEach((x, i) => {
+    const project = projects.get(x.project);
+    if (!project) return;
+    const at = SEED_EPOCH_MS + i * 3_600_000;
+    const reporter = (x.reporter && ids.get(x.reporter)) || project.leadAccountId;
+    const issue = blankIssue(state, project, at, reporter);
+    issue.summary = x.summary;
+    issue.description = x.description ? textToAdf(x.description) : null;
+    issue.issueTypeId = ISSUE_TYPE_IDS[x.type];
+    issue.statusId = STATUS_IDS[x.status];
+    issue.assigneeId = (x.assignee && ids.get(x.assignee)) || null;
+    issue.labels = [...x.labels];
+    if (x.status === 'Done') {
+      issue.resolutionId = '10000';
+      issue.resolutionDate = at;
+    }
+    storeIssue(state, issue);
+  });
+  state.webhookSecret = secrets.get('webhook-secret');
   return state;
 }

@@ -2,6 +2,7 @@
 
 import type { Faker } from '@faker-js/faker';
 import { faker as englishFaker } from '@faker-js/faker/locale/en';
+import type { CompanyPlan } from '../../src/company/types.ts';
 import { TenantSecrets } from '../../src/kernel/secrets.ts';
 import { attachRuntime } from './keys.ts';
 import {
@@ -48,6 +49,8 @@ export interface OktaSeedOptions {
   secrets?: TenantSecrets;
   /** How many people besides the admin; default 24. */
   people?: number;
+  /** A company's people, groups and apps instead of the generated ones (src/company; docs/company.md). */
+  company?: CompanyPlan;
 }
 
 /**
@@ -69,9 +72,10 @@ export function seedOktaState(opts: OktaSeedOptions): OktaState {
       .replace(/-+/g, '-')
       .replace(/^-|-$/g, '')
       .slice(0, 24) || 'twin-org';
-  const domain = `${subdomain}.test`;
+  const plan = opts.company;
+  const domain = plan ? plan.domain : `${subdomain}.test`;
   const state: OktaState = {
-    org: { id: '', name: company, subdomain },
+    org: { id: '', name: plan ? plan.name : company, subdomain: plan ? plan.domain.split('.')[0].slice(0, 24) : subdomain },
     idSeed: `okta:${opts.seed}:${opts.ordinal}`,
     idCounter: 0,
     users: new IdMap(),
@@ -125,7 +129,25 @@ export function seedOktaState(opts: OktaSeedOptions): OktaState {
   admin.profile.title = 'Administrator';
   state.adminUserId = admin.id;
   const people: UserRecord[] = [];
-  const count = opts.people ?? 24;
+  const count = plan ? 0 : (opts.people ?? 24);
+  for (const p of plan?.people ?? []) {
+    const user = person(p.firstName, p.lastName, p.status, p.department, {});
+    const generated = String(user.profile.login);
+    user.profile.email = user.profile.login = p.email;
+    user.profile.title = p.title;
+    user.profile.timezone = p.timezone;
+    user.profile.nickName = p.handle;
+    putUser(state, user, generated);
+    people.push(user);
+  }
+  // Managers by Okta's own profile attributes: `managerId` (the manager's login) and `manager` (their name).
+  plan?.people.forEach((p, i) => {
+    const boss = p.manager ? people[plan.people.findIndex((q) => q.handle === p.manager)] : undefined;
+    if (boss) {
+      people[i].profile.managerId = boss.profile.login;
+      people[i].profile.manager = `${boss.profile.firstName} ${boss.profile.lastName}`;
+    }
+  });
   for (let i = 0; i < count; i++) {
     const first = CAST[i] ?? faker.person.firstName();
     const last = faker.person.lastName();
@@ -133,7 +155,7 @@ export function seedOktaState(opts: OktaSeedOptions): OktaState {
     const status: UserStatus = i === count - 1 ? 'DEPROVISIONED' : i === count - 2 ? 'SUSPENDED' : i === count - 3 ? 'STAGED' : 'ACTIVE';
     people.push(person(first, last, status, DEPARTMENTS[i % DEPARTMENTS.length]));
   }
-  state.testUserId = people[0].id;
+  state.testUserId = (people.find((p) => p.status === 'ACTIVE') ?? people[0] ?? admin).id;
 
   const group = (name: string, description: string | null, type: GroupRecord['type'], members: UserRecord[]): GroupRecord => {
     const when = iso(created);
@@ -150,7 +172,19 @@ export function seedOktaState(opts: OktaSeedOptions): OktaState {
     return g;
   };
   const everyone = group('Everyone', 'All users in your organization', 'BUILT_IN', [admin, ...people]);
-  for (const dept of DEPARTMENTS) {
+  const byHandle = new Map(plan?.people.map((p, i) => [p.handle, people[i]]));
+  const companyGroups = new Map<string, GroupRecord>([['Everyone', everyone]]);
+  for (const g of plan?.groups ?? [])
+    companyGroups.set(
+      g.name,
+      group(
+        g.name,
+        g.description,
+        'OKTA_GROUP',
+        g.members.flatMap((h) => byHandle.get(h) ?? []),
+      ),
+    );
+  for (const dept of plan ? [] : DEPARTMENTS) {
     group(
       dept,
       `People in ${dept}`,
@@ -199,6 +233,28 @@ export function seedOktaState(opts: OktaSeedOptions): OktaState {
     users: [],
     groups: [],
   });
+  // The company's apps (Slack, Jira, ...), assigned to its people and groups: who is provisioned where.
+  for (const [i, a] of (plan?.apps ?? []).entries()) {
+    state.apps.set(newId(state, '0oa'), {
+      id: '',
+      name: 'oidc_client',
+      label: a.label,
+      status: 'ACTIVE',
+      created: when,
+      lastUpdated: when,
+      appType: 'browser',
+      // By role, so a reset gives the app the same client id again.
+      clientId: secrets.forRole(`client-id#${i + 1}`) ?? secrets.mint('client-id'),
+      redirectUris: [`https://${domain}/sso/${a.label.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`],
+      postLogoutRedirectUris: [],
+      grantTypes: ['authorization_code'],
+      responseTypes: ['code'],
+      tokenEndpointAuthMethod: 'none',
+      grantedScopes: [],
+      users: a.people.flatMap((h) => byHandle.get(h)?.id ?? []),
+      groups: a.groups.flatMap((g) => companyGroups.get(g)?.id ?? []),
+    });
+  }
   for (const [id, app] of state.apps) app.id = id;
   state.authServers.set('default', {
     id: 'default',

@@ -2,6 +2,7 @@
 
 import type { Faker } from '@faker-js/faker';
 import { faker as englishFaker } from '@faker-js/faker/locale/en';
+import type { CompanyPlan } from '../../src/company/types.ts';
 import { JsonMap } from '../../src/kernel/records.ts';
 import type { TenantSecrets } from '../../src/kernel/secrets.ts';
 import {
@@ -121,6 +122,8 @@ export interface SeedOptions {
   secrets?: TenantSecrets;
   /** How many people besides the bot; default 8. */
   people?: number;
+  /** A company's people and channels instead of the generated ones (src/company; docs/company.md). */
+  company?: CompanyPlan;
 }
 
 function avatar(hash: string, size: number): string {
@@ -324,6 +327,8 @@ export function seedSlackState(opts: SeedOptions): SlackState {
     counters: { id: 0, tsMicros: 0, event: 0, mint: 0 },
   };
 
+  if (opts.company) return seedCompanyWorkspace(state, opts.company, secrets, teamCreated);
+
   // People: the first is the workspace's primary owner and admin.
   const people: SlackUser[] = [];
   const count = opts.people ?? 8;
@@ -429,5 +434,91 @@ export function seedSlackState(opts: SeedOptions): SlackState {
   post(incidents, people[4], `Resolved: ${faker.hacker.phrase()}`);
   post(archived, people[0], 'This channel is retired.');
 
+  return state;
+}
+
+/** `[zone, label, offset in seconds]` as users.info gives them, at the seed epoch. */
+function zoneOf(timeZone: string): [string, string, number] {
+  const part = (style: 'long' | 'longOffset') =>
+    new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: style }).formatToParts(SEED_EPOCH_MS).find((p) => p.type === 'timeZoneName')
+      ?.value ?? '';
+  const m = /GMT([+-])(\d{2}):(\d{2})/.exec(part('longOffset'));
+  const offset = m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 3600 + Number(m[3]) * 60) : 0;
+  return [timeZone, part('long') || timeZone, offset];
+}
+
+/**
+ * The bot, Slackbot, the company's people with a Slack account (handle as username, the file's
+ * email, title and zone), #general and #random with everyone, and the company's channels; no history.
+ */
+function seedCompanyWorkspace(state: SlackState, company: CompanyPlan, secrets: TenantSecrets, teamCreated: number): SlackState {
+  state.team.name = company.name;
+  state.team.email_domain = company.domain;
+  state.team.domain = company.domain.split('.')[0].slice(0, 21) || state.team.domain;
+  const ids = new Map<string, string>();
+  company.people
+    .filter((p) => p.slack)
+    .forEach((p, i) => {
+      const id = newId(state, 'U');
+      const user = buildUser(state, {
+        id,
+        first: p.firstName,
+        last: p.lastName,
+        username: p.handle,
+        email: p.email,
+        title: p.title,
+        tz: zoneOf(p.timezone),
+        updated: teamCreated + 3600 * (i + 1),
+        admin: p.admin,
+        owner: p.admin,
+      });
+      user.deleted = p.status === 'DEPROVISIONED' || p.status === 'SUSPENDED';
+      state.users.set(id, user);
+      ids.set(p.handle, id);
+    });
+  state.app.bot_user_id = newId(state, 'U');
+  state.users.set(state.app.bot_user_id, buildBotUser(state, teamCreated + 86400));
+  state.users.set('USLACKBOT', buildSlackbot(state, teamCreated));
+  const bot = state.app.bot_user_id;
+  const owner = company.people.find((p) => p.admin && ids.has(p.handle))?.handle;
+  const ownerId = (owner && ids.get(owner)) || bot;
+  const botToken = secrets.get('bot-token');
+  state.tokens.set(botToken, {
+    token: botToken,
+    type: 'bot',
+    user_id: bot,
+    scopes: [...DEFAULT_BOT_SCOPES],
+    revoked: false,
+    created: teamCreated + 86400,
+  });
+  const userToken = secrets.get('user-token');
+  state.tokens.set(userToken, {
+    token: userToken,
+    type: 'user',
+    user_id: ownerId,
+    scopes: [...DEFAULT_USER_SCOPES],
+    revoked: false,
+    created: teamCreated + 86400,
+  });
+  const everyone = [...ids.values()];
+  const general = channel(state, 'general', ownerId, teamCreated, {
+    general: true,
+    purpose: 'The one channel that always includes everyone: announcements and work-wide conversations.',
+  });
+  const random = channel(state, 'random', ownerId, teamCreated, { purpose: 'Non-work banter and water-cooler conversation.' });
+  for (const id of everyone) {
+    addMember(general, id);
+    addMember(random, id);
+  }
+  addMember(general, bot);
+  company.channels.forEach((c, i) => {
+    const conv = channel(state, c.name, ownerId, teamCreated + 600 * (i + 1), { private: c.private, topic: c.topic, purpose: c.purpose });
+    for (const h of c.members) {
+      const id = ids.get(h);
+      if (id) addMember(conv, id);
+    }
+    // The app sits in the public channels, as a chat-ops bot installed company-wide usually does.
+    if (!c.private) addMember(conv, bot);
+  });
   return state;
 }
