@@ -87,6 +87,8 @@ export const OKTA_RATE_LIMITS = {
   'users-create': { perMinute: 600, burst: 600 },
   groups: { perMinute: 500, burst: 500 },
   apps: { perMinute: 100, burst: 100 },
+  'authorization-servers': { perMinute: 100, burst: 100 },
+  'group-rules': { perMinute: 100, burst: 100 },
   logs: { perMinute: 120, burst: 120 },
   'event-hooks': { perMinute: 100, burst: 100 },
   oauth: { perMinute: 2000, burst: 2000 },

@@ -4,9 +4,11 @@ import { loadOpenApi, type OpenApiDocument } from '../../src/kernel/openapi.ts';
 import type { OperationHandler, RateLimitRule, TwinDefinition } from '../../src/kernel/types.ts';
 import { authenticateOkta, finishOktaResponse, OKTA_RATE_LIMITS, type OktaPrincipal, setBearerVerifier } from './auth.ts';
 import { renderOktaError } from './errors.ts';
+import { inspectOkta } from './inspect.ts';
 import { attachRuntime, serviceKey } from './keys.ts';
 import * as oidc from './oidc.ts';
 import * as apps from './operations/apps.ts';
+import * as authServers from './operations/authorization-servers.ts';
 import * as hooks from './operations/event-hooks.ts';
 import * as groups from './operations/groups.ts';
 import * as logs from './operations/logs.ts';
@@ -55,6 +57,38 @@ const handlers: Record<string, AnyHandler> = {
   assignGroupToApplication: apps.assignGroupToApplication,
   getApplicationGroupAssignment: apps.getApplicationGroupAssignment,
   unassignApplicationFromGroup: apps.unassignApplicationFromGroup,
+  listAuthorizationServers: authServers.listAuthorizationServers,
+  createAuthorizationServer: authServers.createAuthorizationServer,
+  getAuthorizationServer: authServers.getAuthorizationServer,
+  replaceAuthorizationServer: authServers.replaceAuthorizationServer,
+  deleteAuthorizationServer: authServers.deleteAuthorizationServer,
+  activateAuthorizationServer: authServers.activateAuthorizationServer,
+  deactivateAuthorizationServer: authServers.deactivateAuthorizationServer,
+  listAuthorizationServerKeys: authServers.listAuthorizationServerKeys,
+  listOAuth2Scopes: authServers.listOAuth2Scopes,
+  createOAuth2Scope: authServers.createOAuth2Scope,
+  getOAuth2Scope: authServers.getOAuth2Scope,
+  replaceOAuth2Scope: authServers.replaceOAuth2Scope,
+  deleteOAuth2Scope: authServers.deleteOAuth2Scope,
+  listOAuth2Claims: authServers.listOAuth2Claims,
+  createOAuth2Claim: authServers.createOAuth2Claim,
+  getOAuth2Claim: authServers.getOAuth2Claim,
+  replaceOAuth2Claim: authServers.replaceOAuth2Claim,
+  deleteOAuth2Claim: authServers.deleteOAuth2Claim,
+  listAuthorizationServerPolicies: authServers.listAuthorizationServerPolicies,
+  createAuthorizationServerPolicy: authServers.createAuthorizationServerPolicy,
+  getAuthorizationServerPolicy: authServers.getAuthorizationServerPolicy,
+  replaceAuthorizationServerPolicy: authServers.replaceAuthorizationServerPolicy,
+  deleteAuthorizationServerPolicy: authServers.deleteAuthorizationServerPolicy,
+  activateAuthorizationServerPolicy: authServers.activateAuthorizationServerPolicy,
+  deactivateAuthorizationServerPolicy: authServers.deactivateAuthorizationServerPolicy,
+  listAuthorizationServerPolicyRules: authServers.listAuthorizationServerPolicyRules,
+  createAuthorizationServerPolicyRule: authServers.createAuthorizationServerPolicyRule,
+  getAuthorizationServerPolicyRule: authServers.getAuthorizationServerPolicyRule,
+  replaceAuthorizationServerPolicyRule: authServers.replaceAuthorizationServerPolicyRule,
+  deleteAuthorizationServerPolicyRule: authServers.deleteAuthorizationServerPolicyRule,
+  activateAuthorizationServerPolicyRule: authServers.activateAuthorizationServerPolicyRule,
+  deactivateAuthorizationServerPolicyRule: authServers.deactivateAuthorizationServerPolicyRule,
   listGroups: groups.listGroups,
   addGroup: groups.addGroup,
   getGroup: groups.getGroup,
@@ -141,6 +175,7 @@ export function createOktaTwin(options: OktaTwinOptions = {}): TwinDefinition<Ok
     finishResponse: finishOktaResponse,
     createState: ({ seed, tenantId, ordinal, secrets }) => seedOktaState({ seed, tenantId, ordinal, secrets }),
     restoreState: restoreOktaState,
+    inspect: inspectOkta,
     secretFormats: { ...OKTA_SECRET_FORMATS },
     // Every one of these is random (the tenant's secrets); ids follow from the seed and are never a credential.
     credentialKeys: (state) => {

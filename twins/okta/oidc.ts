@@ -6,6 +6,7 @@ import Provider, { type Configuration, errors as oidcErrors } from 'oidc-provide
 import { json, type OperationContext, type Tenant, TwinError, type TwinResponse } from '../../src/kernel/types.ts';
 import type { OktaPrincipal } from './auth.ts';
 import { runtimeOf, serviceKey } from './keys.ts';
+import { customClaims, evaluatePolicy } from './operations/authorization-servers.ts';
 import { redeemSessionToken } from './operations/sessions.ts';
 import { log, Raw } from './render.ts';
 import {
@@ -191,7 +192,17 @@ function claimsOf(state: OktaState, user: UserRecord, scopes: Set<string>): Reco
 
 // ---- Providers: one per (tenant, server, base URL), rebuilt when the org's keys change ----
 
-const providers = new WeakMap<Tenant<OktaState>, Map<string, { generation: number; provider: Provider }>>();
+const providers = new WeakMap<Tenant<OktaState>, Map<string, { generation: number; claimsKey: string; provider: Provider }>>();
+
+/** The id-token claims a custom server adds (the engine passes on only claims it was configured with). */
+function identityClaimNames(state: OktaState, server: ServerRef): string[] {
+  if (server.id === '') return [];
+  const as = state.authServers.get(server.id);
+  return (as?.claims ?? [])
+    .filter((c) => c.claimType === 'IDENTITY' && c.status === 'ACTIVE')
+    .map((c) => c.name)
+    .sort();
+}
 
 /** Forget a tenant's providers and sessions (reset, restore). */
 export function forgetProviders(tenant: Tenant<OktaState>): void {
@@ -207,10 +218,11 @@ function providerFor(tenant: Tenant<OktaState>, server: ServerRef): Provider {
   }
   const rt = runtimeOf(tenant.state);
   const found = byIssuer.get(server.issuer);
-  if (found && found.generation === rt.generation) return found.provider;
+  const claimsKey = identityClaimNames(tenant.state, server).join(' ');
+  if (found && found.generation === rt.generation && found.claimsKey === claimsKey) return found.provider;
   const provider = new Provider(server.issuer, configuration(tenant, server));
   provider.proxy = true;
-  byIssuer.set(server.issuer, { generation: rt.generation, provider });
+  byIssuer.set(server.issuer, { generation: rt.generation, claimsKey, provider });
   return provider;
 }
 
@@ -237,7 +249,7 @@ function configuration(tenant: Tenant<OktaState>, server: ServerRef): Configurat
     },
     scopes: allowedScopes(tenant.state, server, undefined).concat(server.id === '' ? OKTA_API_SCOPES : []),
     claims: {
-      openid: ['sub'],
+      openid: ['sub', ...identityClaimNames(tenant.state, server)],
       profile: ['name', 'given_name', 'family_name', 'preferred_username', 'locale', 'zoneinfo', 'updated_at'],
       email: ['email', 'email_verified'],
       groups: ['groups'],
@@ -288,6 +300,10 @@ function configuration(tenant: Tenant<OktaState>, server: ServerRef): Configurat
       if (t.kind !== 'AccessToken' && t.kind !== 'ClientCredentials') return undefined;
       const extra: Record<string, unknown> = { ver: 1, cid: t.clientId, scp: (t.scope ?? '').split(' ').filter(Boolean) };
       if (t.accountId) extra.uid = t.accountId;
+      if (server.id !== '') {
+        const user = t.accountId ? tenant.state.users.get(t.accountId) : undefined;
+        Object.assign(extra, customClaims(tenant.state, server.id, 'RESOURCE', user, extra.scp as string[]), extra);
+      }
       return extra;
     },
     formats: {
@@ -318,7 +334,12 @@ function configuration(tenant: Tenant<OktaState>, server: ServerRef): Configurat
       if (!user) return undefined;
       return {
         accountId: sub,
-        claims: async (_use: string, scope: string) => claimsOf(tenant.state, user, new Set(scope.split(' '))),
+        claims: async (use: string, scope: string) => {
+          const claims = claimsOf(tenant.state, user, new Set(scope.split(' ')));
+          if (use === 'id_token' && server.id !== '')
+            Object.assign(claims, customClaims(tenant.state, server.id, 'IDENTITY', user, scope.split(' ')), claims);
+          return claims;
+        },
       };
     },
     interactions: {
@@ -428,6 +449,10 @@ export async function oauthEndpoint(ctx: Ctx): Promise<unknown> {
   const { inner, mount } = innerPathOf(ctx, server);
   const discovery = inner === '/.well-known/oauth-authorization-server' ? '/.well-known/openid-configuration' : inner;
   if (/\/v1\/token$/.test(inner)) checkClientCredentialsScope(ctx, server);
+  if (/\/v1\/authorize$/.test(inner) && server.id !== '') {
+    const refused = authorizePolicyRefusal(ctx, server);
+    if (refused) return refused;
+  }
   const res = await dispatch(ctx, provider.callback(), discovery, mount);
   if (discovery === '/.well-known/openid-configuration' && res.status === 200) return new Raw(oktaDiscovery(ctx, server, res));
   if (/\/v1\/token$/.test(inner)) {
@@ -440,6 +465,31 @@ export async function oauthEndpoint(ctx: Ctx): Promise<unknown> {
     }
   }
   return new Raw(res);
+}
+
+/**
+ * A custom server's access policy at /authorize (Okta evaluates it there too): when no rule grants
+ * the requested scopes to this client, the app's redirect URI gets `error=access_denied` (or
+ * `invalid_scope` for a scope the server lacks) with the state. Requests the engine would refuse
+ * anyway (unknown client, unregistered redirect) are left to it.
+ */
+function authorizePolicyRefusal(ctx: Ctx, server: ServerRef): Raw | undefined {
+  const params =
+    ctx.req.method === 'POST'
+      ? new URLSearchParams(new TextDecoder().decode(ctx.req.rawBody ?? new Uint8Array()))
+      : ctx.req.url.searchParams;
+  const app = appByClientId(ctx.state, params.get('client_id') ?? '');
+  const redirect = params.get('redirect_uri') ?? '';
+  if (!app || app.status !== 'ACTIVE' || !app.redirectUris.includes(redirect)) return undefined;
+  const scopes = (params.get('scope') ?? '').split(' ').filter(Boolean);
+  const decision = evaluatePolicy(ctx.state, server.id, app.clientId, 'authorization_code', scopes, undefined);
+  if (decision.ok) return undefined;
+  const to = new URL(redirect);
+  to.searchParams.set('error', decision.error);
+  to.searchParams.set('error_description', decision.description);
+  const state = params.get('state');
+  if (state !== null) to.searchParams.set('state', state);
+  return new Raw({ status: 302, headers: { location: to.toString(), 'cache-control': 'no-store' } });
 }
 
 /** The client a token request names (client_id, Basic auth, or a client assertion's issuer), unverified: the engine authenticates it. */
@@ -477,8 +527,15 @@ function checkClientCredentialsScope(ctx: Ctx, server: ServerRef): void {
       'invalid_scope',
       "The authorization server resource does not have any configured default scopes, 'scope' must be provided.",
     );
+  const oidcOnly = scope.filter((x) => x === 'openid' || x === 'offline_access');
+  if (oidcOnly.length > 0) throw oauthError(400, 'invalid_scope', `The following scopes are not allowed: ${oidcOnly.join(', ')}`);
+  if (server.id !== '') {
+    const decision = evaluatePolicy(ctx.state, server.id, app.clientId, 'client_credentials', scope, undefined);
+    if (!decision.ok) throw oauthError(400, decision.error, decision.description);
+    return;
+  }
   const allowed = new Set(allowedScopes(ctx.state, server, requestingClient(ctx)));
-  const refused = scope.filter((x) => !allowed.has(x) || x === 'openid' || x === 'offline_access');
+  const refused = scope.filter((x) => !allowed.has(x));
   if (refused.length > 0) throw oauthError(400, 'invalid_scope', `The following scopes are not allowed: ${refused.join(', ')}`);
 }
 

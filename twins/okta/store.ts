@@ -127,8 +127,69 @@ export interface AuthServerRecord {
   status: 'ACTIVE' | 'INACTIVE';
   created: string;
   lastUpdated: string;
-  /** Scopes it knows besides the OIDC ones. */
+  /** Scopes it knows besides the OIDC ones (names; kept in step with `scopeDefs`). */
   scopes: string[];
+  /** Custom scopes made through the API (absent on servers seeded before the API existed). */
+  scopeDefs?: ScopeRecord[];
+  claims?: ClaimRecord[];
+  /** Access policies; absent means the seeded default policy (every client, every scope), made on first use. */
+  policies?: PolicyRecord[];
+}
+
+export interface ScopeRecord {
+  id: string;
+  name: string;
+  displayName: string | null;
+  description: string | null;
+  consent: 'IMPLICIT' | 'REQUIRED' | 'FLEXIBLE';
+  default: boolean;
+  metadataPublish: 'ALL_CLIENTS' | 'NO_CLIENTS';
+  system: boolean;
+}
+
+export interface ClaimRecord {
+  id: string;
+  name: string;
+  status: 'ACTIVE' | 'INACTIVE';
+  claimType: 'RESOURCE' | 'IDENTITY';
+  valueType: 'EXPRESSION' | 'GROUPS';
+  value: string;
+  group_filter_type?: 'STARTS_WITH' | 'EQUALS' | 'CONTAINS' | 'REGEX';
+  alwaysIncludeInToken: boolean;
+  /** Only when one of these scopes is granted (empty: always). */
+  scopes: string[];
+  system: boolean;
+}
+
+export interface PolicyRuleRecord {
+  id: string;
+  name: string;
+  status: 'ACTIVE' | 'INACTIVE';
+  priority: number;
+  created: string;
+  lastUpdated: string;
+  /** Group ids, or `EVERYONE`. */
+  groups: string[];
+  users: string[];
+  grantTypes: string[];
+  /** Scope names, or `*`. */
+  scopes: string[];
+  accessTokenLifetimeMinutes: number;
+  refreshTokenLifetimeMinutes: number;
+  refreshTokenWindowMinutes: number;
+}
+
+export interface PolicyRecord {
+  id: string;
+  name: string;
+  description: string;
+  status: 'ACTIVE' | 'INACTIVE';
+  priority: number;
+  created: string;
+  lastUpdated: string;
+  /** Client ids, or `ALL_CLIENTS`. */
+  clients: string[];
+  rules: PolicyRuleRecord[];
 }
 
 /** An event hook: where the org POSTs its System Log events. */

@@ -481,6 +481,354 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/authorizationServers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List authorization servers */
+        get: operations["listAuthorizationServers"];
+        put?: never;
+        /** Create an authorization server (its own issuer /oauth2/{id}) */
+        post: operations["createAuthorizationServer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/authorizationServers/{authServerId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                authServerId: components["parameters"]["authServerId"];
+            };
+            cookie?: never;
+        };
+        /** An authorization server */
+        get: operations["getAuthorizationServer"];
+        /** Replace name, description, audiences */
+        put: operations["replaceAuthorizationServer"];
+        post?: never;
+        /** Delete an INACTIVE authorization server */
+        delete: operations["deleteAuthorizationServer"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/authorizationServers/{authServerId}/lifecycle/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                authServerId: components["parameters"]["authServerId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Activate */
+        post: operations["activateAuthorizationServer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/authorizationServers/{authServerId}/lifecycle/deactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                authServerId: components["parameters"]["authServerId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Deactivate (its endpoints answer 404) */
+        post: operations["deactivateAuthorizationServer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/authorizationServers/{authServerId}/credentials/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                authServerId: components["parameters"]["authServerId"];
+            };
+            cookie?: never;
+        };
+        /** The signing keys (the org's) */
+        get: operations["listAuthorizationServerKeys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/authorizationServers/{authServerId}/scopes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                authServerId: components["parameters"]["authServerId"];
+            };
+            cookie?: never;
+        };
+        /** Scopes (system and custom) */
+        get: operations["listOAuth2Scopes"];
+        put?: never;
+        /** Create a custom scope */
+        post: operations["createOAuth2Scope"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/authorizationServers/{authServerId}/scopes/{scopeId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                authServerId: components["parameters"]["authServerId"];
+                scopeId: string;
+            };
+            cookie?: never;
+        };
+        /** A scope */
+        get: operations["getOAuth2Scope"];
+        /** Replace a scope */
+        put: operations["replaceOAuth2Scope"];
+        post?: never;
+        /** Delete a scope */
+        delete: operations["deleteOAuth2Scope"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/authorizationServers/{authServerId}/claims": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                authServerId: components["parameters"]["authServerId"];
+            };
+            cookie?: never;
+        };
+        /** Custom claims */
+        get: operations["listOAuth2Claims"];
+        put?: never;
+        /** Create a claim (EXPRESSION, or GROUPS by filter) */
+        post: operations["createOAuth2Claim"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/authorizationServers/{authServerId}/claims/{claimId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                authServerId: components["parameters"]["authServerId"];
+                claimId: string;
+            };
+            cookie?: never;
+        };
+        /** A claim */
+        get: operations["getOAuth2Claim"];
+        /** Replace a claim */
+        put: operations["replaceOAuth2Claim"];
+        post?: never;
+        /** Delete a claim */
+        delete: operations["deleteOAuth2Claim"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/authorizationServers/{authServerId}/policies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                authServerId: components["parameters"]["authServerId"];
+            };
+            cookie?: never;
+        };
+        /** Access policies, by priority */
+        get: operations["listAuthorizationServerPolicies"];
+        put?: never;
+        /** Create an access policy */
+        post: operations["createAuthorizationServerPolicy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/authorizationServers/{authServerId}/policies/{policyId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                authServerId: components["parameters"]["authServerId"];
+                policyId: components["parameters"]["policyId"];
+            };
+            cookie?: never;
+        };
+        /** An access policy */
+        get: operations["getAuthorizationServerPolicy"];
+        /** Replace an access policy */
+        put: operations["replaceAuthorizationServerPolicy"];
+        post?: never;
+        /** Delete an access policy */
+        delete: operations["deleteAuthorizationServerPolicy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/authorizationServers/{authServerId}/policies/{policyId}/lifecycle/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                authServerId: components["parameters"]["authServerId"];
+                policyId: components["parameters"]["policyId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Activate a policy */
+        post: operations["activateAuthorizationServerPolicy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/authorizationServers/{authServerId}/policies/{policyId}/lifecycle/deactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                authServerId: components["parameters"]["authServerId"];
+                policyId: components["parameters"]["policyId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Deactivate a policy */
+        post: operations["deactivateAuthorizationServerPolicy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/authorizationServers/{authServerId}/policies/{policyId}/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                authServerId: components["parameters"]["authServerId"];
+                policyId: components["parameters"]["policyId"];
+            };
+            cookie?: never;
+        };
+        /** A policy's rules, by priority */
+        get: operations["listAuthorizationServerPolicyRules"];
+        put?: never;
+        /** Create a rule (grant types, people, scopes) */
+        post: operations["createAuthorizationServerPolicyRule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/authorizationServers/{authServerId}/policies/{policyId}/rules/{ruleId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                authServerId: components["parameters"]["authServerId"];
+                policyId: components["parameters"]["policyId"];
+                ruleId: string;
+            };
+            cookie?: never;
+        };
+        /** A rule */
+        get: operations["getAuthorizationServerPolicyRule"];
+        /** Replace a rule */
+        put: operations["replaceAuthorizationServerPolicyRule"];
+        post?: never;
+        /** Delete a rule */
+        delete: operations["deleteAuthorizationServerPolicyRule"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/authorizationServers/{authServerId}/policies/{policyId}/rules/{ruleId}/lifecycle/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                authServerId: components["parameters"]["authServerId"];
+                policyId: components["parameters"]["policyId"];
+                ruleId: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Activate a rule */
+        post: operations["activateAuthorizationServerPolicyRule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/authorizationServers/{authServerId}/policies/{policyId}/rules/{ruleId}/lifecycle/deactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                authServerId: components["parameters"]["authServerId"];
+                policyId: components["parameters"]["policyId"];
+                ruleId: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Deactivate a rule */
+        post: operations["deactivateAuthorizationServerPolicyRule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/logs": {
         parameters: {
             query?: never;
@@ -1420,6 +1768,89 @@ export interface components {
             profile?: Record<string, unknown>;
             _links: Record<string, unknown>;
         };
+        AuthorizationServerRequest: {
+            name: string;
+            description?: string;
+            audiences: string[];
+            issuerMode?: string;
+            credentials?: Record<string, unknown>;
+        };
+        OAuth2ScopeRequest: {
+            name: string;
+            displayName?: string;
+            description?: string;
+            /** @enum {string} */
+            consent?: "IMPLICIT" | "REQUIRED" | "FLEXIBLE";
+            default?: boolean;
+            /** @enum {string} */
+            metadataPublish?: "ALL_CLIENTS" | "NO_CLIENTS";
+            optional?: boolean;
+            system?: boolean;
+        };
+        OAuth2ClaimRequest: {
+            name: string;
+            /** @enum {string} */
+            status?: "ACTIVE" | "INACTIVE";
+            /** @enum {string} */
+            claimType: "RESOURCE" | "IDENTITY";
+            /** @enum {string} */
+            valueType: "EXPRESSION" | "GROUPS";
+            value: string;
+            /** @enum {string} */
+            group_filter_type?: "STARTS_WITH" | "EQUALS" | "CONTAINS" | "REGEX";
+            alwaysIncludeInToken?: boolean;
+            system?: boolean;
+            conditions?: {
+                scopes?: string[];
+            };
+        };
+        AuthorizationServerPolicyRequest: {
+            /** @enum {string} */
+            type?: "OAUTH_AUTHORIZATION_POLICY";
+            name: string;
+            description?: string;
+            /** @enum {string} */
+            status?: "ACTIVE" | "INACTIVE";
+            priority?: number;
+            system?: boolean;
+            conditions?: {
+                clients?: {
+                    include?: string[];
+                };
+            };
+        };
+        AuthorizationServerPolicyRuleRequest: {
+            /** @enum {string} */
+            type?: "RESOURCE_ACCESS";
+            name: string;
+            /** @enum {string} */
+            status?: "ACTIVE" | "INACTIVE";
+            priority?: number;
+            system?: boolean;
+            conditions?: {
+                people?: {
+                    groups?: {
+                        include?: string[];
+                    };
+                    users?: {
+                        include?: string[];
+                    };
+                };
+                grantTypes?: {
+                    include?: string[];
+                };
+                scopes?: {
+                    include?: string[];
+                };
+            };
+            actions?: {
+                token?: {
+                    accessTokenLifetimeMinutes?: number;
+                    refreshTokenLifetimeMinutes?: number;
+                    refreshTokenWindowMinutes?: number;
+                };
+            };
+        };
         AppLink: {
             id?: string;
             label?: string;
@@ -1434,7 +1865,7 @@ export interface components {
         };
     };
     responses: {
-        /** @description An OAuth 2.0 error (RFC 6749) */
+        /** @description An OAuth 2.0 error (RFC 6749), or Okta's error body for an unknown or inactive authorization server (404 E0000007) */
         OAuthError: {
             headers: {
                 [name: string]: unknown;
@@ -1443,7 +1874,7 @@ export interface components {
                 "application/json": {
                     error: string;
                     error_description?: string;
-                };
+                } | components["schemas"]["Error"];
             };
         };
         /** @description An Okta error */
@@ -1460,6 +1891,8 @@ export interface components {
         /** @description The person's id, their login, or `me`. */
         userId: string;
         appId: string;
+        authServerId: string;
+        policyId: string;
         eventHookId: string;
         /** @description A custom authorization server's id (`default`). */
         authorizationServerId: string;
@@ -2460,6 +2893,788 @@ export interface operations {
             path: {
                 appId: components["parameters"]["appId"];
                 groupId: components["parameters"]["groupId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listAuthorizationServers: {
+        parameters: {
+            query?: {
+                q?: string;
+                limit?: number;
+                after?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, unknown>[];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    createAuthorizationServer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AuthorizationServerRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, unknown>;
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getAuthorizationServer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                authServerId: components["parameters"]["authServerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, unknown>;
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    replaceAuthorizationServer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                authServerId: components["parameters"]["authServerId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AuthorizationServerRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, unknown>;
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    deleteAuthorizationServer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                authServerId: components["parameters"]["authServerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    activateAuthorizationServer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                authServerId: components["parameters"]["authServerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    deactivateAuthorizationServer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                authServerId: components["parameters"]["authServerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listAuthorizationServerKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                authServerId: components["parameters"]["authServerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, unknown>[];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listOAuth2Scopes: {
+        parameters: {
+            query?: {
+                q?: string;
+                filter?: string;
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                authServerId: components["parameters"]["authServerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, unknown>[];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    createOAuth2Scope: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                authServerId: components["parameters"]["authServerId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OAuth2ScopeRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, unknown>;
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getOAuth2Scope: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                authServerId: components["parameters"]["authServerId"];
+                scopeId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, unknown>;
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    replaceOAuth2Scope: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                authServerId: components["parameters"]["authServerId"];
+                scopeId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OAuth2ScopeRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, unknown>;
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    deleteOAuth2Scope: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                authServerId: components["parameters"]["authServerId"];
+                scopeId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listOAuth2Claims: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                authServerId: components["parameters"]["authServerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, unknown>[];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    createOAuth2Claim: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                authServerId: components["parameters"]["authServerId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OAuth2ClaimRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, unknown>;
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getOAuth2Claim: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                authServerId: components["parameters"]["authServerId"];
+                claimId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, unknown>;
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    replaceOAuth2Claim: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                authServerId: components["parameters"]["authServerId"];
+                claimId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OAuth2ClaimRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, unknown>;
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    deleteOAuth2Claim: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                authServerId: components["parameters"]["authServerId"];
+                claimId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listAuthorizationServerPolicies: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                authServerId: components["parameters"]["authServerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, unknown>[];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    createAuthorizationServerPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                authServerId: components["parameters"]["authServerId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AuthorizationServerPolicyRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, unknown>;
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getAuthorizationServerPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                authServerId: components["parameters"]["authServerId"];
+                policyId: components["parameters"]["policyId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, unknown>;
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    replaceAuthorizationServerPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                authServerId: components["parameters"]["authServerId"];
+                policyId: components["parameters"]["policyId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AuthorizationServerPolicyRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, unknown>;
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    deleteAuthorizationServerPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                authServerId: components["parameters"]["authServerId"];
+                policyId: components["parameters"]["policyId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    activateAuthorizationServerPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                authServerId: components["parameters"]["authServerId"];
+                policyId: components["parameters"]["policyId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    deactivateAuthorizationServerPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                authServerId: components["parameters"]["authServerId"];
+                policyId: components["parameters"]["policyId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listAuthorizationServerPolicyRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                authServerId: components["parameters"]["authServerId"];
+                policyId: components["parameters"]["policyId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, unknown>[];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    createAuthorizationServerPolicyRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                authServerId: components["parameters"]["authServerId"];
+                policyId: components["parameters"]["policyId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AuthorizationServerPolicyRuleRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, unknown>;
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getAuthorizationServerPolicyRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                authServerId: components["parameters"]["authServerId"];
+                policyId: components["parameters"]["policyId"];
+                ruleId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, unknown>;
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    replaceAuthorizationServerPolicyRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                authServerId: components["parameters"]["authServerId"];
+                policyId: components["parameters"]["policyId"];
+                ruleId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AuthorizationServerPolicyRuleRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, unknown>;
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    deleteAuthorizationServerPolicyRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                authServerId: components["parameters"]["authServerId"];
+                policyId: components["parameters"]["policyId"];
+                ruleId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    activateAuthorizationServerPolicyRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                authServerId: components["parameters"]["authServerId"];
+                policyId: components["parameters"]["policyId"];
+                ruleId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    deactivateAuthorizationServerPolicyRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                authServerId: components["parameters"]["authServerId"];
+                policyId: components["parameters"]["policyId"];
+                ruleId: string;
             };
             cookie?: never;
         };
