@@ -112,6 +112,18 @@ step({
 step({
   kind: 'arrange',
   topic,
+  expression: "the app's Jira webhook URL is {string}",
+  example: 'Given the app\'s Jira webhook URL is "/webhooks/jira"',
+  doc: "Jira sends the app its issue and comment webhooks at this path on the app (or full URL) instead of the run's default `/jira/webhook`, signed with JIRA_WEBHOOK_SECRET as before.",
+  async run(this: TwinsWorld, pathOrUrl: string) {
+    this.jira.webhook = { url: this.appUrlFor(pathOrUrl) };
+    await this.jira.configureWebhook(this.jira.webhook);
+  },
+});
+
+step({
+  kind: 'arrange',
+  topic,
   expression: 'a Jira user {string}',
   example: 'Given a Jira user "zoe"',
   doc: 'A person with that name (or email) is on the site; seeded people are admin, alice, bob, carol and dave (`<name>@twin-site.test`).',

@@ -75,7 +75,8 @@ describe('the Jira steps', () => {
         name: 'baseline.feature',
         text: `Feature: Baseline
   Scenario: Nobody triages
-    Given a Jira issue "OPS-1" "Old thing" in "OPS"
+    Given the app's Jira webhook URL is "/webhooks/jira"
+    And a Jira issue "OPS-1" "Old thing" in "OPS"
     When "alice" creates a Jira issue "OPS-2" "incident: checkout is down" in "OPS"
     Then the app received a Jira webhook "jira:issue_created" for "OPS-2"
     And for 300 ms the app never called Jira "createIssue"
@@ -95,6 +96,10 @@ describe('the Jira steps', () => {
       expect(errors).toMatch(/The app made no Jira API calls in this scenario/);
       expect(errors).toMatch(/jira:issue_created OPS-2 \(OPS-5\) → delivered/);
       expect(s.attachments.join('\n')).toMatch(/Jira tenant /);
+      const { deliveries } = (await (await fetch(`${twin.url}/_twin/outbox?tenant=${baselineTenant}`)).json()) as {
+        deliveries: { url: string }[];
+      };
+      expect(new Set(deliveries.map((d) => d.url))).toEqual(new Set([`${baseline.url}/webhooks/jira`]));
     } finally {
       cleanup();
     }
