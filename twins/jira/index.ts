@@ -12,6 +12,7 @@ import type {
 import { authenticateJira, type JiraPrincipal } from './auth.ts';
 import { jiraControlRoutes } from './control.ts';
 import { PER_ISSUE_WRITE_RULE, renderJiraError } from './errors.ts';
+import { inspectJira } from './inspect.ts';
 import * as agile from './operations/agile.ts';
 import * as comments from './operations/comments.ts';
 import { Reply } from './operations/common.ts';
@@ -212,6 +213,7 @@ export function createJiraTwin(options: JiraTwinOptions = {}): TwinDefinition<Ji
     },
     // Snapshots are JSON: Maps go out as arrays and come back as Maps.
     restoreState: (json) => stateFromJson(json),
+    inspect: inspectJira,
     operations: jiraOperations,
     rateLimits: options.rateLimits ?? JIRA_RATE_LIMITS,
     rateLimitKey: jiraRateLimitKey,
