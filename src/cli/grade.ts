@@ -25,7 +25,7 @@ installed: the app is graded as it is.
   --sandbox           the default, kept for older scripts
   --out DIR           also write a results folder (trials/0000.json, run.json, junit.xml, report.html)
   --twins-env FILE    use twins already running (\`twins up --env-file FILE\`) instead of starting them here
-  --vault DIR         the vault holding the task's holdouts (default scenarios/vault)
+  --vault DIR         the vault holding the task's holdouts (default: the task's own, as demo has, else scenarios/vault)
   --identity FILE     the vault identity (default $TWINS_VAULT_IDENTITY, else ~/.config/twins/vault-identity.txt)
   --tasks DIR         where task ids are looked up (default harness/tasks)
   --seed N            seed of the tenant's data (default 1)
@@ -91,11 +91,12 @@ export async function gradeCommand(argv: string[]): Promise<number> {
   const { openTaskHoldouts, runTwins, sandboxOptions, taskNeedles } = await import('../../harness/run.ts');
   const { gradeApp, plainLauncher, sandboxLauncher } = await import('../../harness/trial.ts');
   const report = await import('../../harness/report/index.ts');
-  const { defaultVaultDir } = await import('../vault/index.ts');
+  const { taskHoldoutSource } = await import('../../harness/task.ts');
 
   const task = loadTask(v.task, { tasksDir: v.tasks, cwd });
-  const vaultDir = resolve(cwd, v.vault ?? defaultVaultDir(cwd));
-  const holdouts = await openTaskHoldouts(task, { vaultDir, identityPath: v.identity });
+  // --vault/--identity when given; else a task's own vault and demo identity (demo); else the project's vault.
+  const { vaultDir, identityPath } = taskHoldoutSource(task, { vaultDir: v.vault, identityPath: v.identity, cwd });
+  const holdouts = await openTaskHoldouts(task, { vaultDir, identityPath });
   const needles = taskNeedles(task, holdouts);
   let launch: import('../../harness/trial.ts').AppLauncher;
   let isolation: 'bubblewrap' | 'none';
@@ -109,7 +110,7 @@ export async function gradeCommand(argv: string[]): Promise<number> {
     const { createSandbox } = await import('../../harness/sandbox/index.ts');
     // Hidden from the app: the results, the task (its reference), the tasks folder, the vault and the identity's folder.
     const sandbox = createSandbox(
-      sandboxOptions({ outDir: v.out ? resolve(cwd, v.out) : undefined, vaultDir, task, tasksDir: v.tasks, identityPath: v.identity, cwd }),
+      sandboxOptions({ outDir: v.out ? resolve(cwd, v.out) : undefined, vaultDir, task, tasksDir: v.tasks, identityPath, cwd }),
     );
     launch = sandboxLauncher(sandbox, v.app, task.limits);
     isolation = sandbox.kind;

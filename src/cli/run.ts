@@ -18,9 +18,10 @@ export const RUN_HELP = `twins run [paths…] [flags]: run Gherkin scenarios aga
   --junit FILE         also write a JUnit XML report
   --messages FILE      also write Cucumber messages (ndjson), the source of every other report
   --holdouts           also run the sealed holdouts from the vault (needs the identity)
-  --task ID            with --holdouts: only that task's holdouts
+  --task ID            with --holdouts: only that task's holdouts (a task that ships its own vault and demo
+                       identity, like demo, opens with those: no --vault or --identity needed)
   --identity FILE      the vault identity (default $TWINS_VAULT_IDENTITY, else ~/.config/twins/vault-identity.txt)
-  --vault DIR          the vault folder (default scenarios/vault)
+  --vault DIR          the vault folder (default: the task's own, else scenarios/vault)
   --events-path PATH   where the app takes Slack events, commands and interactivity (default ${DEFAULT_EVENTS_PATH})
   --ready-path PATH    polled until the app answers (default /)
   --app-timeout SECS   how long to wait for the app to answer (default 60)
@@ -47,6 +48,28 @@ function whole(value: string | undefined, name: string, fallback: number, min: n
   return Number(value);
 }
 
+/**
+ * Where `--holdouts` opens from: `--vault`/`--identity` when given; else a task that ships its own vault
+ * and demo identity (the demo task) opens with those; else the project's vault and the usual identity.
+ * A `--task` with no task folder is still a vault id (holdouts sealed for a task kept elsewhere).
+ */
+async function holdoutSource(
+  task: string | undefined,
+  vault: string | undefined,
+  identity: string | undefined,
+  cwd: string,
+): Promise<{ task?: string; vaultDir: string; identityPath?: string }> {
+  if (task !== undefined && vault === undefined) {
+    const { loadTask, taskHoldoutSource } = await import('../../harness/task.ts');
+    try {
+      return { task, ...taskHoldoutSource(loadTask(task, { cwd }), { identityPath: identity, cwd }) };
+    } catch (err) {
+      if (!(err instanceof PlatformError && err.code === 'TWINS_TASK_NOT_FOUND')) throw err;
+    }
+  }
+  return { task, vaultDir: vault ?? defaultVaultDir(cwd), identityPath: identity };
+}
+
 export async function runCommand(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(`${RUN_HELP}\n`);
@@ -71,7 +94,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     parallel: whole(v.parallel, 'parallel', 1, 1, 64),
     junit: v.junit,
     messages: v.messages,
-    holdouts: v.holdouts ? { task: v.task, vaultDir: v.vault ?? defaultVaultDir(cwd), identityPath: v.identity } : undefined,
+    holdouts: v.holdouts ? await holdoutSource(v.task, v.vault, v.identity, cwd) : undefined,
     eventsPath: v['events-path'] ?? DEFAULT_EVENTS_PATH,
     readyPath: v['ready-path'] ?? '/',
     appTimeoutMs: seconds(v['app-timeout'], 'app-timeout', 60_000),

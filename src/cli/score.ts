@@ -12,7 +12,9 @@ Each trial: a fresh tenant on each twin → the agent builds the app in a fresh 
 in the sandbox → the sealed holdouts run against the twins and the app → a contamination scan → teardown.
 Results are written as each trial finishes: OUT/trials/NNNN.json, then run.json, junit.xml, report.html.
 
-  --agent SPEC        reference | noop | cheater | command:"CMD" | preset:NAME | module:PATH (docs/harness.md)
+  --agent SPEC        reference | noop | cheater | command:"CMD" | preset:NAME | module:PATH (docs/harness.md);
+                      several agents, repeated or comma-separated (--agent reference,noop,cheater): each is
+                      scored in turn (in OUT/<agent> with --out), then the leaderboard of them is printed
   --task ID           a task of harness/tasks, or the path of a task folder
   --trials K          trials in the whole run (default 1)
   --parallel N        trials at once (default 1)
@@ -29,7 +31,7 @@ Results are written as each trial finishes: OUT/trials/NNNN.json, then run.json,
   --keep-workspaces   keep each trial's workspace (their folder is printed) to look at what the agent built
   --sandbox KIND      bubblewrap (refuse to run without it) or none (plain processes: isolates nothing);
                       default: bubblewrap when it works here, else none, said loudly
-  --vault DIR         the vault holding the task's holdouts (default scenarios/vault)
+  --vault DIR         the vault holding the task's holdouts (default: the task's own, as demo has, else scenarios/vault)
   --identity FILE     the vault identity (default $TWINS_VAULT_IDENTITY, else ~/.config/twins/vault-identity.txt)
   --tasks DIR         where task ids are looked up (default harness/tasks)
   --seed N            seed of every trial's tenant data (default 1)
@@ -67,7 +69,7 @@ function parse(argv: string[]) {
       allowPositionals: false,
       strict: true,
       options: {
-        agent: { type: 'string' },
+        agent: { type: 'string', multiple: true },
         task: { type: 'string' },
         trials: { type: 'string' },
         parallel: { type: 'string' },
@@ -100,7 +102,7 @@ export async function scoreCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const { values: v } = parse(argv);
-  if (!v.agent) throw usage('twins score needs --agent SPEC (reference, noop, cheater, command:"CMD", preset:NAME, module:PATH)');
+  if (!v.agent?.length) throw usage('twins score needs --agent SPEC (reference, noop, cheater, command:"CMD", preset:NAME, module:PATH)');
   if (!v.task) throw usage('twins score needs --task ID (`twins task list` names them)');
   if (v.sandbox !== undefined && v.sandbox !== 'bubblewrap' && v.sandbox !== 'none')
     throw usage(`--sandbox must be bubblewrap or none, got "${v.sandbox}"`);
@@ -110,48 +112,98 @@ export async function scoreCommand(argv: string[]): Promise<number> {
     waitMs = Math.round(Number(v.wait) * 1000);
   }
   const json = Boolean(v.json);
+  const agents = agentSpecs(v.agent);
+  if (agents.length > 1 && v['run-id'] !== undefined) throw usage('--run-id names one run: leave it out when scoring several agents');
   const { scoreRun } = await import('../../harness/run.ts');
   const report = await import('../../harness/report/index.ts');
-  const result = await scoreRun({
-    agent: v.agent,
-    task: v.task,
-    trials: whole(v.trials, 'trials', 1, 1, 100_000),
-    parallel: whole(v.parallel, 'parallel', 1, 1, 256),
-    shard: parseShardFlag(v.shard),
-    outDir: v.out,
-    resume: Boolean(v.resume),
-    runId: v['run-id'],
-    twinsEnv: v['twins-env'],
-    agentEnv: v['agent-env'],
-    keepWorkspaces: Boolean(v['keep-workspaces']),
-    sandboxKind: v.sandbox as 'bubblewrap' | 'none' | undefined,
-    vaultDir: v.vault,
-    identityPath: v.identity,
-    tasksDir: v.tasks,
-    seed: whole(v.seed, 'seed', 1, 0, 2 ** 31 - 1),
-    waitMs,
-    appHost: v['app-host'],
-    cwd: process.cwd(),
-    progress: json ? undefined : process.stderr,
+  const outDirs: string[] = [];
+  const summaries: unknown[] = [];
+  let infraCode = 0;
+  for (const agent of agents) {
+    if (agents.length > 1 && !json) process.stderr.write(`twins score: agent ${agent} on ${v.task}\n`);
+    const result = await scoreRun({
+      agent,
+      task: v.task,
+      trials: whole(v.trials, 'trials', 1, 1, 100_000),
+      parallel: whole(v.parallel, 'parallel', 1, 1, 256),
+      shard: parseShardFlag(v.shard),
+      // Several agents share --out as a parent: each gets its own folder in it.
+      outDir: v.out !== undefined && agents.length > 1 ? join(v.out, folderName(agent)) : v.out,
+      resume: Boolean(v.resume),
+      runId: v['run-id'],
+      twinsEnv: v['twins-env'],
+      agentEnv: v['agent-env'],
+      keepWorkspaces: Boolean(v['keep-workspaces']),
+      sandboxKind: v.sandbox as 'bubblewrap' | 'none' | undefined,
+      vaultDir: v.vault,
+      identityPath: v.identity,
+      tasksDir: v.tasks,
+      seed: whole(v.seed, 'seed', 1, 0, 2 ** 31 - 1),
+      waitMs,
+      appHost: v['app-host'],
+      cwd: process.cwd(),
+      progress: json ? undefined : process.stderr,
+    });
+    const { summary, outDir } = result;
+    outDirs.push(outDir);
+    if (json) summaries.push(report.summaryJson(summary));
+    else {
+      process.stdout.write(`${report.scoresText(summary)}\n`);
+      process.stdout.write(
+        `Results: ${shown(outDir)} (report: ${shown(join(outDir, report.RESULTS.html))})${result.kept.length ? `; ${result.kept.length} trial(s) kept from before` : ''}\n`,
+      );
+      if (result.workDir) process.stdout.write(`Workspaces kept in ${result.workDir}\n`);
+    }
+    const infra = summary.trials.filter((t) => t.failure?.kind === 'infrastructure');
+    if (infra.length > 0) {
+      const err = new PlatformError(
+        'TWINS_INFRASTRUCTURE',
+        `${infra.length} of ${summary.trials.length} trial(s) of ${agent} failed for reasons of the infrastructure, not the agent (first: trial ${infra[0].trial}: ${infra[0].failure?.reason.split('\n')[0]})`,
+        'Fix the cause, then run the same command with --resume: those trials run again, the others are kept.',
+      );
+      process.stderr.write(`${err.toLine()}\n`);
+      infraCode = err.exitCode;
+    }
+  }
+  if (agents.length === 1) {
+    if (json) process.stdout.write(`${JSON.stringify(summaries[0], null, 2)}\n`);
+    return infraCode;
+  }
+  // Several agents: the leaderboard of these runs, as `twins leaderboard DIR…` prints it.
+  const { summaries: runs, names } = report.readRuns(outDirs, {
+    onWarning: json ? undefined : (line: string) => process.stderr.write(`twins: warning: ${line}\n`),
   });
-  const { summary, outDir } = result;
-  if (json) process.stdout.write(`${JSON.stringify(report.summaryJson(summary), null, 2)}\n`);
+  const board = report.buildLeaderboard(runs, names);
+  if (json) process.stdout.write(`${JSON.stringify({ runs: summaries, leaderboard: board }, null, 2)}\n`);
   else {
-    process.stdout.write(`${report.scoresText(summary)}\n`);
-    process.stdout.write(
-      `Results: ${shown(outDir)} (report: ${shown(join(outDir, report.RESULTS.html))})${result.kept.length ? `; ${result.kept.length} trial(s) kept from before` : ''}\n`,
-    );
-    if (result.workDir) process.stdout.write(`Workspaces kept in ${result.workDir}\n`);
+    process.stdout.write(`\n${report.leaderboardText(board)}\n`);
+    process.stdout.write(`The same table later: twins leaderboard ${outDirs.map((d) => shown(d)).join(' ')}\n`);
   }
-  const infra = summary.trials.filter((t) => t.failure?.kind === 'infrastructure');
-  if (infra.length > 0) {
-    const err = new PlatformError(
-      'TWINS_INFRASTRUCTURE',
-      `${infra.length} of ${summary.trials.length} trial(s) failed for reasons of the infrastructure, not the agent (first: trial ${infra[0].trial}: ${infra[0].failure?.reason.split('\n')[0]})`,
-      'Fix the cause, then run the same command with --resume: those trials run again, the others are kept.',
-    );
-    process.stderr.write(`${err.toLine()}\n`);
-    return err.exitCode;
+  return infraCode;
+}
+
+/**
+ * The agents of `--agent`, repeated or comma-separated (`--agent reference,noop,cheater`). A `command:`
+ * or `module:` spec is one agent whatever it holds: a command line or a path may contain commas.
+ */
+export function agentSpecs(values: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const value of values) {
+    const parts = /^(command|module):/.test(value) ? [value] : value.split(',').map((p) => p.trim());
+    for (const part of parts) {
+      if (part === '') throw usage(`--agent "${value}" names an empty agent`);
+      if (!out.includes(part)) out.push(part);
+    }
   }
-  return 0;
+  return out;
+}
+
+/** A folder name for an agent's results under a shared --out: `command:my-agent --x` → `command-my-agent-x`. */
+function folderName(agent: string): string {
+  return (
+    agent
+      .replace(/[^\w.-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 60) || 'agent'
+  );
 }
