@@ -1,4 +1,4 @@
-// The HTML report of a synthetic run opened in Chromium: what a person sees (satisfaction, a failing cell, the contamination flag, a transcript) and that nothing in it runs.
+// The HTML report of a synthetic run opened in Chromium: what a person sees (satisfaction, a failing cell, the contamination flag, a transcript, the twins' fidelity per trial) and that nothing in it runs.
 
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSummary, writeRun } from '../../harness/report/index.ts';
+import { fidelityTrials } from '../harness/fidelity-trials.ts';
 import { meta, mixedTrials } from '../harness/synthetic-trials.ts';
 import { browserUnavailable, launchChromium } from '../support/browser.ts';
 
@@ -114,5 +115,57 @@ describe.skipIf(unavailable)('HTML report in Chromium', () => {
       };
     }, xml);
     expect(parsed).toEqual({ error: null, suites: 4, cases: 13, failure: 'Then "#inc-1" has member "alice"' });
+  });
+});
+
+describe.skipIf(unavailable)('HTML report in Chromium: how far to trust the twins', () => {
+  let browser: Browser;
+  let page: Page;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'twins-report-fidelity-browser-'));
+    writeRun(dir, buildSummary(meta({ trialsRequested: 3 }), await fidelityTrials()));
+    browser = await launchChromium();
+    page = await browser.newPage();
+    await page.goto(pathToFileURL(join(dir, 'report.html')).toString());
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("shows each trial's operations table with calls, implemented, limitations, SDK tests and trusted", async () => {
+    const table = page.locator('#trial-0 table.fidelity');
+    expect(await table.isVisible()).toBe(true);
+    const headers = await table.locator('thead th').allTextContents();
+    expect(headers).toEqual(['Twin', 'Operation', 'Calls', 'Implemented', 'Documented limitations', 'Official SDK tests', 'Trusted']);
+    const post = table.locator('tr[data-operation="chat.postMessage"] td');
+    const cells = await post.allTextContents();
+    expect(cells.slice(0, 4)).toEqual(['slack', 'chat.postMessage', '3', 'yes']);
+    expect(cells[5]).toContain('@slack/web-api');
+    const open = await table.locator('tr[data-operation="conversations.open"] td').allTextContents();
+    expect(open[4]).toContain('prevent_creation');
+    expect(open[6]).toBe('no');
+    expect(await table.locator('tr[data-operation="auth.test"] td').last().textContent()).toBe('yes');
+    expect(await page.locator('#trial-0 h4').textContent()).toMatch(/^Twin fidelity: \d+\.\d % \(\d of 6 calls on trusted operations\)$/);
+  });
+
+  it('marks the trial graded on an unmodelled operation, and shows the run figure', async () => {
+    expect(await page.locator('#trial-1 .badge.unmodelled').textContent()).toBe('GRADED ON AN UNMODELLED OPERATION');
+    expect(await page.locator('#trial-0 .badge.unmodelled').count()).toBe(0);
+    const row = page.locator('#trial-1 table.fidelity tr.unmodelled');
+    expect(await row.locator('td').nth(1).textContent()).toBe('POST /api/admin.teams.create<b>');
+    expect(await row.locator('td').nth(3).textContent()).toBe('unknown operation');
+    expect(await row.locator('b').count()).toBe(0);
+    const background = await row
+      .locator('td')
+      .first()
+      .evaluate((el) => getComputedStyle(el).backgroundColor);
+    expect(background).toBe('rgb(255, 248, 197)');
+    const card = page.locator('#fidelity');
+    expect(await card.locator('.figure').textContent()).toMatch(/^\d+\.\d %$/);
+    expect(await card.textContent()).toContain('1 graded on an unmodelled operation');
+    expect(await page.locator('#trial-2 .fidelity-of-trial').textContent()).toContain('The app made no vendor call.');
   });
 });
