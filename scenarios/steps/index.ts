@@ -8,3 +8,4 @@ import './delivery.steps.ts';
 import './schedule.steps.ts';
 import './jira.steps.ts';
 import './okta.steps.ts';
+import './offboarding.steps.ts';
