@@ -10,6 +10,7 @@ import * as oidc from './oidc.ts';
 import * as apps from './operations/apps.ts';
 import * as authServers from './operations/authorization-servers.ts';
 import * as hooks from './operations/event-hooks.ts';
+import * as groupRules from './operations/group-rules.ts';
 import * as groups from './operations/groups.ts';
 import * as logs from './operations/logs.ts';
 import * as sessions from './operations/sessions.ts';
@@ -89,6 +90,13 @@ const handlers: Record<string, AnyHandler> = {
   deleteAuthorizationServerPolicyRule: authServers.deleteAuthorizationServerPolicyRule,
   activateAuthorizationServerPolicyRule: authServers.activateAuthorizationServerPolicyRule,
   deactivateAuthorizationServerPolicyRule: authServers.deactivateAuthorizationServerPolicyRule,
+  listGroupRules: groupRules.listGroupRules,
+  createGroupRule: groupRules.createGroupRule,
+  getGroupRule: groupRules.getGroupRule,
+  replaceGroupRule: groupRules.replaceGroupRule,
+  deleteGroupRule: groupRules.deleteGroupRule,
+  activateGroupRule: groupRules.activateGroupRule,
+  deactivateGroupRule: groupRules.deactivateGroupRule,
   listGroups: groups.listGroups,
   addGroup: groups.addGroup,
   getGroup: groups.getGroup,

@@ -192,6 +192,20 @@ export interface PolicyRecord {
   rules: PolicyRuleRecord[];
 }
 
+/** A group rule: people whose profile matches `expression` are put in `groupIds` while it is ACTIVE. */
+export interface GroupRuleRecord {
+  id: string;
+  name: string;
+  status: 'ACTIVE' | 'INACTIVE' | 'INVALID';
+  created: string;
+  lastUpdated: string;
+  expression: string;
+  groupIds: string[];
+  excludeUsers: string[];
+  /** People the rule itself put in its groups (they leave when they stop matching). */
+  assigned: string[];
+}
+
 /** An event hook: where the org POSTs its System Log events. */
 export interface EventHookRecord {
   id: string;
@@ -226,6 +240,8 @@ export interface OktaState {
   apps: IdMap<AppRecord>;
   authServers: IdMap<AuthServerRecord>;
   eventHooks: IdMap<EventHookRecord>;
+  /** Group rules (absent in orgs seeded before they existed; made on first use). */
+  groupRules?: IdMap<GroupRuleRecord>;
   logs: LogEvent[];
   logSeq: number;
   /** The seeded people an app's env names. */
@@ -559,5 +575,6 @@ export function restoreOktaState(json: unknown): OktaState {
     apps: IdMap.from<AppRecord>(j.apps, 'apps'),
     authServers: IdMap.from<AuthServerRecord>(j.authServers, 'authServers'),
     eventHooks: IdMap.from<EventHookRecord>(j.eventHooks ?? {}, 'eventHooks'),
+    groupRules: IdMap.from<GroupRuleRecord>(j.groupRules ?? {}, 'groupRules'),
   };
 }

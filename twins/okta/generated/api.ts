@@ -260,6 +260,83 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/groups/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List group rules */
+        get: operations["listGroupRules"];
+        put?: never;
+        /** Create a group rule (INACTIVE) */
+        post: operations["createGroupRule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/groups/rules/{ruleId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ruleId: string;
+            };
+            cookie?: never;
+        };
+        /** A group rule */
+        get: operations["getGroupRule"];
+        /** Replace an INACTIVE group rule */
+        put: operations["replaceGroupRule"];
+        post?: never;
+        /** Delete a group rule (removeUsers=true takes its people out) */
+        delete: operations["deleteGroupRule"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/groups/rules/{ruleId}/lifecycle/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ruleId: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Activate (every person is checked against it) */
+        post: operations["activateGroupRule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/groups/rules/{ruleId}/lifecycle/deactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ruleId: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Deactivate */
+        post: operations["deactivateGroupRule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/groups/{groupId}": {
         parameters: {
             query?: never;
@@ -1851,6 +1928,42 @@ export interface components {
                 };
             };
         };
+        GroupRuleRequest: {
+            /** @enum {string} */
+            type?: "group_rule";
+            name: string;
+            status?: string;
+            conditions?: {
+                expression?: {
+                    value?: string;
+                    type?: string;
+                };
+                people?: {
+                    users?: {
+                        exclude?: string[];
+                    };
+                    groups?: {
+                        exclude?: string[];
+                    };
+                };
+            };
+            actions?: {
+                assignUserToGroups?: {
+                    groupIds?: string[];
+                };
+            };
+        };
+        GroupRule: {
+            type: string;
+            id: string;
+            /** @enum {string} */
+            status: "ACTIVE" | "INACTIVE" | "INVALID";
+            name: string;
+            created?: string;
+            lastUpdated?: string;
+            conditions: Record<string, unknown>;
+            actions: Record<string, unknown>;
+        };
         AppLink: {
             id?: string;
             label?: string;
@@ -2372,6 +2485,174 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Group"];
                 };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listGroupRules: {
+        parameters: {
+            query?: {
+                search?: string;
+                limit?: number;
+                after?: string;
+                expand?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupRule"][];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    createGroupRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GroupRuleRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupRule"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getGroupRule: {
+        parameters: {
+            query?: {
+                expand?: string;
+            };
+            header?: never;
+            path: {
+                ruleId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupRule"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    replaceGroupRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ruleId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GroupRuleRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupRule"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    deleteGroupRule: {
+        parameters: {
+            query?: {
+                removeUsers?: boolean;
+            };
+            header?: never;
+            path: {
+                ruleId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    activateGroupRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ruleId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    deactivateGroupRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ruleId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             default: components["responses"]["Error"];
         };
