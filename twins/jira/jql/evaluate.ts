@@ -321,43 +321,43 @@ function textOf(issue: Issue, field: string, ctx: JqlContext): string {
   }
 }
 
+/** A letter, digit or underscore: what Jira's text match counts as part of a word. */
+const W = '[\\p{L}\\p{N}_]';
+const START = `(?<!${W})`;
+
 /**
- * Jira's text match: every term must appear as a word (a term is a prefix match of a word, as
- * Jira's stemming makes `error` find `errors`); `*` and `?` are wildcards; a quoted phrase must
- * appear in order.
+ * Jira's text match, compiled once per query: every term must appear as a word (a term is a prefix
+ * match of a word within three letters, as Jira's stemming makes `error` find `errors`); `*` and
+ * `?` are wildcards within a word; a quoted phrase must appear in order, each term a prefix of its
+ * word. The haystack is scanned with regular expressions rather than split into words, so a
+ * query over a large site allocates nothing per issue but the lowercased text.
  */
-function textMatches(haystack: string, query: string): boolean {
-  const text = haystack.toLowerCase();
-  const words = text.split(/[^\p{L}\p{N}_]+/u).filter(Boolean);
+function textMatcher(query: string): (haystack: string) => boolean {
   const phrase = /^"(.*)"$/s.exec(query.trim());
   if (phrase) {
     const terms = phrase[1]
       .toLowerCase()
       .split(/[^\p{L}\p{N}_]+/u)
       .filter(Boolean);
-    if (terms.length === 0) return false;
-    for (let i = 0; i + terms.length <= words.length; i++)
-      if (terms.every((t, j) => words[i + j] === t || words[i + j].startsWith(t))) return true;
-    return false;
+    if (terms.length === 0) return () => false;
+    // Terms hold only word characters (the split removed the rest), so they need no escaping.
+    const re = new RegExp(`${START}${terms.map((t) => `${t}${W}*`).join(`[^\\p{L}\\p{N}_]+`)}`, 'u');
+    return (haystack) => re.test(haystack.toLowerCase());
   }
   const terms = query
     .toLowerCase()
     .split(/[^\p{L}\p{N}_*?]+/u)
     .filter(Boolean);
-  if (terms.length === 0) return false;
-  return terms.every((t) => {
-    if (/[*?]/.test(t)) {
-      const re = new RegExp(
-        `^${t
-          .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-          .replace(/\*/g, '.*')
-          .replace(/\?/g, '.')}$`,
-        'u',
-      );
-      return words.some((w) => re.test(w));
-    }
-    return words.some((w) => w === t || (w.startsWith(t) && w.length - t.length <= 3));
-  });
+  if (terms.length === 0) return () => false;
+  const res = terms.map((t) =>
+    /[*?]/.test(t)
+      ? new RegExp(`${START}${t.replace(/\*/g, `${W}*`).replace(/\?/g, W)}(?!${W})`, 'u')
+      : new RegExp(`${START}${t}${W}{0,3}(?!${W})`, 'u'),
+  );
+  return (haystack) => {
+    const text = haystack.toLowerCase();
+    return res.every((re) => re.test(text));
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -596,7 +596,8 @@ function compile(clause: Clause, ctx: JqlContext): Matcher {
   if (op === '~' || op === '!~') {
     if (kind !== 'text') throw unsupported();
     const q = String(r.values[0] ?? '');
-    return op === '~' ? (i) => textMatches(textOf(i, field, ctx), q) : (i) => !textMatches(textOf(i, field, ctx), q);
+    const matches = textMatcher(q);
+    return op === '~' ? (i) => matches(textOf(i, field, ctx)) : (i) => !matches(textOf(i, field, ctx));
   }
   if (kind === 'text') {
     if (op === '=' || op === '!=' || op === 'in' || op === 'not in') {
