@@ -9,9 +9,11 @@ Reads the results folders of \`twins score\` runs (any agents, any tasks) and pr
 agent, a column per task. Each cell: satisfaction with its 95 % interval, pass^k at the largest k every
 agent on that task has (so the column compares like with like), and the number of scored trials.
 Folders of one run (its shards) are merged; several runs of one agent on one task are pooled.
-Contaminated trials and runs without isolation are marked.
+Contaminated trials and runs without isolation are marked. A last column gives each agent's twin
+fidelity: the share of its apps' vendor calls on operations the twins implement without a documented
+limitation and official SDK tests cover, with the trials graded on an unmodelled operation.
 
-  --json       print the leaderboard as one JSON object ({tasks:[{task,k}], rows:[{agent, cells}]})
+  --json       print the leaderboard as one JSON object ({tasks:[{task,k}], rows:[{agent, fidelity, cells}]})
   --html FILE  also write it as a self-contained HTML page`;
 
 function usage(message: string): PlatformError {

@@ -11,7 +11,10 @@ Usage:
   twins report merge DIR… --out DIR [--json]
 
 show    print the scores of the results folder DIR: satisfaction with its 95 % interval, pass@k and
-        pass^k, failures, time and cost, each scenario's passes, contamination and isolation warnings.
+        pass^k, failures, time and cost, the twins' fidelity figure (the share of the apps' vendor calls
+        on operations the twins implement without a documented limitation and official SDK tests
+        cover) with any trial graded on an unmodelled operation, each scenario's passes,
+        contamination and isolation warnings.
         trials/*.json are the source; a missing or stale run.json is tolerated.
 merge   combine the results folders of one run (its shards, e.g. 1/2 and 2/2 from several machines)
         into --out: trials/, run.json, junit.xml and report.html. Refuses folders of different runs
