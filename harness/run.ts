@@ -10,6 +10,8 @@ import type { ScenarioTwin, TwinEndpoint } from '../scenarios/support/config.ts'
 import type { RunningTwin } from '../src/adapters/fastify.ts';
 import { startTwins } from '../src/cli/up.ts';
 import { PlatformError } from '../src/errors.ts';
+import { catalogueOf } from '../src/fidelity/catalogue.ts';
+import { isTwinName } from '../src/registry.ts';
 import { registerCleanup } from '../src/scenarios/cleanup.ts';
 import { checkSteps, formatStepProblems } from '../src/scenarios/features.ts';
 import { readTwinsEnv } from '../src/scenarios/twins-env.ts';
@@ -372,6 +374,8 @@ export async function scoreRun(opts: ScoreOptions): Promise<ScoreResult> {
   const { vaultDir, identityPath } = taskHoldoutSource(task, { vaultDir: opts.vaultDir, identityPath: opts.identityPath, cwd });
   const holdouts = await openTaskHoldouts(task, { vaultDir, identityPath });
   const needles = taskNeedles(task, holdouts);
+  // The twins' fidelity catalogues, built once before any trial (a trial's own build would import the twins' operation modules mid-run).
+  await Promise.all(task.twins.filter(isTwinName).map((t) => catalogueOf(t).catch(() => undefined)));
 
   const progress = new Progress(opts.progress, mine.length, label);
   for (const n of notes) progress.note(`${label}: ${n}`);
