@@ -159,14 +159,16 @@ export function mergeSummaries(summaries: RunSummary[], names: string[] = summar
  *
  * `outcomes` goes further, for runs of real agents whose output varies between runs: it keeps only
  * the identity, each trial's status, failure kind and stage, contamination flag and scenario statuses,
- * and the scores other than time, tokens and cost.
+ * and the scores other than time, tokens and cost (not the twins' fidelity: an app's call counts vary
+ * from run to run with retries and polling).
  */
 export function comparableSummary(summary: RunSummary, level: 'exact' | 'outcomes' = 'exact'): unknown {
-  const { startedAt: _s, finishedAt: _f, shards: _sh, trials, scores, ...rest } = summary;
+  const { startedAt: _s, finishedAt: _f, shards: _sh, trials, scores, fidelity, ...rest } = summary;
   const { agentWallMs: _w, ...timeless } = scores;
   if (level === 'exact')
     return {
       ...rest,
+      ...(fidelity ? { fidelity } : {}),
       scores: timeless,
       trials: trials.map(({ timings: _t, startedAt: _ts, finishedAt: _tf, ...t }) => {
         const { wallMs: _aw, ...agentRun } = t.agentRun;

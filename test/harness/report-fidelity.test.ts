@@ -7,8 +7,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   buildLeaderboard,
   buildSummary,
+  comparableSummary,
   leaderboardHtml,
   leaderboardText,
+  mergeSummaries,
   readRun,
   reportHtml,
   sanitiseTrialResult,
@@ -92,6 +94,27 @@ describe('fidelity in the results', () => {
     writeRun(dir, summary);
     expect(JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')).fidelity).toEqual(summary.fidelity);
     expect(readRun(dir)).toEqual(summary);
+  });
+
+  it('shards merged carry the unsharded run’s fidelity; outcomes comparisons of real runs leave it out', () => {
+    const shard = (keep: number[], shards: string[]) =>
+      buildSummary(
+        meta({ trialsRequested: 3, shards }),
+        trials.filter((t) => keep.includes(t.trial)),
+      );
+    const merged = mergeSummaries([shard([0, 2], ['1/2']), shard([1], ['2/2'])]);
+    expect(merged.fidelity).toEqual(summary.fidelity);
+    expect(comparableSummary(merged)).toEqual(comparableSummary(summary));
+    // Another real run whose app made one more call: the same outcomes, a different fidelity.
+    const more = trials.map((t) =>
+      t.fidelity
+        ? { ...t, fidelity: { ...t.fidelity, calls: t.fidelity.calls + 1, figure: t.fidelity.trustedCalls / (t.fidelity.calls + 1) } }
+        : t,
+    );
+    const again = buildSummary(meta({ trialsRequested: 3 }), more);
+    expect(again.fidelity).not.toEqual(summary.fidelity);
+    expect(comparableSummary(again, 'outcomes')).toEqual(comparableSummary(summary, 'outcomes'));
+    expect(comparableSummary(again)).not.toEqual(comparableSummary(summary));
   });
 
   it('a hostile or broken fidelity record is cleaned to the schema before it is written', () => {
