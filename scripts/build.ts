@@ -10,7 +10,7 @@ import { copyAssets } from './copy-assets.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DIST = join(ROOT, 'dist');
-/** Where the bundled `twins up` lives; bin/twins.js looks for dist/cli/main.js. */
+/** Where the bundled `twins up` lives; bin/twins.js runs dist/cli/up.cjs. */
 const FAST = join(DIST, 'cli');
 
 /**
@@ -26,10 +26,15 @@ function packageOf(specifier: string): string {
   return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
 }
 
+/** The command modules main.js loads on demand for every command but `up`: left out of the `up` bundle, still loadable from dist/src/cli. */
+const OTHER_COMMANDS = /^\.\/(init|run|steps|scenarios|vault|score|grade|task|report|leaderboard)\.js$/;
+
 /**
  * Our modules find their files (contracts, pages, runner scripts) from `import.meta.url`. In the
- * bundle they would all share the chunk's URL, so each module's `import.meta.url` is pinned to where
- * that module sits in dist/, whose files ship beside the bundle.
+ * bundle they would all share one URL, so each module's `import.meta.url` is pinned to where that
+ * module sits in dist/, whose files ship beside the bundle. The bundle is CommonJS (so bin/twins.js can
+ * run it with a V8 code cache, which Node 20 offers to scripts only): `__twinsUrl`, set by the banner,
+ * is the bundle's own URL.
  */
 const keepModuleUrls: Plugin = {
   name: 'keep-module-urls',
@@ -39,11 +44,15 @@ const keepModuleUrls: Plugin = {
       const text = readFileSync(args.path, 'utf8');
       if (!text.includes('import.meta.url')) return { contents: text, loader: 'js' };
       const rel = relative(FAST, args.path).split('\\').join('/');
-      return { contents: text.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, import.meta.url).href`), loader: 'js' };
+      return { contents: text.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, __twinsUrl).href`), loader: 'js' };
     });
     b.onResolve({ filter: /^[^./]/ }, (args) => {
       if (args.path.startsWith('node:') || !args.importer.startsWith(DIST)) return undefined;
       return BUNDLED.has(packageOf(args.path)) ? undefined : { path: args.path, external: true };
+    });
+    b.onResolve({ filter: OTHER_COMMANDS }, (args) => {
+      if (args.importer !== join(DIST, 'src', 'cli', 'main.js')) return undefined;
+      return { path: `../src/cli/${args.path.slice(2)}`, external: true };
     });
   },
 };
@@ -75,10 +84,9 @@ console.log(`build: ${fixDeclarationSpecifiers(DIST)} declaration files point at
 console.log(`build: copied ${copyAssets(DIST).length} assets`);
 await build({
   entryPoints: [join(DIST, 'src', 'cli', 'main.js')],
-  outdir: FAST,
+  outfile: join(FAST, 'up.cjs'),
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
   logLevel: 'warning',
@@ -86,7 +94,6 @@ await build({
   // Less source for V8 to read at start; names are kept, so stack traces and class names stay readable.
   minifyWhitespace: true,
   minifySyntax: true,
-  // The bundled CommonJS packages call require(); an ES module has none unless it makes one.
-  banner: { js: "import { createRequire as __twinsRequire } from 'node:module'; const require = __twinsRequire(import.meta.url);" },
+  banner: { js: "const __twinsUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
-console.log(`build: bundled the twins up path into dist/cli (${ms()})`);
+console.log(`build: bundled the twins up path into dist/cli/up.cjs (${ms()})`);

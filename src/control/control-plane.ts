@@ -2,14 +2,13 @@
 
 import { timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { INSPECTOR_PAGE_ROUTES, InspectorAsset, inspectorAsset, inspectorFeed } from '../inspector/inspector.ts';
 import { paramsToObject } from '../kernel/body.ts';
 import { type ClockMode, type ClockSnapshot, checkAdvance, checkClockMode, checkClockSnapshot, checkClockTime } from '../kernel/clock.ts';
 import { parseDuration } from '../kernel/duration.ts';
 import { checkFaultSpec } from '../kernel/faults.ts';
 import { type Kernel, SnapshotRefused } from '../kernel/kernel.ts';
-import type { OpenApiDocument } from '../kernel/openapi.ts';
+import { loadOpenApi, type OpenApiDocument } from '../kernel/openapi.ts';
 import { type ControlContext, json, type Tenant, TwinError, type TwinRequest, type TwinResponse } from '../kernel/types.ts';
 
 /** A control-plane failure: `{ error: { code, message } }` with an HTTP status. */
@@ -53,7 +52,8 @@ interface Route {
 let controlDoc: unknown;
 /** The control plane's own OpenAPI document, as JSON. */
 export function controlOpenApi(): unknown {
-  controlDoc ??= parseYaml(readFileSync(new URL('./openapi.yaml', import.meta.url), 'utf8'));
+  // Parsed when first asked for (GET /_twin/openapi.json), off the start-up path.
+  controlDoc ??= loadOpenApi(new URL('./openapi.yaml', import.meta.url));
   return controlDoc;
 }
 

@@ -1,14 +1,25 @@
 // Request and response validation against the twin's OpenAPI document, with ajv validators compiled once at start.
 
+import { createRequire } from 'node:module';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
+import type { Ajv2020 } from 'ajv/dist/2020.js';
+import type { FormatsPlugin } from 'ajv-formats';
 import type { JsonSchema, OpenApiDocument, OperationSpec } from './openapi.ts';
 import type { OperationInput, ValidationIssue } from './types.ts';
 
-// ajv-formats is CommonJS; under NodeNext its default export sits one level down.
-const addFormats = (addFormatsModule as unknown as { default: typeof addFormatsModule.default }).default;
 type AjvInstance = Ajv2020;
+
+/**
+ * ajv and ajv-formats, loaded when the first validator is made (in the background after start, or for
+ * an early request): `twins up` does not load them before its first answer.
+ */
+function ajvModules(): { Ajv: typeof Ajv2020; addFormats: FormatsPlugin } {
+  const load = createRequire(import.meta.url);
+  const { Ajv2020: Ajv } = load('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
+  // ajv-formats is CommonJS: its plugin is module.exports (and .default).
+  const formats = load('ajv-formats') as FormatsPlugin & { default?: FormatsPlugin };
+  return { Ajv, addFormats: formats.default ?? formats };
+}
 
 const DOC_ID = 'twin-contract';
 
@@ -31,7 +42,8 @@ function rewriteRefs(node: unknown, prefix: string): unknown {
 }
 
 function newAjv(doc: OpenApiDocument, coerce: boolean): AjvInstance {
-  const ajv = new Ajv2020({
+  const { Ajv, addFormats } = ajvModules();
+  const ajv = new Ajv({
     strict: false,
     allErrors: true,
     coerceTypes: coerce ? 'array' : false,

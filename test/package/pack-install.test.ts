@@ -1,7 +1,7 @@
 // The package as a user gets it: built, packed, installed from the tarball into an empty folder, then used with plain node — the CLI, msw, startTwins, vitest and jest.
 
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -64,13 +64,14 @@ describe('the installed package', { timeout: 120_000 }, () => {
         'README.md',
         'bin/twins',
         'bin/twins.js',
+        'bin/code-cache.js',
         'dist/src/index.js',
         'dist/src/index.d.ts',
         'dist/src/api.js',
         'dist/src/adapters/msw.d.ts',
         'dist/twins/slack/index.js',
         'dist/twins/slack/generated/openapi.json',
-        'dist/cli/main.js',
+        'dist/cli/up.cjs',
       ]),
     );
     expect(files.filter((f) => /\.(ts|tsx|mts|cts)$/.test(f) && !f.endsWith('.d.ts'))).toEqual([]);
@@ -101,6 +102,31 @@ describe('the installed package', { timeout: 120_000 }, () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(stderr).toBe('');
+  });
+
+  it('`twins up` keeps a V8 code cache beside the package (node_modules/.cache/saas-twins); a damaged cache is replaced, never in the way', async () => {
+    const cacheDir = join(pkg.app, 'node_modules', '.cache', 'saas-twins');
+    const cacheFiles = () => (existsSync(cacheDir) ? readdirSync(cacheDir).filter((f) => /^up-.*\.v8$/.test(f)) : []);
+    /** Start `twins up slack`, wait for a healthy twin and for `ready()`, then stop it with SIGTERM (exit 0). */
+    const upUntil = async (ready: () => boolean) => {
+      const child = spawn(pkg.bin, ['up', 'slack', '--port', '0', '--json'], { cwd: pkg.app, stdio: ['ignore', 'pipe', 'pipe'] });
+      children.push(child);
+      const slack = (JSON.parse(await firstLine(child)) as { twins: { slack: { url: string } } }).twins.slack;
+      expect((await fetch(`${slack.url}/_twin/health`)).status).toBe(200);
+      for (const end = Date.now() + 60_000; !ready(); await new Promise((r) => setTimeout(r, 50)))
+        if (Date.now() > end) throw new Error(`the code cache never appeared in ${cacheDir}`);
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    };
+    await upUntil(() => cacheFiles().length === 1);
+    const [file] = cacheFiles();
+    expect(file).toContain(process.version);
+    // Garbage where the cache was: V8 rejects it, the bundle compiles as without a cache, and a good cache replaces it.
+    const damaged = Buffer.from('not a V8 code cache');
+    writeFileSync(join(cacheDir, file), damaged);
+    await upUntil(() => readFileSync(join(cacheDir, file)).length > damaged.length);
+    expect(cacheFiles()).toEqual([file]);
   });
 
   it('`twins run` runs Gherkin scenarios from the installed package (cucumber loading the compiled step library)', async () => {
