@@ -8,4 +8,5 @@ import './delivery.steps.ts';
 import './schedule.steps.ts';
 import './jira.steps.ts';
 import './okta.steps.ts';
+import './company.steps.ts';
 import './offboarding.steps.ts';

@@ -1,6 +1,7 @@
 // The World each scenario gets: its tenants on the twins, clients for their control planes, and the app under test.
 
 import { type IWorldOptions, World } from '@cucumber/cucumber';
+import { CompanyClient } from './company-client.ts';
 import {
   DEFAULT_EVENTS_PATH,
   DEFAULT_JIRA_WEBHOOK_PATH,
@@ -88,6 +89,7 @@ export class TwinsWorld extends World<TwinsWorldParameters> {
   private slackClient?: SlackControlClient;
   private jiraClient?: JiraControlClient;
   private oktaClient?: OktaControlClient;
+  private companyClient?: CompanyClient;
   /** The app's Okta event hook in this scenario, when the run has an Okta events path (setUpOktaHook). */
   oktaHook?: { id: string; uri: string; verified: boolean; problem?: string };
 
@@ -136,6 +138,12 @@ export class TwinsWorld extends World<TwinsWorldParameters> {
     if (!tenant) throw new Error('the scenario has no Okta tenant yet: the Before hook of scenarios/support/register.ts provisions it');
     this.oktaClient = new OktaControlClient(endpoint.control, undefined, endpoint.token).forTenant(tenant);
     return this.oktaClient;
+  }
+
+  /** The company across the run's twins: one person in Okta, Slack and Jira by name (scenarios/support/company-client.ts). */
+  get company(): CompanyClient {
+    this.companyClient ??= new CompanyClient(this);
+    return this.companyClient;
   }
 
   /** Okta's part of setUp: the slot's org reset to its seeded state (same credentials), or a fresh org of its own. */
