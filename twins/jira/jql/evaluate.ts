@@ -296,22 +296,35 @@ function issueValues(issue: Issue, field: string, ctx: JqlContext): Value[][] {
   }
 }
 
+// An issue's rich text is replaced when edited, never changed in place, so the plain text of each
+// ADF node can be kept beside it: a text search over a large site then walks each document once.
+const adfTexts = new WeakMap<object, string>();
+function adfText(doc: Issue['description']): string {
+  if (!doc || typeof doc !== 'object') return adfToText(doc);
+  let text = adfTexts.get(doc);
+  if (text === undefined) {
+    text = adfToText(doc);
+    adfTexts.set(doc, text);
+  }
+  return text;
+}
+
 function textOf(issue: Issue, field: string, ctx: JqlContext): string {
   switch (field) {
     case 'summary':
       return issue.summary;
     case 'description':
-      return adfToText(issue.description);
+      return adfText(issue.description);
     case 'environment':
-      return adfToText(issue.environment);
+      return adfText(issue.environment);
     case 'comment':
-      return issue.comments.map((c) => adfToText(c.body)).join('\n');
+      return issue.comments.map((c) => adfText(c.body)).join('\n');
     case 'text':
       return [
         issue.summary,
-        adfToText(issue.description),
-        adfToText(issue.environment),
-        ...issue.comments.map((c) => adfToText(c.body)),
+        adfText(issue.description),
+        adfText(issue.environment),
+        ...issue.comments.map((c) => adfText(c.body)),
         ...[...issue.custom.entries()].filter(([k]) => ctx.state.customFields.get(k)?.type === 'string').map(([, v]) => String(v)),
       ].join('\n');
     default: {
