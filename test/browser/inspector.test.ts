@@ -1,4 +1,4 @@
-// The inspector page (/_twin/ui) in Chromium: a locked Slack twin shows nothing without the control token, refuses its bot token, and with the token shows messages, threads, reactions, the journal, deliveries, faults and the clock appearing live, hostile text as text.
+// The inspector page (/_twin/ui) in Chromium: a locked Slack twin shows nothing without the control token, refuses its bot token, and with the token shows messages, threads, reactions, the journal, deliveries, faults and the clock appearing live, hostile text as text; locked Okta and Jira twins the same way with their own state.
 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,6 +7,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKernel, type Kernel } from '../../src/index.ts';
 import { slackTwin } from '../../twins/slack/index.ts';
+import { basic, type JiraFixture, startJira } from '../jira/support.ts';
+import { type OktaFixture, startOkta } from '../okta/support.ts';
 import { browserUnavailable, launchChromium } from '../support/browser.ts';
 import { eventually, type Json, type SlackFixture, startSlack } from '../support/slack.ts';
 
@@ -235,5 +237,149 @@ describe('the inspector feed, unlocked', () => {
     const missing = await kernel.fetch('http://slack.test/_twin/ui/feed?tenant=nobody');
     expect(missing.status).toBe(404);
     expect((await missing.json()).error.code).toBe('tenant_not_found');
+  });
+});
+
+/** Open the page of a locked twin at `url`, type `token` in its login box, and hand the page back. */
+async function openLocked(browser: Browser, url: string, token: string): Promise<Page> {
+  const page = await browser.newPage();
+  await page.goto(`${url}/_twin/ui`);
+  await page.locator('#login').waitFor({ state: 'visible', timeout: LIVE_MS });
+  await page.fill('#token', token);
+  await page.click('#login button');
+  return page;
+}
+
+/** A row of the view's table whose title starts with `title` that has `text`. */
+const viewRow = (page: Page, title: string, text: string) =>
+  page
+    .locator('#state details.view')
+    .filter({ has: page.locator('summary', { hasText: new RegExp(`^${title}`) }) })
+    .locator('tr', { hasText: text });
+
+describe.skipIf(unavailable)('the inspector in Chromium, on locked Okta and Jira twins', { timeout: 120_000 }, () => {
+  let browser: Browser;
+  let okta: OktaFixture;
+  let jira: JiraFixture;
+  let receiver: Server;
+  let receiverUrl: string;
+
+  beforeAll(async () => {
+    [okta, jira] = await Promise.all([
+      startOkta({ seed: 31, controlToken: CONTROL_TOKEN }),
+      startJira({ seed: 32, controlToken: CONTROL_TOKEN }),
+    ]);
+    browser = await launchChromium();
+    // An Okta event hook endpoint: answers the one-time verification, takes deliveries.
+    receiver = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(req.method === 'GET' ? JSON.stringify({ verification: req.headers['x-okta-verification-challenge'] }) : '{}');
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/okta/hooks`;
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    receiver?.close();
+    await Promise.all([okta?.close(), jira?.close()]);
+  });
+
+  it('Okta: its API token opens nothing; the control token shows people, groups, event hooks with deliveries and the System Log live', async () => {
+    // The SSWS token typed in as if it were the control token: refused, nothing shown.
+    const refusedPage = await openLocked(browser, okta.url, okta.env.OKTA_API_TOKEN);
+    await expect.poll(() => refusedPage.locator('#login-error').textContent(), { timeout: LIVE_MS }).toBe('The twin refused that token.');
+    expect(await refusedPage.locator('#main').isHidden()).toBe(true);
+    expect((await refusedPage.locator('body').textContent()) ?? '').not.toContain(okta.env.OKTA_TEST_USERNAME);
+    await refusedPage.close();
+    // The feed with the token as the management API takes it: refused and filed.
+    const res = await fetch(`${okta.url}/_twin/ui/feed`, { headers: { authorization: `SSWS ${okta.env.OKTA_API_TOKEN}` } });
+    expect(res.status).toBe(401);
+    expect(await res.text()).not.toContain(okta.env.OKTA_TEST_USERNAME);
+    expect(okta.kernel.journal.query({ operation: '_twin.refused' }).map((e) => e.path)).toContain('/_twin/ui/feed');
+
+    const page = await openLocked(browser, okta.url, CONTROL_TOKEN);
+    await viewRow(page, 'People', okta.env.OKTA_TEST_USERNAME).waitFor({ timeout: LIVE_MS });
+    expect(await viewRow(page, 'People', okta.env.OKTA_TEST_USERNAME).textContent()).toContain('ACTIVE');
+
+    // An admin acts through the management API; the page follows without a reload.
+    const hook = await okta.api('POST', '/api/v1/eventHooks', {
+      name: 'inspector hook',
+      events: { type: 'EVENT_TYPE', items: ['user.lifecycle.suspend'] },
+      channel: { type: 'HTTP', version: '1.0.0', config: { uri: receiverUrl, headers: [], authScheme: null } },
+    });
+    expect(hook.status).toBe(200);
+    expect((await okta.api('POST', `/api/v1/eventHooks/${hook.body.id}/lifecycle/verify`)).status).toBe(200);
+    const person = await okta.api('POST', '/api/v1/users?activate=true', {
+      profile: { firstName: 'Sue', lastName: 'Spended', email: 'sue@example.test', login: 'sue@example.test' },
+      credentials: { password: { value: 'Suspend-me-42!' } },
+    });
+    const group = await okta.api('POST', '/api/v1/groups', { profile: { name: 'Night shift', description: '' } });
+    expect((await okta.api('PUT', `/api/v1/groups/${group.body.id}/users/${person.body.id}`)).status).toBe(204);
+    expect((await okta.api('POST', `/api/v1/users/${person.body.id}/lifecycle/suspend`)).status).toBe(200);
+
+    await expect.poll(() => viewRow(page, 'People', 'sue@example.test').textContent(), { timeout: LIVE_MS }).toContain('SUSPENDED');
+    await expect.poll(() => viewRow(page, 'Groups', 'Night shift').textContent(), { timeout: LIVE_MS }).toContain('sue@example.test');
+    await expect.poll(() => viewRow(page, 'Event hooks', 'inspector hook').textContent(), { timeout: LIVE_MS }).toContain('VERIFIED');
+    await page.locator('#state li.item', { hasText: 'user.lifecycle.suspend' }).first().waitFor({ timeout: LIVE_MS });
+    // The hook's delivery of the suspension, with its attempt.
+    const delivery = page.locator('#deliveries details[data-delivery]', { hasText: receiverUrl }).first();
+    await delivery.locator('.badge.delivered').waitFor({ timeout: LIVE_MS });
+    const shown = (await page.locator('#state').textContent()) ?? '';
+    for (const secret of [okta.env.OKTA_API_TOKEN, okta.env.OKTA_CLIENT_SECRET, okta.env.OKTA_TEST_PASSWORD, 'Suspend-me-42!'])
+      expect(shown).not.toContain(secret);
+    await page.close();
+  });
+
+  it('Jira: basic auth opens nothing; the control token shows issues with status and assignee, comments and webhooks live', async () => {
+    const refusedPage = await openLocked(browser, jira.url, jira.env.JIRA_API_TOKEN);
+    await expect.poll(() => refusedPage.locator('#login-error').textContent(), { timeout: LIVE_MS }).toBe('The twin refused that token.');
+    expect(await refusedPage.locator('#main').isHidden()).toBe(true);
+    await refusedPage.close();
+    const res = await fetch(`${jira.url}/_twin/ui/feed`, {
+      headers: { authorization: basic(jira.env.JIRA_EMAIL, jira.env.JIRA_API_TOKEN) },
+    });
+    expect(res.status).toBe(401);
+    expect(await res.text()).not.toContain(jira.env.JIRA_PROJECT_KEY);
+    expect(jira.kernel.journal.query({ operation: '_twin.refused' }).map((e) => e.path)).toContain('/_twin/ui/feed');
+
+    const page = await openLocked(browser, jira.url, CONTROL_TOKEN);
+    const p = jira.env.JIRA_PROJECT_KEY;
+    await viewRow(page, 'Projects', p).waitFor({ timeout: LIVE_MS });
+
+    const me = await jira.v3.myself.getCurrentUser();
+    const made = await jira.v3.issues.createIssue({
+      fields: { project: { key: p }, summary: 'Seen <i>live</i>', issuetype: { name: 'Task' } },
+    });
+    await viewRow(page, 'Issues', made.key).waitFor({ timeout: LIVE_MS });
+    expect(await viewRow(page, 'Issues', made.key).textContent()).toContain('To Do');
+    const { transitions } = await jira.v3.issues.getTransitions({ issueIdOrKey: made.key });
+    const start = transitions?.find((t) => t.to?.name === 'In Progress');
+    await jira.v3.issues.doTransition({ issueIdOrKey: made.key, transition: { id: start?.id } });
+    await jira.v3.issues.assignIssue({ issueIdOrKey: made.key, accountId: me.accountId as string });
+    await jira.v3.issueComments.addComment({
+      issueIdOrKey: made.key,
+      comment: { type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text: 'on it <script>x</script>' }] }] },
+    });
+    const hook = await jira.api('POST', '/rest/webhooks/1.0/webhook', {
+      name: 'inspector webhook',
+      url: 'http://127.0.0.1:9/jira',
+      events: ['jira:issue_updated'],
+      secret: 'inspector-webhook-secret-789',
+    });
+    expect(hook.status).toBe(201);
+
+    await expect.poll(() => viewRow(page, 'Issues', made.key).textContent(), { timeout: LIVE_MS }).toContain('In Progress');
+    expect(await viewRow(page, 'Issues', made.key).textContent()).toContain(me.displayName as string);
+    const comment = page.locator('#state li.item', { hasText: `on ${made.key}` }).first();
+    await comment.waitFor({ timeout: LIVE_MS });
+    expect(await comment.locator('.text').textContent()).toBe('on it <script>x</script>');
+    await viewRow(page, 'Webhooks', 'inspector webhook').waitFor({ timeout: LIVE_MS });
+    expect(await page.locator('#state script, #state i').count()).toBe(0);
+    const shown = (await page.locator('#state').textContent()) ?? '';
+    for (const secret of [jira.env.JIRA_API_TOKEN, 'inspector-webhook-secret-789']) expect(shown).not.toContain(secret);
+    await page.close();
   });
 });
