@@ -69,6 +69,28 @@ patientStep({
   },
 });
 
+watchfulStep({
+  topic: 'slack',
+  expression: '{channel} has at most {int} message(s) matching {regex}',
+  example: 'Then "#it-ops" has at most 1 message matching /Offboarded/',
+  doc: 'Watches the channel for {wait} and passes only if no more than that many top-level messages matching the pattern (by anyone but the scenario) were ever posted in the scenario; it always waits the full time.',
+  async run(this: TwinsWorld, waitMs: number | undefined, channel: string, count: number, pattern: RegExp) {
+    const ref = await this.resolveChannel(channel);
+    await this.mustNotSee(
+      async () => {
+        const found = (await this.history(ref)).filter((m) => this.isOutcome(ref.id, m) && pattern.test(visibleText(m)));
+        return found.length > count ? found : undefined;
+      },
+      {
+        timeoutMs: waitMs,
+        describe: `more than ${count} message(s) matching ${pattern} in ${ref.name}`,
+        channel: ref,
+        render: (found) => `${found.length} messages match`,
+      },
+    );
+  },
+});
+
 step({
   kind: 'act',
   topic: 'okta',
