@@ -91,7 +91,10 @@ export class CompanyHub {
       ...def,
       createState(opts) {
         const plan = hub.records.get(opts.tenantId)?.plan;
-        return plan ? (seeder({ ...opts, company: plan }) as S) : def.createState(opts);
+        if (!plan) return def.createState(opts);
+        // Chosen credentials take their roles before the seed asks for them (a reset finds them kept).
+        for (const [role, value] of chosenCredentials(plan, name)) opts.secrets?.choose(role, value);
+        return seeder({ ...opts, company: plan }) as S;
       },
       onTenantReady(tenant, kernel) {
         def.onTenantReady?.(tenant, kernel);
@@ -156,6 +159,14 @@ export class CompanyHub {
       while (this.taken(id));
     }
     if (this.taken(id)) throw new CompanyError(409, 'company_exists', `a company or tenant "${id}" exists already on one of the twins`);
+    for (const [name, kernel] of this.kernels)
+      for (const [role, value] of opts.plan ? chosenCredentials(opts.plan, name) : [])
+        if (kernel.tenants.byCredential(value))
+          throw new CompanyError(
+            409,
+            'credential_taken',
+            `the company's ${name} ${role} is another tenant's already: chosen credentials serve one company at a time (leave "credentials" out for random ones)`,
+          );
     const record: CompanyRecord = {
       id,
       seed: opts.seed ?? this.options.seed,
@@ -238,7 +249,8 @@ export class CompanyHub {
       company: r.id,
       version: COMPANY_SNAPSHOT_VERSION,
       seed: r.seed,
-      plan: r.plan ?? null,
+      // Chosen credentials stay out: a snapshot never carries a credential (each twin's part holds placeholders).
+      plan: r.plan ? { ...r.plan, credentials: {} } : null,
       provisioning: r.provisioning,
       twins,
     };
@@ -383,6 +395,25 @@ export class CompanyHub {
       jira: jiraTenant ? { tenant: jiraTenant } : undefined,
     });
   }
+}
+
+/** The company file's chosen credentials for one twin, as `[secret role, value]`. */
+export function chosenCredentials(plan: CompanyPlan, twin: TwinName): [string, string][] {
+  const c = plan.credentials;
+  const pairs: [string, string | undefined][] =
+    twin === 'slack'
+      ? [
+          ['bot-token', c.slack?.botToken],
+          ['user-token', c.slack?.userToken],
+          ['signing-secret', c.slack?.signingSecret],
+        ]
+      : twin === 'okta'
+        ? [
+            ['api-token', c.okta?.apiToken],
+            ['test-password', c.okta?.password],
+          ]
+        : [['api-token', c.jira?.apiToken]];
+  return pairs.filter((p): p is [string, string] => typeof p[1] === 'string');
 }
 
 const hubs = new WeakMap<object, CompanyHub>();

@@ -85,6 +85,19 @@ export class TenantSecrets {
     return this.make(kind, `${kind}#${n}`);
   }
 
+  /**
+   * Give a seeded role a value the user chose (a company file's `credentials`) before anything asks
+   * for it. Refused (false) when the role has a value already (a reset keeps it) or the value is
+   * this tenant's for another role; the caller checks other tenants do not hold it.
+   */
+  choose(role: string, value: string): boolean {
+    if (!ROLE.test(role) || this.byRole.has(role) || this.byValue.has(value)) return false;
+    this.byRole.set(role, value);
+    this.byValue.set(value, role);
+    this.onNew(value);
+    return true;
+  }
+
   /** Whether `value` is one of this tenant's secrets. */
   has(value: string): boolean {
     return this.byValue.has(value);

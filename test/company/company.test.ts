@@ -356,3 +356,46 @@ describe('without a company file', () => {
     }
   }, 120_000);
 });
+
+describe('credentials chosen in the company file', () => {
+  it("are the default company's tokens in every twin, sealed in snapshots, kept by a reset, and serve one company at a time", async () => {
+    const credentials = {
+      slack: { botToken: 'xoxb-chosen-by-the-user-0001', signingSecret: 'a'.repeat(32) },
+      okta: { apiToken: '00chosenByTheUserForOkta0001', password: 'Chosen-Password-1' },
+      jira: { apiToken: 'chosen-by-the-user-for-jira-0001' },
+    };
+    const twins = await startTwins({ twins: ['slack', 'okta', 'jira'], seed: 3, rateLimits: false, company: { ...ACME, credentials } });
+    try {
+      expect(twins.env).toMatchObject({
+        SLACK_BOT_TOKEN: credentials.slack.botToken,
+        SLACK_SIGNING_SECRET: credentials.slack.signingSecret,
+        OKTA_API_TOKEN: credentials.okta.apiToken,
+        OKTA_TEST_PASSWORD: credentials.okta.password,
+        JIRA_API_TOKEN: credentials.jira.apiToken,
+      });
+      const slack = new WebClient(credentials.slack.botToken, { slackApiUrl: twins.slack.env.SLACK_API_URL });
+      expect((await slack.auth.test()).team).toBe('Acme Robotics');
+      const oktaClient = new okta.Client({ orgUrl: twins.okta.env.OKTA_ORG_URL, token: credentials.okta.apiToken });
+      expect((await oktaClient.userApi.getUser({ userId: 'alice@acme.test' })).profile?.firstName).toBe('Alice');
+      const me = await fetch(`${twins.jira.env.JIRA_BASE_URL}/rest/api/3/myself`, {
+        headers: { authorization: `Basic ${Buffer.from(`alice@acme.test:${credentials.jira.apiToken}`).toString('base64')}` },
+      });
+      expect(me.status).toBe(200);
+
+      const snapshot = JSON.stringify((await control(twins, 'GET', 'companies/default/snapshot')).body);
+      for (const value of [credentials.slack.botToken, credentials.okta.apiToken, credentials.jira.apiToken])
+        expect(snapshot).not.toContain(value);
+      await control(twins, 'POST', 'companies/default/reset');
+      expect((await slack.auth.test()).ok).toBe(true);
+
+      // Over HTTP the control plane's door refuses a body carrying a tenant's credential; in process the hub refuses it.
+      const again = await control(twins, 'POST', 'companies', { id: 'copy', company: { ...ACME, credentials } });
+      expect(again.status).toBe(403);
+      expect(again.body.error.code).toBe('vendor_credential');
+      expect(() => twins.companies.create({ id: 'copy', plan: companyPlan({ ...ACME, credentials }) })).toThrow(/another tenant's already/);
+      expect(twins.okta.kernel.tenants.get('copy')).toBeUndefined();
+    } finally {
+      await twins.close();
+    }
+  }, 120_000);
+});
