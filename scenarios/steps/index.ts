@@ -10,3 +10,4 @@ import './jira.steps.ts';
 import './okta.steps.ts';
 import './company.steps.ts';
 import './offboarding.steps.ts';
+import './access-request.steps.ts';
