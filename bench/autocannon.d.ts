@@ -23,6 +23,14 @@ declare module 'autocannon' {
     /** Replace `[<id>]` in the body with a fresh id per request. */
     idReplacement?: boolean;
     timeout?: number;
+    /** Requests sent in turn on each connection; `setupRequest` may change each one just before it is sent. */
+    requests?: {
+      method?: string;
+      path?: string;
+      headers?: Record<string, string>;
+      body?: string;
+      setupRequest?: (req: { method?: string; path?: string; headers?: Record<string, string>; body?: string }) => unknown;
+    }[];
   }
 
   interface Result {

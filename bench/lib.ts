@@ -13,15 +13,21 @@ export function progress(message: string): void {
 
 export interface ChildServer {
   url: string;
+  /** Everything else the server's first line said (fill time, memory…). */
+  info: Record<string, unknown>;
   child: ChildProcess;
   stop(): Promise<void>;
 }
 
 /** Run `node --import tsx <script>`, wait for the one JSON line `{"url":...}` it prints, and hand back its URL. */
-export async function startServer(script: string, args: string[] = [], timeoutMs = 15_000): Promise<ChildServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await firstLine(child, timeoutMs).then((line) => (JSON.parse(line) as { url: string }).url);
-  return { url, child, stop: () => stopChild(child) };
+export async function startServer(script: string, args: string[] = [], timeoutMs = 15_000, nodeArgs: string[] = []): Promise<ChildServer> {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script, ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const line = await firstLine(child, timeoutMs);
+  const info = JSON.parse(line) as { url: string } & Record<string, unknown>;
+  return { url: info.url, info, child, stop: () => stopChild(child) };
 }
 
 /** The first stdout line of `child`, or a rejection if it exits or stays silent for `timeoutMs`. */
@@ -72,13 +78,20 @@ export interface LoadSpec {
   headers?: Record<string, string>;
   body?: string;
   idReplacement?: boolean;
+  /** Changes each request just before it is sent (a fresh signed assertion per token request). */
+  setupRequest?: (req: { body?: string }) => unknown;
 }
 
 export const LOAD = { connections: 10, duration: 8, warmup: 2 };
 
 /** A short unmeasured warm-up (so the server's JIT has settled), then the measured run; any error or non-2xx fails the bench. */
 export async function load(name: string, spec: LoadSpec, serverPid?: number): Promise<LoadResult> {
-  const opts = { ...spec, connections: LOAD.connections };
+  const { setupRequest, ...rest } = spec;
+  const opts = {
+    ...rest,
+    connections: LOAD.connections,
+    ...(setupRequest ? { requests: [{ method: spec.method, headers: spec.headers, body: spec.body, setupRequest }] } : {}),
+  };
   progress(`${name}: warm-up ${LOAD.warmup} s`);
   await autocannon({ ...opts, duration: LOAD.warmup });
   progress(`${name}: measuring ${LOAD.duration} s with ${LOAD.connections} connections`);
