@@ -211,7 +211,11 @@ export class JiraControlClient extends ControlClient {
 
   /** Like person, but an unknown name fails the step saying who is there. */
   async requirePerson(ref: string): Promise<JiraPerson> {
-    const found = await this.person(ref);
+    let found = await this.person(ref);
+    if (found) return found;
+    // Someone may have joined since the list was read (the app, or another twin's steps): read it again once.
+    this.forgetPeople();
+    found = await this.person(ref);
     if (found) return found;
     const known = (await this.people()).map((p) => p.emailAddress.split('@')[0]).slice(0, 12);
     throw new Error(`no Jira user "${ref}"; the site has ${known.join(', ')}; add one with: Given a Jira user "${ref}"`);
