@@ -276,6 +276,26 @@ export class CompanyHub {
     const existed = this.get(id);
     if (!existed) this.create({ id, seed: typeof body.seed === 'number' && Number.isInteger(body.seed) ? body.seed : undefined });
     const record = this.must(id);
+    // All or nothing: a part refused puts back the parts already applied (or removes the company made here).
+    const backup = existed ? this.snapshot(id) : undefined;
+    try {
+      return await this.applyParts(id, record, parts, body);
+    } catch (err) {
+      if (!existed) this.remove(id);
+      else if (backup)
+        await this.applyParts(id, record, backup.twins as Record<string, unknown>, backup as unknown as Record<string, unknown>).catch(
+          () => undefined,
+        );
+      throw err;
+    }
+  }
+
+  private async applyParts(
+    id: string,
+    record: CompanyRecord,
+    parts: Record<string, unknown>,
+    body: Record<string, unknown>,
+  ): Promise<string[]> {
     const restored: string[] = [];
     for (const [name, part] of Object.entries(parts)) {
       const p = part as Record<string, unknown>;

@@ -263,6 +263,61 @@ describe('one company across three twins', () => {
     await control(twins, 'DELETE', 'companies/noprov');
   }, 120_000);
 
+  it('hostile input to the company routes gets a 4xx, never a 5xx, and leaves no half-made company', async () => {
+    const before = twins.okta.kernel.tenants.list().length;
+    const bodies: unknown[] = [
+      { id: 5 },
+      { id: '__proto__' },
+      { id: 'x'.repeat(65) },
+      { seed: 1.5 },
+      { seed: '1e400' },
+      { clock: 'sideways' },
+      { company: 'acme' },
+      { company: [] },
+      { company: { name: 'X', people: 'everyone' } },
+      { company: { name: 'X', people: [{ name: 'A B', manager: 'a' }] } },
+      { company: { __proto__: { name: 'X' }, people: [{ name: 'A B' }] } },
+      { company: { name: 'X', people: [{ name: 'A B' }], constructor: 1 } },
+      { provisioning: 'off' },
+      { provisioning: { slack: 'no' } },
+      { provisioning: { toString: true } },
+    ];
+    for (const body of bodies) {
+      const res = await control(twins, 'POST', 'companies', body);
+      expect(res.status, JSON.stringify(body)).toBeGreaterThanOrEqual(400);
+      expect(res.status, JSON.stringify(body)).toBeLessThan(500);
+    }
+    const restores: unknown[] = [
+      {},
+      { version: 1 },
+      { version: 1, twins: [] },
+      { version: 1, twins: { nope: {} } },
+      { version: 1, twins: { slack: null } },
+      { version: 1, twins: { slack: { tenants: 'x' } } },
+      { version: 1, twins: { slack: { twin: 'slack', version: 1, tenants: [{ id: 'x', state: { users: 5 } }] } } },
+      { version: 1, twins: { okta: { twin: 'slack', version: 1, tenants: [{ id: 'x', state: {} }] } } },
+    ];
+    for (const body of restores) {
+      const res = await control(twins, 'POST', 'companies/hostile/restore', body);
+      expect(res.status, JSON.stringify(body)).toBeGreaterThanOrEqual(400);
+      expect(res.status, JSON.stringify(body)).toBeLessThan(500);
+    }
+    for (const path of [
+      'companies/%00',
+      'companies/__proto__',
+      'companies/default/people/__proto__',
+      'companies/nope/snapshot',
+      'companies/constructor/people/x',
+    ]) {
+      const res = await control(twins, 'GET', path);
+      expect(res.status, path).toBeGreaterThanOrEqual(400);
+      expect(res.status, path).toBeLessThan(500);
+    }
+    expect((await control(twins, 'POST', 'companies/__proto__/reset')).status).toBe(404);
+    expect((await control(twins, 'GET', 'companies/hostile')).status).toBe(404);
+    expect(twins.okta.kernel.tenants.list().length).toBe(before);
+  }, 120_000);
+
   it('reset, snapshot and restore work per company, across its three tenants', async () => {
     await control(twins, 'POST', 'companies', { id: 'snap', company: ACME });
     const seeded = await control(twins, 'GET', 'companies/snap/snapshot');
@@ -315,6 +370,15 @@ describe('one company across three twins', () => {
     });
     expect(refused.status).toBeGreaterThanOrEqual(400);
     expect(refused.status).toBeLessThan(500);
+    // A refused part puts back the parts before it: forged Okta after a good Slack part changes nothing.
+    const beforeForged = JSON.stringify((await control(twins, 'GET', 'companies/snap/snapshot')).body);
+    const lateForgery = structuredClone(seeded.body);
+    lateForgery.twins.slack.tenants[0].state.team.name = 'Changed Then Put Back';
+    lateForgery.twins.okta.tenants[0].state.apiTokens = { [twins.okta.env.OKTA_API_TOKEN]: { userId: 'x', name: 'stolen' } };
+    const late = await control(twins, 'POST', 'companies/snap/restore', lateForgery);
+    expect(late.status).toBe(400);
+    expect(late.body.error.message).toMatch(/^the okta part was refused/);
+    expect(JSON.stringify((await control(twins, 'GET', 'companies/snap/snapshot')).body)).toBe(beforeForged);
     expect((await control(twins, 'POST', 'companies/snap/restore', { version: 9 })).body.error.code).toBe('invalid_snapshot');
     await control(twins, 'DELETE', 'companies/snap');
     await control(twins, 'DELETE', 'companies/snap-copy');
