@@ -1,8 +1,11 @@
 // Applications API of the Okta twin through okta-sdk-nodejs's ApplicationApi (unmodified) over HTTP, and app assignment deciding who may sign in.
 
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Json, type OktaFixture, rejection, startOkta } from './support.ts';
+
+// Processes over HTTP on a loaded machine: the first OAuth request also loads the engine and makes a key.
+vi.setConfig({ testTimeout: 90_000, hookTimeout: 90_000 });
 
 let s: OktaFixture;
 

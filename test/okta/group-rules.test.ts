@@ -1,7 +1,10 @@
 // Group rules through okta-sdk-nodejs's GroupApi (unmodified) over HTTP: expressions keep membership in step on activation and as profiles change.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Json, type OktaFixture, rejection, startOkta } from './support.ts';
+
+// Processes over HTTP on a loaded machine: the first OAuth request also loads the engine and makes a key.
+vi.setConfig({ testTimeout: 90_000, hookTimeout: 90_000 });
 
 let s: OktaFixture;
 

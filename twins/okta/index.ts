@@ -3,6 +3,7 @@
 import { loadOpenApi, type OpenApiDocument } from '../../src/kernel/openapi.ts';
 import type { OperationHandler, RateLimitRule, TwinDefinition } from '../../src/kernel/types.ts';
 import { authenticateOkta, finishOktaResponse, OKTA_RATE_LIMITS, type OktaPrincipal, setBearerVerifier } from './auth.ts';
+import { oktaControlRoutes } from './control.ts';
 import { renderOktaError } from './errors.ts';
 import { inspectOkta } from './inspect.ts';
 import { attachRuntime, serviceKey } from './keys.ts';
@@ -215,6 +216,8 @@ export function createOktaTwin(options: OktaTwinOptions = {}): TwinDefinition<Ok
       };
     },
     operations: oktaOperations,
+    control: oktaControlRoutes,
+    controlOpenapi: () => loadOpenApi(new URL('./control.yaml', import.meta.url)),
     rateLimits: options.rateLimits ?? OKTA_RATE_LIMITS,
     onTenantReady: (tenant) => {
       attachRuntime(tenant.state, tenant.secrets);

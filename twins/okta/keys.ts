@@ -1,6 +1,6 @@
-// An org's RSA keys, made at run time and kept beside its state (never in a snapshot): the authorization servers' signing keys and the seeded service app's key pair.
+// An org's RSA keys, made at run time and kept beside its state (never in a snapshot): the authorization servers' signing keys (made when a server first signs, off the event loop) and the seeded service app's key pair.
 
-import { createPublicKey, generateKeyPairSync, type JsonWebKey, randomBytes } from 'node:crypto';
+import { createPublicKey, generateKeyPair, generateKeyPairSync, type JsonWebKey, type KeyObject, randomBytes } from 'node:crypto';
 import type { TenantSecrets } from '../../src/kernel/secrets.ts';
 import type { OktaState } from './store.ts';
 
@@ -20,18 +20,24 @@ export interface ServiceKey {
 
 /** What an org has at run time that its JSON state does not hold. */
 export interface OrgRuntime {
-  /** Signing keys, newest first; the first signs, all verify (rotation keeps the previous one). */
+  /** Signing keys, newest first; the first signs, all verify (rotation keeps the previous one). Empty until first needed. */
   signing: SigningKey[];
+  /** The signing keys being made (so concurrent first requests share one key). */
+  signingPending?: Promise<SigningKey[]>;
   service?: ServiceKey;
+  servicePending?: Promise<ServiceKey>;
   /** Bumped when keys change, so cached authorization servers are rebuilt. */
   generation: number;
+  /** Signs the sign-in cookies; random, and unchanged by key rotation (sessions survive it). */
+  cookieKey: string;
 }
 
 const RUNTIME = Symbol('okta.runtime');
 const runtimes = new WeakMap<TenantSecrets, OrgRuntime>();
 
-function rsaKey(): { kid: string; privateJwk: SigningKey['privateJwk']; publicJwk: SigningKey['publicJwk']; pem: string } {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+type Made = { kid: string; privateJwk: SigningKey['privateJwk']; publicJwk: SigningKey['publicJwk']; pem: string };
+
+function fromPrivateKey(privateKey: KeyObject): Made {
   const kid = randomBytes(16).toString('base64url');
   const priv = privateKey.export({ format: 'jwk' });
   const pub = createPublicKey(privateKey).export({ format: 'jwk' });
@@ -43,6 +49,20 @@ function rsaKey(): { kid: string; privateJwk: SigningKey['privateJwk']; publicJw
   };
 }
 
+function rsaKeySync(): Made {
+  return fromPrivateKey(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey);
+}
+
+/** An RSA key made on libuv's thread pool (the event loop keeps serving meanwhile). */
+function rsaKey(): Promise<Made> {
+  return new Promise((resolve, reject) => {
+    generateKeyPair('rsa', { modulusLength: 2048 }, (err, _publicKey, privateKey) => {
+      if (err) reject(err);
+      else resolve(fromPrivateKey(privateKey));
+    });
+  });
+}
+
 /**
  * Tie a state to its tenant's secrets, whose runtime (keys) outlives resets and restores of the
  * state: the seed and the kernel's onTenantReady both call it. Not enumerable, so JSON (snapshots)
@@ -52,34 +72,73 @@ export function attachRuntime(state: OktaState, secrets: TenantSecrets): void {
   Object.defineProperty(state, RUNTIME, { value: secrets, enumerable: false, configurable: true, writable: true });
 }
 
-/** The org's runtime, made on first use (RSA keys take a few tens of milliseconds each). */
+/** The org's runtime (no key is made here: see ensureSigningKeys and serviceKey). */
 export function runtimeOf(state: OktaState): OrgRuntime {
   const secrets = (state as unknown as Record<symbol, TenantSecrets | undefined>)[RUNTIME];
   // A state made outside a kernel (benchmarks) gets a runtime of its own.
   const key = secrets ?? (state as unknown as TenantSecrets);
   let rt = runtimes.get(key);
   if (!rt) {
-    rt = { signing: [], generation: 0 };
+    rt = { signing: [], generation: 0, cookieKey: randomBytes(32).toString('base64url') };
     runtimes.set(key, rt);
   }
-  if (rt.signing.length === 0) rt.signing.push(rsaKey());
   return rt;
 }
 
-/** The seeded service app's key pair (private key in the env, public key registered on the app). */
+/** The signing keys, made (asynchronously) the first time a server signs or publishes them. */
+export async function ensureSigningKeys(state: OktaState): Promise<SigningKey[]> {
+  const rt = runtimeOf(state);
+  if (rt.signing.length > 0) return rt.signing;
+  rt.signingPending ??= rsaKey().then((k) => {
+    if (rt.signing.length === 0) rt.signing = [{ kid: k.kid, privateJwk: k.privateJwk, publicJwk: k.publicJwk }];
+    rt.signingPending = undefined;
+    return rt.signing;
+  });
+  return rt.signingPending;
+}
+
+/** Start making the service app's key pair in the background (tenant creation), so the env rarely waits for it. */
+export function prepareServiceKey(state: OktaState): void {
+  const rt = runtimeOf(state);
+  if (rt.service || rt.servicePending) return;
+  rt.servicePending = rsaKey().then((k) => {
+    rt.service ??= { kid: k.kid, pem: k.pem, publicJwk: k.publicJwk };
+    rt.servicePending = undefined;
+    return rt.service;
+  });
+  // A failure here is retried synchronously by serviceKey.
+  rt.servicePending.catch(() => {
+    rt.servicePending = undefined;
+  });
+}
+
+/** The service app's key pair, awaited when it is still being made. */
+export async function serviceKeyAsync(state: OktaState): Promise<ServiceKey> {
+  const rt = runtimeOf(state);
+  if (rt.service) return rt.service;
+  if (rt.servicePending) return rt.servicePending;
+  return serviceKey(state);
+}
+
+/**
+ * The seeded service app's key pair (private key in the env, public key registered on the app).
+ * Synchronous for the env: when the background key is not ready yet, one is made here (and wins).
+ */
 export function serviceKey(state: OktaState): ServiceKey {
   const rt = runtimeOf(state);
   if (!rt.service) {
-    const k = rsaKey();
+    const k = rsaKeySync();
     rt.service = { kid: k.kid, pem: k.pem, publicJwk: k.publicJwk };
   }
   return rt.service;
 }
 
-/** Rotate the signing keys: a new key signs from now on; the previous one still verifies. */
-export function rotateSigningKeys(state: OktaState): SigningKey[] {
+/** Rotate the signing keys: a new key signs from now on; the previous one still verifies until the next rotation. */
+export async function rotateSigningKeys(state: OktaState): Promise<SigningKey[]> {
   const rt = runtimeOf(state);
-  rt.signing = [rsaKey(), ...rt.signing.slice(0, 1)];
+  await ensureSigningKeys(state);
+  const k = await rsaKey();
+  rt.signing = [{ kid: k.kid, privateJwk: k.privateJwk, publicJwk: k.publicJwk }, ...rt.signing.slice(0, 1)];
   rt.generation++;
   return rt.signing;
 }

@@ -1,11 +1,10 @@
 // Okta's authorization servers (the org server and custom ones such as `default`) on oidc-provider, the certified engine, behind Okta's paths, claims and sign-in page.
 
 import { createHash, createPublicKey, verify as verifySignature } from 'node:crypto';
-import inject from 'light-my-request';
-import Provider, { type Configuration, errors as oidcErrors } from 'oidc-provider';
+import type { Configuration, default as Provider } from 'oidc-provider';
 import { json, type OperationContext, type Tenant, TwinError, type TwinResponse } from '../../src/kernel/types.ts';
 import type { OktaPrincipal } from './auth.ts';
-import { runtimeOf, serviceKey } from './keys.ts';
+import { ensureSigningKeys, runtimeOf, serviceKeyAsync } from './keys.ts';
 import { customClaims, evaluatePolicy } from './operations/authorization-servers.ts';
 import { redeemSessionToken } from './operations/sessions.ts';
 import { log, Raw } from './render.ts';
@@ -96,7 +95,7 @@ function adapterFor(tenant: Tenant<OktaState>) {
       if (this.store.size > 50_000) this.store.delete(this.store.keys().next().value as string);
     }
     async find(id: string) {
-      if (this.model === 'Client') return clientMetadata(tenant, id);
+      if (this.model === 'Client') return await clientMetadata(tenant, id);
       const s = this.store.get(id);
       if (!s) return undefined;
       if (s.expiresAt < Date.now()) {
@@ -131,7 +130,7 @@ export function appByClientId(state: OktaState, clientId: string): AppRecord | u
   return undefined;
 }
 
-function clientMetadata(tenant: Tenant<OktaState>, clientId: string): Record<string, unknown> | undefined {
+async function clientMetadata(tenant: Tenant<OktaState>, clientId: string): Promise<Record<string, unknown> | undefined> {
   const app = appByClientId(tenant.state, clientId);
   if (!app || app.status !== 'ACTIVE') return undefined;
   const meta: Record<string, unknown> = {
@@ -146,7 +145,7 @@ function clientMetadata(tenant: Tenant<OktaState>, clientId: string): Record<str
   };
   if (app.clientSecret && app.tokenEndpointAuthMethod !== 'private_key_jwt') meta.client_secret = app.clientSecret;
   if (app.tokenEndpointAuthMethod === 'private_key_jwt') {
-    meta.jwks = app.runtimeKey ? { keys: [serviceKey(tenant.state).publicJwk] } : (app.jwks ?? { keys: [] });
+    meta.jwks = app.runtimeKey ? { keys: [(await serviceKeyAsync(tenant.state)).publicJwk] } : (app.jwks ?? { keys: [] });
   }
   return meta;
 }
@@ -210,7 +209,20 @@ export function forgetProviders(tenant: Tenant<OktaState>): void {
   stores.delete(tenant);
 }
 
-function providerFor(tenant: Tenant<OktaState>, server: ServerRef): Provider {
+// The engine and the request injector are loaded on the first OAuth request, not with the twin:
+// an org that never signs anyone in never pays for them.
+let engine: Promise<{ Provider: typeof Provider; inject: typeof import('light-my-request').default }> | undefined;
+
+function loadEngine() {
+  engine ??= Promise.all([import('oidc-provider'), import('light-my-request')]).then(([p, l]) => ({
+    Provider: p.default,
+    inject: l.default,
+  }));
+  return engine;
+}
+
+async function providerFor(tenant: Tenant<OktaState>, server: ServerRef): Promise<Provider> {
+  const [{ Provider }] = await Promise.all([loadEngine(), ensureSigningKeys(tenant.state)]);
   let byIssuer = providers.get(tenant);
   if (!byIssuer) {
     byIssuer = new Map();
@@ -233,7 +245,7 @@ function configuration(tenant: Tenant<OktaState>, server: ServerRef): Configurat
     adapter: adapterFor(tenant),
     jwks: { keys: rt.signing.map((k) => k.privateJwk) },
     cookies: {
-      keys: [createHash('sha256').update(`${rt.signing[0].kid}:cookies`).digest('base64url')],
+      keys: [createHash('sha256').update(`${rt.cookieKey}:cookies`).digest('base64url')],
       long: { sameSite: 'lax', signed: true },
       short: { sameSite: 'lax', signed: true },
       names: { session: 'sid', interaction: '_interaction', resume: '_interaction_resume' },
@@ -403,19 +415,24 @@ async function dispatch(
   handler: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void | Promise<void>,
   innerPath: string,
   mountPath: string,
+  override?: { method: string; search: string; headers: Record<string, string>; body: Uint8Array },
 ): Promise<TwinResponse> {
-  const url = `${innerPath}${ctx.req.url.search}`;
+  const url = `${innerPath}${override ? override.search : ctx.req.url.search}`;
   const headers: Record<string, string> = {
     ...ctx.req.headers,
+    ...(override?.headers ?? {}),
     host: ctx.req.url.host,
     'x-forwarded-proto': ctx.req.url.protocol.replace(':', ''),
   };
+  const method = override?.method ?? ctx.req.method;
+  const rawBody = override ? override.body : ctx.req.rawBody;
+  const { inject } = await loadEngine();
   const res = (await inject(
     (req, res) => {
       (req as unknown as { originalUrl: string }).originalUrl = `${mountPath}${url}`;
       void handler(req, res);
     },
-    { method: ctx.req.method as 'GET', url, headers, payload: ctx.req.rawBody ? Buffer.from(ctx.req.rawBody) : undefined },
+    { method: method as 'GET', url, headers, payload: rawBody ? Buffer.from(rawBody) : undefined },
   )) as unknown as Injected;
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(res.headers)) {
@@ -445,7 +462,7 @@ function innerPathOf(ctx: Ctx, server: ServerRef): { inner: string; mount: strin
  */
 export async function oauthEndpoint(ctx: Ctx): Promise<unknown> {
   const server = serverFor(ctx);
-  const provider = providerFor(ctx.tenant, server);
+  const provider = await providerFor(ctx.tenant, server);
   const { inner, mount } = innerPathOf(ctx, server);
   const discovery = inner === '/.well-known/oauth-authorization-server' ? '/.well-known/openid-configuration' : inner;
   if (/\/v1\/token$/.test(inner)) checkClientCredentialsScope(ctx, server);
@@ -453,7 +470,8 @@ export async function oauthEndpoint(ctx: Ctx): Promise<unknown> {
     const refused = authorizePolicyRefusal(ctx, server);
     if (refused) return refused;
   }
-  const res = await dispatch(ctx, provider.callback(), discovery, mount);
+  let res = await dispatch(ctx, provider.callback(), discovery, mount);
+  if (/\/v1\/logout$/.test(inner) && res.status === 200) res = await confirmLogout(ctx, provider, res, mount);
   if (discovery === '/.well-known/openid-configuration' && res.status === 200) return new Raw(oktaDiscovery(ctx, server, res));
   if (/\/v1\/token$/.test(inner)) {
     afterToken(ctx, server, res);
@@ -490,6 +508,48 @@ function authorizePolicyRefusal(ctx: Ctx, server: ServerRef): Raw | undefined {
   const state = params.get('state');
   if (state !== null) to.searchParams.set('state', state);
   return new Raw({ status: 302, headers: { location: to.toString(), 'cache-control': 'no-store' } });
+}
+
+/**
+ * Okta signs the person out at once (no confirmation page): the engine's confirmation form is
+ * submitted here, with its xsrf token and the browser's cookies, and its answer (the redirect to
+ * `post_logout_redirect_uri` with `state`, cookies cleared) goes back instead of the page.
+ */
+async function confirmLogout(ctx: Ctx, provider: Provider, page: TwinResponse, mount: string): Promise<TwinResponse> {
+  const html = new TextDecoder().decode(page.body as Uint8Array);
+  const action = /<form[^>]*id="op\.logoutForm"[^>]*action="([^"]+)"|<form[^>]*action="([^"]+)"[^>]*id="op\.logoutForm"/.exec(html);
+  if (!action) return page;
+  const fields = new URLSearchParams();
+  for (const m of html.matchAll(/<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"/g)) fields.set(m[1], m[2]);
+  fields.set('logout', 'yes');
+  const jar = new Map<string, string>();
+  for (const part of (ctx.req.headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0) jar.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+  }
+  const set = page.headers['set-cookie'] as unknown as string[] | string | undefined;
+  const setList = set === undefined ? [] : Array.isArray(set) ? set : [set];
+  for (const c of setList) {
+    const [pair] = c.split(';');
+    const eq = pair.indexOf('=');
+    if (eq > 0) jar.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
+  }
+  const path = new URL(action[1] ?? action[2], ctx.req.url).pathname;
+  const base = new URL(ctx.baseUrl).pathname.replace(/\/$/, '');
+  const inner = mount && path.startsWith(mount) ? path.slice(mount.length) : path.startsWith(base) ? path.slice(base.length) : path;
+  const done = await dispatch(ctx, provider.callback(), inner, mount, {
+    method: 'POST',
+    search: '',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '),
+    },
+    body: new TextEncoder().encode(fields.toString()),
+  });
+  const more = done.headers['set-cookie'] as unknown as string[] | string | undefined;
+  const all = [...setList, ...(more === undefined ? [] : Array.isArray(more) ? more : [more])];
+  if (all.length > 0) done.headers['set-cookie'] = all as unknown as string;
+  return done;
 }
 
 /** The client a token request names (client_id, Basic auth, or a client assertion's issuer), unverified: the engine authenticates it. */
@@ -581,7 +641,7 @@ function afterToken(ctx: Ctx, server: ServerRef, res: TwinResponse): void {
  */
 export async function signInPage(ctx: Ctx): Promise<unknown> {
   const server = serverFor(ctx);
-  const provider = providerFor(ctx.tenant, server);
+  const provider = await providerFor(ctx.tenant, server);
   const { mount, inner } = innerPathOf(ctx, server);
   const action = `${new URL(ctx.baseUrl).pathname.replace(/\/$/, '')}${ctx.req.path}`;
   const res = await dispatch(
@@ -782,11 +842,10 @@ export async function introspect(ctx: Ctx): Promise<unknown> {
   const server = serverFor(ctx);
   const body = (ctx.req.body ?? {}) as Record<string, unknown>;
   const token = typeof body.token === 'string' ? body.token : '';
+  // The engine answers refresh tokens and anything else, and authenticates the client in every case.
+  const engineAnswer = await oauthEndpoint(ctx);
   const verified = verifyAccessToken(ctx.state, token, server.issuer, ctx.now());
-  if (!verified) {
-    // Refresh tokens and anything else: the engine answers (it authenticates the client too).
-    return oauthEndpoint(ctx);
-  }
+  if (!verified || !(engineAnswer instanceof Raw) || engineAnswer.response.status !== 200) return engineAnswer;
   const c = verified.claims;
   return {
     active: true,
@@ -809,14 +868,15 @@ export async function revoke(ctx: Ctx): Promise<unknown> {
   const server = serverFor(ctx);
   const body = (ctx.req.body ?? {}) as Record<string, unknown>;
   const token = typeof body.token === 'string' ? body.token : '';
+  // The client authenticates first (the engine); only then does an access token stop working.
+  const answer = await oauthEndpoint(ctx);
   const verified = verifyAccessToken(ctx.state, token, server.issuer, ctx.now());
-  if (verified && typeof verified.claims.jti === 'string') revokeJti(ctx.state, verified.claims.jti);
-  return oauthEndpoint(ctx);
+  if (answer instanceof Raw && answer.response.status === 200 && verified && typeof verified.claims.jti === 'string')
+    revokeJti(ctx.state, verified.claims.jti);
+  return answer;
 }
 
 /** Okta's OAuth error body, for errors the twin raises itself. */
 export function oauthError(status: number, error: string, description: string): TwinError {
   return new TwinError(json(status, { error, error_description: description }));
 }
-
-export { oidcErrors };

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { notFound, type OktaErrorCause, validationFailed } from '../errors.ts';
 import { ExpressionError, evaluate, parseOktaExpression } from '../expression.ts';
-import { runtimeOf } from '../keys.ts';
+import { ensureSigningKeys, runtimeOf } from '../keys.ts';
 import { log, NO_CONTENT, type OktaContext, pageOf, queryString, Reply, sentQuery } from '../render.ts';
 import {
   type AuthServerRecord,
@@ -222,9 +222,9 @@ export const activateAuthorizationServer = (ctx: OktaContext) => serverStatus(ct
 export const deactivateAuthorizationServer = (ctx: OktaContext) => serverStatus(ctx, 'INACTIVE');
 
 /** GET …/credentials/keys: the org's signing keys (the twin signs every server with the org's keys). */
-export function listAuthorizationServerKeys(ctx: OktaContext): unknown {
+export async function listAuthorizationServerKeys(ctx: OktaContext): Promise<unknown> {
   serverFromPath(ctx);
-  return keysOf(ctx.state).map((k, i) => ({ ...k.publicJwk, status: i === 0 ? 'ACTIVE' : 'EXPIRED' }));
+  return (await ensureSigningKeys(ctx.state)).map((k, i) => ({ ...k.publicJwk, status: i === 0 ? 'ACTIVE' : 'EXPIRED' }));
 }
 
 // ---- Scopes ----
