@@ -65,6 +65,8 @@ export class CompanyHub {
   private readonly records = new Map<string, CompanyRecord>();
   private readonly seeders = new Map<TwinName, Seeder>();
   private counter = 0;
+  /** The company `create` is making tenants for, so their seeding finds its plan. */
+  private creating?: string;
   private applyOktaEvent?: typeof import('./effects.ts').applyOktaEvent;
 
   constructor(readonly options: { seed: number; plan?: CompanyPlan; controlToken?: string }) {
@@ -90,7 +92,7 @@ export class CompanyHub {
     return {
       ...def,
       createState(opts) {
-        const plan = hub.records.get(opts.tenantId)?.plan;
+        const plan = hub.planFor(name, opts.tenantId);
         if (!plan) return def.createState(opts);
         // Chosen credentials take their roles before the seed asks for them (a reset finds them kept).
         for (const [role, value] of chosenCredentials(plan, name)) opts.secrets?.choose(role, value);
@@ -103,6 +105,18 @@ export class CompanyHub {
       control: [...(def.control ?? []), ...(companyRoutes(this, name) as ControlRoute<S>[])],
       controlOpenapi: () => mergeDocs(def.controlOpenapi?.(), companyOpenApi()),
     };
+  }
+
+  /**
+   * The plan a tenant being seeded follows: the default company's, a company's being made, or one
+   * being reset. A tenant made later under the id of a company a full reset dropped is not that company.
+   */
+  private planFor(name: TwinName, tenantId: string): CompanyPlan | undefined {
+    const r = this.records.get(tenantId);
+    if (!r) return undefined;
+    if (tenantId === DEFAULT_COMPANY || this.creating === tenantId || this.kernels.get(name)?.tenants.get(tenantId)) return r.plan;
+    this.records.delete(tenantId);
+    return undefined;
   }
 
   /** Tell the hub a wrapped twin's kernel (and, once it listens, its URL). */
@@ -175,6 +189,7 @@ export class CompanyHub {
     };
     this.records.set(id, record);
     const made: Kernel<unknown, unknown>[] = [];
+    this.creating = id;
     try {
       for (const kernel of this.kernels.values()) {
         kernel.createTenant({ id, seed: record.seed, clock: opts.clock });
@@ -184,6 +199,8 @@ export class CompanyHub {
       for (const k of made) k.tenants.remove(id);
       this.records.delete(id);
       throw err;
+    } finally {
+      this.creating = undefined;
     }
     return record;
   }

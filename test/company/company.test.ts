@@ -385,6 +385,30 @@ describe('one company across three twins', () => {
   }, 120_000);
 });
 
+describe('a full reset', () => {
+  it('keeps the default company seeded from the file and forgets the others: a tenant made later under a dropped id is no company', async () => {
+    const twins = await startTwins({ twins: ['slack', 'okta', 'jira'], seed: 4, rateLimits: false, company: ACME });
+    try {
+      expect((await control(twins, 'POST', 'companies', { id: 'gone', company: { ...ACME, name: 'Gone Co' } })).status).toBe(201);
+      await twins.reset();
+      expect((await control(twins, 'GET', 'companies/gone')).status).toBe(404);
+      const slack = new WebClient(twins.slack.env.SLACK_BOT_TOKEN, { slackApiUrl: twins.slack.env.SLACK_API_URL });
+      expect((await slack.team.info()).team?.name).toBe('Acme Robotics');
+      const plain = await fetch(`${twins.slack.control}/tenants`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ id: 'gone' }),
+      });
+      const env = ((await plain.json()) as { env: Record<string, string> }).env;
+      const team = (await new WebClient(env.SLACK_BOT_TOKEN, { slackApiUrl: env.SLACK_API_URL }).team.info()).team?.name;
+      expect(team).not.toBe('Gone Co');
+      expect(team).not.toBe('Acme Robotics');
+    } finally {
+      await twins.close();
+    }
+  }, 120_000);
+});
+
 describe('same file + same seed', () => {
   it('gives byte-identical company snapshots in two separate starts (default company and one made later)', async () => {
     const snapshots: string[][] = [];
