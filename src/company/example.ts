@@ -30,7 +30,7 @@ people:
   - name: Bob Brown
     title: Senior Engineer
     department: Platform
-    manager: alice              # Okta's manager and managerId
+    manager: alice              # Okta's manager (name) and managerId (id)
     timezone: America/New_York
   - name: Carol Chen
     title: Engineer

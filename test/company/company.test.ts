@@ -161,7 +161,7 @@ describe('one company across three twins', () => {
       lastName: 'Brown',
       department: 'Platform',
       title: 'Engineer',
-      managerId: 'alice@acme.test',
+      manager: 'Alice Adams',
     });
     const groups: string[] = [];
     for await (const g of await oktaClient.groupApi.listGroups()) if (g?.profile?.name) groups.push(g.profile.name);
@@ -170,6 +170,8 @@ describe('one company across three twins', () => {
     for await (const a of await oktaClient.applicationApi.listApplications()) if (a?.label) apps.push(a.label);
     expect(apps).toEqual(expect.arrayContaining(['Slack', 'Jira']));
 
+    const alice = await oktaClient.userApi.getUser({ userId: 'alice@acme.test' });
+    expect(bob.profile?.managerId).toBe(alice.id);
     const who = await control(twins, 'GET', 'companies/default/people/bob');
     expect(who.status).toBe(200);
     expect(who.body).toMatchObject({ handle: 'bob', email: 'bob@acme.test', manager: 'alice', okta: { id: bob.id, status: 'ACTIVE' } });

@@ -140,11 +140,11 @@ export function seedOktaState(opts: OktaSeedOptions): OktaState {
     putUser(state, user, generated);
     people.push(user);
   }
-  // Managers by Okta's own profile attributes: `managerId` (the manager's login) and `manager` (their name).
+  // Managers by Okta's own profile attributes: `managerId` (the manager's id) and `manager` (their name).
   plan?.people.forEach((p, i) => {
     const boss = p.manager ? people[plan.people.findIndex((q) => q.handle === p.manager)] : undefined;
     if (boss) {
-      people[i].profile.managerId = boss.profile.login;
+      people[i].profile.managerId = boss.id;
       people[i].profile.manager = `${boss.profile.firstName} ${boss.profile.lastName}`;
     }
   });
