@@ -1,9 +1,11 @@
-// Steps the access-request task needed that jira.steps.ts has not got yet: Jira delivering a webhook again, and a
-// webhook that does not come from Jira (a wrong X-Hub-Signature). Candidates to move to jira.steps.ts.
+// Steps the access-request task needed that jira.steps.ts and okta.steps.ts have not got yet: Jira delivering a webhook
+// again, a webhook that does not come from Jira (a wrong X-Hub-Signature), and watching that an Okta app stays
+// unassigned. Candidates to move to those files.
 
 import { createHmac, randomUUID } from 'node:crypto';
 import type { OutboundDelivery } from '../../src/kernel/outbox.ts';
 import { step } from '../support/define.ts';
+import { watchfulStep } from '../support/patience.ts';
 import type { TwinsWorld } from '../support/world.ts';
 
 /** `sha256=<hex HMAC-SHA256(secret, body)>`, Jira's X-Hub-Signature. */
@@ -132,6 +134,31 @@ step({
         'x-hub-signature': hubSignature(`not-the-secret-${randomUUID()}`, body),
       },
       body,
+    );
+  },
+});
+
+watchfulStep({
+  topic: 'okta',
+  expression: 'the Okta app {string} is never assigned to {string}',
+  example: 'Then for 3 seconds the Okta app "Payroll" is never assigned to "bob"',
+  doc: 'Watches the app for {wait} and passes only if the person is not assigned to it (directly or through a group) at any point meanwhile; it always waits the full time.',
+  async run(this: TwinsWorld, waitMs: number | undefined, appRef: string, ref: string) {
+    const state = await this.okta.state();
+    if (!this.okta.findApp(state, appRef)) throw new Error(`there is no Okta app "${appRef}"`);
+    if (!this.okta.findUser(state, ref)) throw new Error(`there is no Okta user "${ref}"`);
+    await this.mustNotSee(
+      async () => {
+        const now = await this.okta.state();
+        const app = this.okta.findApp(now, appRef);
+        const user = this.okta.findUser(now, ref);
+        return app && user && this.okta.isAssigned(now, app, user.id);
+      },
+      {
+        timeoutMs: waitMs,
+        describe: `the Okta app "${appRef}" assigned to "${ref}"`,
+        render: () => `"${ref}" was assigned to the Okta app "${appRef}"`,
+      },
     );
   },
 });
