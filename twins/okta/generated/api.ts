@@ -1978,7 +1978,7 @@ export interface components {
         };
     };
     responses: {
-        /** @description An OAuth 2.0 error (RFC 6749), or Okta's error body for an unknown or inactive authorization server (404 E0000007) */
+        /** @description An OAuth 2.0 error (RFC 6749) */
         OAuthError: {
             headers: {
                 [name: string]: unknown;
@@ -1987,7 +1987,7 @@ export interface components {
                 "application/json": {
                     error: string;
                     error_description?: string;
-                } | components["schemas"]["Error"];
+                };
             };
         };
         /** @description An Okta error */
@@ -4346,6 +4346,15 @@ export interface operations {
                     "application/json": Record<string, unknown>;
                 };
             };
+            /** @description No such ACTIVE authorization server (Okta's E0000007) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             default: components["responses"]["OAuthError"];
         };
     };
@@ -4912,6 +4921,15 @@ export interface operations {
                     "application/json": Record<string, unknown>;
                 };
             };
+            /** @description No such ACTIVE authorization server (Okta's E0000007) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             default: components["responses"]["OAuthError"];
         };
     };
@@ -4934,6 +4952,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": Record<string, unknown>;
+                };
+            };
+            /** @description No such ACTIVE authorization server (Okta's E0000007) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             default: components["responses"]["OAuthError"];
