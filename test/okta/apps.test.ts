@@ -319,6 +319,58 @@ describe('assignments', () => {
     expect(removes.map((e) => e.target[0].id)).toEqual([direct.id]);
   });
 
+  it('a sign-in session made for one app does not open another the person is not assigned to (access_denied)', async () => {
+    const app = (await s.client.applicationApi.createApplication({ application: webApp('Closed app') as never })) as Json;
+    const who = await person('ari.session@example.test');
+    const authn = await s.api(
+      'POST',
+      '/api/v1/authn',
+      { username: who.profile.login, password: PASSWORD },
+      { 'content-type': 'application/json' },
+    );
+    const jar = new Map<string, string>();
+    const follow = async (start: string): Promise<URL | undefined> => {
+      let url = start;
+      for (let hop = 0; hop < 10; hop++) {
+        const res = await fetch(url, { redirect: 'manual', headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') } });
+        for (const c of res.headers.getSetCookie()) {
+          const [pair] = c.split(';');
+          const eq = pair.indexOf('=');
+          jar.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
+        }
+        await res.arrayBuffer();
+        const location = res.headers.get('location');
+        if (!location) return undefined;
+        const next = new URL(location, url);
+        if (!next.toString().startsWith(s.env.OKTA_ORG_URL)) return next;
+        url = next.toString();
+      }
+      throw new Error('too many redirects');
+    };
+    const authorize = (clientId: string, redirectUri: string, extra: Record<string, string> = {}) =>
+      `${s.env.OKTA_ISSUER}/v1/authorize?${new URLSearchParams({
+        client_id: clientId,
+        redirect_uri: redirectUri,
+        response_type: 'code',
+        scope: 'openid',
+        state: 'x',
+        code_challenge: createHash('sha256').update('v'.repeat(43)).digest('base64url'),
+        code_challenge_method: 'S256',
+        ...extra,
+      })}`;
+    // Signed in to the seeded web app (assigned to Everyone)…
+    const first = await follow(authorize(s.env.OKTA_CLIENT_ID, s.env.OKTA_REDIRECT_URI, { sessionToken: authn.body.sessionToken }));
+    expect(first?.searchParams.get('code')).toBeTruthy();
+    // …the same browser session is refused by an app the person is not assigned to.
+    const second = await follow(authorize(app.credentials.oauthClient.client_id, 'http://localhost:3000/callback'));
+    expect(second?.searchParams.get('error')).toBe('access_denied');
+    expect(second?.searchParams.get('code')).toBeNull();
+    // Once assigned, the session opens it silently.
+    await s.client.applicationApi.assignUserToApplication({ appId: app.id, appUser: { id: who.id } as never });
+    const third = await follow(authorize(app.credentials.oauthClient.client_id, 'http://localhost:3000/callback'));
+    expect(third?.searchParams.get('code')).toBeTruthy();
+  });
+
   it('every answer matched the contract', () => {
     expect(s.kernel.responseViolations).toEqual([]);
   });

@@ -211,13 +211,17 @@ export function forgetProviders(tenant: Tenant<OktaState>): void {
 
 // The engine and the request injector are loaded on the first OAuth request, not with the twin:
 // an org that never signs anyone in never pays for them.
-let engine: Promise<{ Provider: typeof Provider; inject: typeof import('light-my-request').default }> | undefined;
+let engine:
+  | Promise<{ Provider: typeof Provider; inject: typeof import('light-my-request').default; errors: typeof import('oidc-provider').errors }>
+  | undefined;
+/** The engine's error classes, once it is loaded (configurations exist only after that). */
+let engineErrors: typeof import('oidc-provider').errors | undefined;
 
 function loadEngine() {
-  engine ??= Promise.all([import('oidc-provider'), import('light-my-request')]).then(([p, l]) => ({
-    Provider: p.default,
-    inject: l.default,
-  }));
+  engine ??= Promise.all([import('oidc-provider'), import('light-my-request')]).then(([p, l]) => {
+    engineErrors = p.errors;
+    return { Provider: p.default, inject: l.default, errors: p.errors };
+  });
   return engine;
 }
 
@@ -334,6 +338,10 @@ function configuration(tenant: Tenant<OktaState>, server: ServerRef): Configurat
       // First-party apps: no consent screen; the grant covers what was asked.
       const o = ctx.oidc;
       if (!o.session?.accountId || !o.client) return undefined;
+      // A session made for one app does not open another the person is not assigned to (Okta: access_denied).
+      const app = appByClientId(tenant.state, o.client.clientId);
+      if (app && !isAssigned(tenant.state, app, o.session.accountId) && engineErrors)
+        throw new engineErrors.AccessDenied('User is not assigned to the client application.');
       const grant = new o.provider.Grant({ clientId: o.client.clientId, accountId: o.session.accountId });
       const scope = o.params?.scope as string | undefined;
       if (scope) grant.addOIDCScope(scope);
