@@ -3,7 +3,7 @@
 import { withAppVariables } from '../support/config.ts';
 import type { SlackMessage } from '../support/control-client.ts';
 import { step } from '../support/define.ts';
-import { patientStep, watchfulStep } from '../support/patience.ts';
+import { patientStep, WAITING_STEP_TIMEOUT_MS, watchfulStep } from '../support/patience.ts';
 import { type TwinsWorld, visibleText } from '../support/world.ts';
 
 /** The members of a channel now (ids). */
@@ -15,15 +15,15 @@ async function membersOf(world: TwinsWorld, channelRef: string): Promise<{ name:
 
 patientStep({
   topic: 'slack',
-  expression: '{user} is no longer a member of {channel}',
-  example: 'Then "bob" is no longer a member of "#platform"',
-  doc: 'Waits {wait} for the person not to be in the channel any more (they left or were removed).',
+  expression: '{user} is out of {channel}',
+  example: 'Then "bob" is out of "#platform"',
+  doc: 'Waits {wait} for the person not to be a member of the channel (they left or were removed).',
   async run(this: TwinsWorld, waitMs: number | undefined, user: string, channel: string) {
     const person = await this.resolveUser(user);
     const ref = await this.resolveChannel(channel);
     await this.waitFor(async () => !(await membersOf(this, channel)).members.includes(person.id), {
       timeoutMs: waitMs,
-      describe: `${user} to be no longer a member of ${ref.name}`,
+      describe: `${user} to be out of ${ref.name}`,
       channel: ref,
     });
   },
@@ -41,7 +41,7 @@ watchfulStep({
       timeoutMs: waitMs,
       describe: `${user} leaving ${ref.name}`,
       channel: ref,
-      render: () => `${user} is no longer a member of ${ref.name}`,
+      render: () => `${user} left ${ref.name}`,
     });
   },
 });
@@ -161,6 +161,8 @@ step({
   kind: 'observe',
   topic: 'okta',
   expression: "the app passed Okta's event hook verification",
+  // It reads what the set-up saw and waits for nothing; the catalogue gives every observe step the waiting steps' timeout.
+  timeoutMs: WAITING_STEP_TIMEOUT_MS,
   example: "Then the app passed Okta's event hook verification",
   doc: "The app's event hook, registered before the scenario (task.yaml's app.events.okta), is VERIFIED: the app answered Okta's GET with x-okta-verification-challenge by echoing it as {\"verification\": …}.",
   async run(this: TwinsWorld) {

@@ -21,8 +21,8 @@ Feature: Taking a leaver out of Slack and telling IT
     And the app is a member of "#design"
     And "zoe.quinn" is a member of "#design"
     When an Okta admin deactivates "zoe.quinn"
-    Then within 15 seconds "zoe.quinn" is no longer a member of "#platform"
-    And within 10 seconds "zoe.quinn" is no longer a member of "#design"
+    Then within 15 seconds "zoe.quinn" is out of "#platform"
+    And within 10 seconds "zoe.quinn" is out of "#design"
 
   @canary-d0566337471e0a71
   Scenario: A private channel the bot is in is left too
@@ -30,12 +30,12 @@ Feature: Taking a leaver out of Slack and telling IT
     And "zoe.quinn" is a member of "#launch-plans"
     And the app is a member of "#launch-plans"
     When an Okta admin deactivates "zoe.quinn"
-    Then within 15 seconds "zoe.quinn" is no longer a member of "#launch-plans"
+    Then within 15 seconds "zoe.quinn" is out of "#launch-plans"
 
   @canary-ce469b4612b3c45c
   Scenario: #general is left alone
     When an Okta admin deactivates "zoe.quinn"
-    Then within 15 seconds "zoe.quinn" is no longer a member of "#platform"
+    Then within 15 seconds "zoe.quinn" is out of "#platform"
     And for 2 seconds "zoe.quinn" stays a member of "#general"
 
   @canary-97ae9540cd1ab913
