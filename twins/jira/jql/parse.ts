@@ -1,7 +1,7 @@
 // JQL parsing with Atlassian's own grammar (@atlaskit/jql-ast over @atlaskit/jql-parser), with Jira's error messages and a bounded cache.
 
-import type { Clause, Jast, Operand, OrderBy, Predicate } from '@atlaskit/jql-ast';
-import { JastBuilder } from '@atlaskit/jql-ast';
+import { createRequire } from 'node:module';
+import type { Clause, Jast, JastBuilder, Operand, OrderBy, Predicate } from '@atlaskit/jql-ast';
 
 export type { Clause, Operand, OrderBy, Predicate };
 
@@ -11,7 +11,19 @@ export class JqlError extends Error {}
 /** Longest JQL accepted (Jira refuses very long queries; this keeps the parser's work bounded). */
 export const MAX_JQL_LENGTH = 10_000;
 
-const builder = new JastBuilder();
+/**
+ * The grammar (antlr, ~300 ms of CPU to load) is loaded on the first query, not with the twin:
+ * `twins up` does not pay for it, and a twin whose users never send JQL never loads it.
+ * A synchronous require keeps parseJql synchronous for its callers (webhook matching, boards).
+ */
+let builder: JastBuilder | undefined;
+function jastBuilder(): JastBuilder {
+  if (!builder) {
+    const { JastBuilder: Builder } = createRequire(import.meta.url)('@atlaskit/jql-ast') as typeof import('@atlaskit/jql-ast');
+    builder = new Builder();
+  }
+  return builder;
+}
 const cache = new Map<string, { where?: Clause; orderBy?: OrderBy }>();
 const CACHE_SIZE = 500;
 
@@ -27,7 +39,7 @@ export function parseJql(jql: string): { where?: Clause; orderBy?: OrderBy } {
   if (jql.length > MAX_JQL_LENGTH) throw new JqlError(`The JQL query is too long: at most ${MAX_JQL_LENGTH} characters are accepted.`);
   let ast: Jast;
   try {
-    ast = builder.build(jql);
+    ast = jastBuilder().build(jql);
   } catch (err) {
     throw new JqlError(`Error in the JQL Query: ${(err as Error).message}`);
   }
