@@ -335,6 +335,19 @@ async function execute(o: CommonOptions, plan: Plan): Promise<TrialResult> {
   const newTenants = async (): Promise<{ list: Tenant[]; env: Record<string, string> }> => {
     const list: Tenant[] = [];
     const env: Record<string, string> = {};
+    // A task across twins gets one company: a tenant per twin under one id, seeded together (the same people),
+    // with the vendors' cross-twin effects. Twins not started together (separate processes) fall back to a tenant each.
+    const company = o.task.twins.length > 1 ? await newCompany() : undefined;
+    if (company) {
+      for (const twin of o.task.twins) {
+        const endpoint = o.twins[twin] as TwinEndpoint;
+        const tenant = { twin, endpoint, id: company.id, company: true };
+        list.push(tenant);
+        made.push(tenant);
+        Object.assign(env, (proxy as TrialProxy).rewriteEnv(withAppVariables(company.twins[twin]?.env ?? {})));
+      }
+      return { list, env };
+    }
     for (const twin of o.task.twins) {
       const endpoint = o.twins[twin];
       if (!endpoint) throw new Error(`the task uses the ${twin} twin, which this run did not start`);
@@ -346,8 +359,27 @@ async function execute(o: CommonOptions, plan: Plan): Promise<TrialResult> {
     }
     return { list, env };
   };
+  /** A company across the task's twins, or undefined when they do not share one process's company hub. */
+  const newCompany = async () => {
+    const first = o.twins[o.task.twins[0]];
+    if (!first) throw new Error(`the task uses the ${o.task.twins[0]} twin, which this run did not start`);
+    return controlOf(first).createCompany({ seed: o.seed ?? 1 }, o.task.twins);
+  };
   const deleteTenants = async (list: Tenant[]) => {
+    const companies = new Set<string>();
     for (const t of list) {
+      if (t.company) {
+        // A company goes as a whole, through the first of its twins.
+        if (!companies.has(t.id)) {
+          companies.add(t.id);
+          await controlOf(t.endpoint)
+            .deleteCompany(t.id)
+            .catch(() => undefined);
+        }
+        const i = made.indexOf(t);
+        if (i !== -1) made.splice(i, 1);
+        continue;
+      }
       await controlOf(t.endpoint)
         .deleteTenant(t.id)
         .catch(() => undefined);
@@ -694,6 +726,8 @@ interface Tenant {
   twin: ScenarioTwin;
   endpoint: TwinEndpoint;
   id: string;
+  /** One twin's part of a company (the same id on every twin of the task), deleted with the company. */
+  company?: boolean;
 }
 
 /** Entries of the report's journal (the app's calls while the holdouts ran) kept per trial. */

@@ -29,6 +29,12 @@ export interface TenantInfo {
   env: Record<string, string>;
 }
 
+/** What `POST /_twin/companies` answers: the company's id (each twin's tenant id) and each twin's part. */
+export interface CompanyInfo {
+  id: string;
+  twins: Partial<Record<string, { tenant: string; url: string; env: Record<string, string> }>>;
+}
+
 /** What `POST /_twin/faults` takes: an operation and at least one effect (the tenant is the World's own). */
 export type FaultRequest = Omit<FaultSpec, 'tenant'>;
 
@@ -208,6 +214,27 @@ export class ControlClient {
   /** A fresh tenant with seeded state (201). */
   createTenant(opts: { seed?: number; id?: string; clock?: 'real' | 'virtual'; decoy?: boolean } = {}): Promise<TenantInfo> {
     return this.call('POST', 'tenants', { body: opts, tenant: false });
+  }
+
+  /**
+   * A company across every twin started with this one (one process): a tenant per twin under one id, seeded
+   * together, with the vendors' cross-twin effects (docs/company.md). Undefined when this twin serves no
+   * companies or the company lacks one of `twins` (twins in separate processes): make a tenant per twin then.
+   */
+  async createCompany(opts: { seed?: number }, twins: readonly string[]): Promise<CompanyInfo | undefined> {
+    let company: CompanyInfo;
+    try {
+      company = await this.call<CompanyInfo>('POST', 'companies', { body: opts, tenant: false });
+    } catch {
+      return undefined;
+    }
+    if (twins.every((t) => company.twins?.[t]?.env)) return company;
+    await this.deleteCompany(company.id).catch(() => undefined);
+    return undefined;
+  }
+
+  deleteCompany(id: string): Promise<{ deleted: string }> {
+    return this.call('DELETE', `companies/${encodeURIComponent(id)}`, { tenant: false });
   }
 
   deleteTenant(id: string): Promise<{ deleted: string }> {

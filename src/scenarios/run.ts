@@ -259,7 +259,25 @@ export async function runScenarios(opts: RunOptions): Promise<RunResult> {
       for (let i = 0; i < workers; i++) {
         const tenants: Slot['tenants'] = {};
         const env: Record<string, string> = {};
-        for (const [name, endpoint] of Object.entries(twins) as [ScenarioTwin, TwinEndpoint][]) {
+        const running = Object.entries(twins) as [ScenarioTwin, TwinEndpoint][];
+        // Features across twins get one company per app: the same people in every twin, with cross-twin effects.
+        const hub = running.length > 1 ? new ControlClient(running[0][1].control, undefined, running[0][1].token) : undefined;
+        const company = hub
+          ? await hub.createCompany(
+              { seed: opts.seed },
+              running.map(([n]) => n),
+            )
+          : undefined;
+        if (hub && company) {
+          for (const [name] of running) {
+            tenants[name] = company.id;
+            Object.assign(env, withAppVariables(company.twins[name]?.env ?? {}));
+          }
+          cleanups.push(async () => {
+            await hub.deleteCompany(company.id).catch(() => undefined);
+          });
+        }
+        for (const [name, endpoint] of company ? [] : running) {
           const client = new ControlClient(endpoint.control, undefined, endpoint.token);
           const t = await client.createTenant({ seed: opts.seed });
           tenants[name] = t.id;
