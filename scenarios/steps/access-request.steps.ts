@@ -76,7 +76,7 @@ step({
   topic: 'jira',
   expression: 'a Jira webhook with a wrong signature says {string} added the label {string} to {string}',
   example: 'When a Jira webhook with a wrong signature says "carol" added the label "approved" to "OPS-1"',
-  doc: "Someone who does not hold JIRA_WEBHOOK_SECRET posts the app's Jira webhook URL a `jira:issue_updated` that looks like Jira's (the issue as Jira last sent it, the label added in fields and changelog, the person as the user) but whose X-Hub-Signature was made with another secret. Nothing changes in Jira; an app that checks signatures ignores it.",
+  doc: "Someone who does not hold JIRA_WEBHOOK_SECRET posts the app's Jira webhook URL a `jira:issue_updated` that looks like Jira's (the issue as Jira last sent it, the label added in fields and changelog, the person as the user) but is signed (X-Hub-Signature) with another secret, so nothing changes in Jira and an app that checks signatures ignores it.",
   async run(this: TwinsWorld, who: string, label: string, ref: string) {
     const key = await this.jira.key(ref);
     const url = webhookUrl(this);
@@ -141,7 +141,7 @@ step({
 watchfulStep({
   topic: 'okta',
   expression: 'the Okta app {string} is never assigned to {string}',
-  example: 'Then for 3 seconds the Okta app "Payroll" is never assigned to "bob"',
+  example: 'Then the Okta app "Payroll" is never assigned to "bob"',
   doc: 'Watches the app for {wait} and passes only if the person is not assigned to it (directly or through a group) at any point meanwhile; it always waits the full time.',
   async run(this: TwinsWorld, waitMs: number | undefined, appRef: string, ref: string) {
     const state = await this.okta.state();
