@@ -364,7 +364,9 @@ export class Kernel<S = unknown, P = unknown> {
     }
     if (this.def.finishResponse) {
       try {
-        this.def.finishResponse(response, { req: normalised, op, tenant, rateLimit, rateLimitsEnabled: this.limiter.enabled });
+        // The tenant the URL names dates answers refused before authentication found one.
+        const urlTenant = tenant ?? this.tenants.get(req.tenantId ?? this.tenants.defaultId);
+        this.def.finishResponse(response, { req: normalised, op, tenant, urlTenant, rateLimit, rateLimitsEnabled: this.limiter.enabled });
       } catch (err) {
         this.log('finishResponse failed', err);
       }

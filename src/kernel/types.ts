@@ -285,6 +285,8 @@ export interface FinishInfo<S> {
   req?: NormalisedRequest;
   op?: OperationSpec;
   tenant?: Tenant<S>;
+  /** The tenant the URL names (the default one at the root), known even when the request failed before authentication. */
+  urlTenant?: Tenant<S>;
   /** The rate-limit bucket the request drew from (absent when limits are off or the operation has none). */
   rateLimit?: { perMinute: number; remaining: number; resetAtMs: number };
   /** Whether the kernel's rate limits are on. */

@@ -104,7 +104,8 @@ const HIGH = 10_000;
  * the tenant's clock (okta-sdk-nodejs waits `Reset − Date + 1 s` after a 429).
  */
 export function finishOktaResponse(res: TwinResponse, info: FinishInfo<OktaState>): void {
-  const now = info.tenant ? info.tenant.clock.now() : Date.now();
+  const clockOf = info.tenant ?? info.urlTenant;
+  const now = clockOf ? clockOf.clock.now() : Date.now();
   const h = res.headers;
   const rl = info.rateLimit;
   const wait = retryAfterOf.get(res);
