@@ -1,6 +1,6 @@
 // An Okta org's state: people, groups and the System Log, kept in Maps keyed by id, with Okta's object shapes and Link headers built from it.
 
-import { createHash } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import type { SecretFormat } from '../../src/kernel/secrets.ts';
 
 /** A Map whose JSON is a plain object (snapshots), rebuilt as a Map on restore; caller-chosen keys stay ordinary keys. */
@@ -267,9 +267,7 @@ const ALNUM = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 
 /** The next id of `prefix` (`00u` people, `00g` groups, `0oa` apps…): 20 characters, repeatable for a seed. */
 export function newId(state: OktaState, prefix: string): string {
-  const digest = createHash('sha256')
-    .update(`${state.idSeed}:${state.idCounter++}`)
-    .digest();
+  const digest = hash('sha256', `${state.idSeed}:${state.idCounter++}`, 'buffer');
   let out = prefix;
   for (let i = 0; out.length < 20; i++) out += ALNUM[digest[i] % ALNUM.length];
   return out;
@@ -277,15 +275,33 @@ export function newId(state: OktaState, prefix: string): string {
 
 /** A uuid derived like ids (System Log events, hook deliveries). */
 export function newUuid(state: OktaState): string {
-  const h = createHash('sha256')
-    .update(`${state.idSeed}:uuid:${state.idCounter++}`)
-    .digest('hex');
+  const h = hash('sha256', `${state.idSeed}:uuid:${state.idCounter++}`, 'hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-/** Okta's timestamps: ISO 8601 with milliseconds and `Z`. */
+let randomPool = Buffer.alloc(0);
+let randomAt = 0;
+
+/** `bytes` random bytes as base64url, cut from a pool refilled 4 KB at a time (one call per answer is too slow alone). */
+export function randomToken(bytes: number): string {
+  if (randomAt + bytes > randomPool.length) {
+    randomPool = randomBytes(Math.max(4096, bytes));
+    randomAt = 0;
+  }
+  randomAt += bytes;
+  return randomPool.toString('base64url', randomAt - bytes, randomAt);
+}
+
+let lastIsoMs = Number.NaN;
+let lastIso = '';
+
+/** Okta's timestamps: ISO 8601 with milliseconds and `Z` (the last one kept: a request stamps several things at one instant). */
 export function iso(ms: number): string {
-  return new Date(ms).toISOString();
+  if (ms !== lastIsoMs) {
+    lastIso = new Date(ms).toISOString();
+    lastIsoMs = ms;
+  }
+  return lastIso;
 }
 
 /** A profile attribute, own keys only (`constructor` is an unknown attribute, not Object's). */
@@ -346,10 +362,7 @@ export function removeUser(state: OktaState, user: UserRecord): void {
   const login = profileValue(user.profile, 'login');
   if (typeof login === 'string' && ix.byLogin.get(login.toLowerCase()) === user.id) ix.byLogin.delete(login.toLowerCase());
   ix.sortedUserIds = undefined;
-  for (const g of state.groups.values()) {
-    const i = g.members.indexOf(user.id);
-    if (i >= 0) g.members.splice(i, 1);
-  }
+  for (const g of state.groups.values()) listRemove(g.members, user.id);
 }
 
 export function putGroup(state: OktaState, group: GroupRecord): void {
@@ -376,6 +389,46 @@ export function sortedGroupIds(state: OktaState): string[] {
   return ix.sortedGroupIds;
 }
 
+// ---- Id lists with a Set beside them (group members, the people a rule assigned) ----
+// The arrays stay the state (ordered, serialisable); the Set answers "is X in it" in O(1). A list changed behind
+// these helpers' back (a push, a splice, a new array) is noticed by its length or identity, and its Set rebuilt.
+
+const listSets = new WeakMap<string[], Set<string>>();
+
+function setOf(list: string[]): Set<string> {
+  let set = listSets.get(list);
+  if (!set || set.size !== list.length) {
+    set = new Set(list);
+    listSets.set(list, set);
+  }
+  return set;
+}
+
+/** Whether `id` is in `list`. */
+export function listHas(list: string[], id: string): boolean {
+  return setOf(list).has(id);
+}
+
+/** Append `id` unless it is there already; false when it was. */
+export function listAdd(list: string[], id: string): boolean {
+  const set = setOf(list);
+  if (set.has(id)) return false;
+  list.push(id);
+  set.add(id);
+  return true;
+}
+
+/** Take `id` out of `list`; false when it was not in it. */
+export function listRemove(list: string[], id: string): boolean {
+  const set = setOf(list);
+  if (!set.has(id)) return false;
+  set.delete(id);
+  const i = list.indexOf(id);
+  if (i < 0) return false;
+  list.splice(i, 1);
+  return true;
+}
+
 /** Byte order, the same in every locale. */
 export function compareIds(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -386,7 +439,7 @@ export function groupsOf(state: OktaState, userId: string): GroupRecord[] {
   const out: GroupRecord[] = [];
   for (const id of sortedGroupIds(state)) {
     const g = state.groups.get(id) as GroupRecord;
-    if (g.members.includes(userId)) out.push(g);
+    if (listHas(g.members, userId)) out.push(g);
   }
   return out;
 }
@@ -502,7 +555,46 @@ export function groupActor(group: GroupRecord): LogActor {
   return { id: group.id, type: 'UserGroup', alternateId: 'unknown', displayName: group.profile.name, detailEntry: null };
 }
 
-/** Append a System Log event (and drop the oldest past the retention). */
+// System Log events are kept as plain LogEvents (their JSON is the snapshot's and the API's), but the parts that
+// repeat from event to event (actor, targets, client, outcome, the empty contexts) are one frozen object shared by
+// every event with the same JSON, so an event costs its uuid, timestamp and transaction, not a dozen objects.
+
+const EMPTY: Record<string, never> = Object.freeze({}) as Record<string, never>;
+const SUCCESS: LogEvent['outcome'] = Object.freeze({ result: 'SUCCESS', reason: null });
+const NO_DEBUG_DATA: LogEvent['debugContext'] = Object.freeze({ debugData: EMPTY });
+const AUTHENTICATION_CONTEXT: LogEvent['authenticationContext'] = Object.freeze({ authenticationStep: 0, externalSessionId: null });
+const NO_REQUEST: LogEvent['request'] = Object.freeze({ ipChain: Object.freeze([]) as unknown as { ip: string }[] });
+/** Shared parts kept per org; past this many the table starts afresh (events keep what they hold). */
+const SHARED_MAX = 50_000;
+const sharedParts = new WeakMap<OktaState, Map<string, unknown>>();
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/** The org's one frozen object with the same JSON as `value` (a copy: the caller's object is left as it is). */
+function shared<T>(state: OktaState, kind: string, value: T): T {
+  let table = sharedParts.get(state);
+  if (!table) {
+    table = new Map();
+    sharedParts.set(state, table);
+  }
+  const json = JSON.stringify(value);
+  const key = kind + json;
+  let known = table.get(key);
+  if (known === undefined) {
+    if (table.size >= SHARED_MAX) table.clear();
+    known = deepFreeze(JSON.parse(json));
+    table.set(key, known);
+  }
+  return known as T;
+}
+
+/** Append a System Log event (and drop the oldest past the retention). Its objects are frozen: events never change. */
 export function appendLog(
   state: OktaState,
   now: number,
@@ -519,6 +611,9 @@ export function appendLog(
     debugData?: Record<string, unknown>;
   },
 ): LogEvent {
+  const ip = e.ip ?? null;
+  const userAgent = e.userAgent || null;
+  const debugData = e.debugData;
   const event: LogEvent = {
     uuid: newUuid(state),
     published: iso(now),
@@ -527,17 +622,18 @@ export function appendLog(
     severity: e.severity ?? 'INFO',
     legacyEventType: e.legacyEventType ?? null,
     displayMessage: e.displayMessage,
-    actor: e.actor,
-    client: { userAgent: e.userAgent ? { rawUserAgent: e.userAgent } : null, ipAddress: e.ip ?? null, zone: 'null' },
-    outcome: e.outcome ?? { result: 'SUCCESS', reason: null },
-    target: e.target ?? [],
-    transaction: { type: 'WEB', id: newId(state, 'tx'), detail: {} },
-    debugContext: { debugData: e.debugData ?? {} },
-    authenticationContext: { authenticationStep: 0, externalSessionId: null },
-    securityContext: {},
-    request: { ipChain: e.ip ? [{ ip: e.ip }] : [] },
+    actor: shared(state, 'a', e.actor),
+    client: shared(state, 'c', { userAgent: userAgent ? { rawUserAgent: userAgent } : null, ipAddress: ip, zone: 'null' }),
+    outcome: e.outcome ? shared(state, 'o', e.outcome) : SUCCESS,
+    target: e.target && e.target.length > 0 ? shared(state, 't', e.target) : (Object.freeze([]) as unknown as LogActor[]),
+    transaction: { type: 'WEB', id: newId(state, 'tx'), detail: EMPTY },
+    debugContext: debugData && Object.keys(debugData).length > 0 ? { debugData } : NO_DEBUG_DATA,
+    authenticationContext: AUTHENTICATION_CONTEXT,
+    securityContext: EMPTY,
+    request: ip ? shared(state, 'r', { ipChain: [{ ip }] }) : NO_REQUEST,
     seq: ++state.logSeq,
   };
+  Object.freeze(event.transaction);
   state.logs.push(event);
   if (state.logs.length > LOG_RETENTION) state.logs.splice(0, state.logs.length - LOG_RETENTION);
   for (const listener of logListeners.get(state) ?? []) listener(event);

@@ -4,7 +4,19 @@ import * as effects from '../effects.ts';
 import { notFound, type OktaErrorCause, oktaError, validationFailed } from '../errors.ts';
 import { ExpressionError, evaluate, isBoolean, namedGroupIds, type OktaExpression, parseOktaExpression } from '../expression.ts';
 import { NO_CONTENT, type OktaContext, pageOf, queryString, Reply, sentQuery } from '../render.ts';
-import { compareIds, type GroupRuleRecord, IdMap, iso, linkHeader, newId, type OktaState, type UserRecord } from '../store.ts';
+import {
+  compareIds,
+  type GroupRuleRecord,
+  IdMap,
+  iso,
+  linkHeader,
+  listAdd,
+  listHas,
+  listRemove,
+  newId,
+  type OktaState,
+  type UserRecord,
+} from '../store.ts';
 import { addMember, removeMember } from './users.ts';
 
 const EXPRESSION_TYPE = 'urn:okta:expression:1.0';
@@ -94,10 +106,11 @@ function readRule(ctx: OktaContext<RuleArgs>): Pick<GroupRuleRecord, 'name' | 'e
 
 /** Put one person where the ACTIVE rules say: in the groups of rules they match, out of those of rules that put them there and they no longer match. */
 function applyRulesTo(ctx: OktaContext<unknown>, user: UserRecord, only?: GroupRuleRecord): void {
-  const rules = only ? [only] : [...rulesOf(ctx.state).values()];
-  const now = iso(ctx.now());
+  const rules = only ? [only] : rulesOf(ctx.state).values();
+  let now: string | undefined;
   for (const rule of rules) {
     if (rule.status !== 'ACTIVE') continue;
+    now ??= iso(ctx.now());
     let matches = false;
     if (user.status !== 'DEPROVISIONED' && !rule.excludeUsers.includes(user.id)) {
       try {
@@ -106,17 +119,15 @@ function applyRulesTo(ctx: OktaContext<unknown>, user: UserRecord, only?: GroupR
         matches = false;
       }
     }
-    const had = rule.assigned.indexOf(user.id);
     if (matches) {
       for (const gid of rule.groupIds) addMember(ctx, gid, user, now);
-      if (had < 0) rule.assigned.push(user.id);
-    } else if (had >= 0) {
-      rule.assigned.splice(had, 1);
+      listAdd(rule.assigned, user.id);
+    } else if (listRemove(rule.assigned, user.id)) {
       for (const gid of rule.groupIds) {
         // Another ACTIVE rule that still puts them there keeps them in.
-        const kept = [...rulesOf(ctx.state).values()].some(
-          (r) => r !== rule && r.status === 'ACTIVE' && r.groupIds.includes(gid) && r.assigned.includes(user.id),
-        );
+        let kept = false;
+        for (const r of rulesOf(ctx.state).values())
+          if (r !== rule && r.status === 'ACTIVE' && r.groupIds.includes(gid) && listHas(r.assigned, user.id)) kept = true;
         if (!kept) removeMember(ctx, gid, user, now);
       }
     }

@@ -21,6 +21,8 @@ import {
   groupView,
   iso,
   linkHeader,
+  listAdd,
+  listRemove,
   loginOwner,
   newId,
   type OktaState,
@@ -163,8 +165,7 @@ export function createUser(ctx: OktaContext<CreateUserArgs>): unknown {
 /** Add a person to a group (no-op when a member), with the System Log's membership event. */
 export function addMember(ctx: OktaContext<unknown>, groupId: string, user: UserRecord, now: string): boolean {
   const g = ctx.state.groups.get(groupId);
-  if (!g || g.members.includes(user.id)) return false;
-  g.members.push(user.id);
+  if (!g || !listAdd(g.members, user.id)) return false;
   g.lastMembershipUpdated = now;
   log(ctx, {
     eventType: 'group.user_membership.add',
@@ -177,9 +178,7 @@ export function addMember(ctx: OktaContext<unknown>, groupId: string, user: User
 /** Remove a person from a group (no-op when not a member). */
 export function removeMember(ctx: OktaContext<unknown>, groupId: string, user: UserRecord, now: string): boolean {
   const g = ctx.state.groups.get(groupId);
-  const i = g ? g.members.indexOf(user.id) : -1;
-  if (!g || i < 0) return false;
-  g.members.splice(i, 1);
+  if (!g || !listRemove(g.members, user.id)) return false;
   g.lastMembershipUpdated = now;
   log(ctx, {
     eventType: 'group.user_membership.remove',
