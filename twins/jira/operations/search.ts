@@ -228,6 +228,23 @@ export function getAutoComplete(ctx: JiraCtx): unknown {
       types: [`${(f.schema as { type: string }).type}`],
     })),
   );
+  // Clauses JQL knows that are no field of /field (or not under this name): Jira lists them too.
+  for (const [value, displayName, operators, type] of [
+    ['key', 'key - Key', ['=', '!=', '>', '>=', '<', '<=', 'in', 'not in', 'is', 'is not'], 'issuekey'],
+    ['issuekey', 'issuekey - Key', ['=', '!=', '>', '>=', '<', '<=', 'in', 'not in', 'is', 'is not'], 'issuekey'],
+    ['statusCategory', 'statusCategory - Status Category', ['=', '!=', 'in', 'not in'], 'statusCategory'],
+    ['text', 'text', ['~'], 'string'],
+  ] as const) {
+    if (!visibleFieldNames.some((f) => f.value === value))
+      visibleFieldNames.push({
+        value,
+        displayName,
+        orderable: String(value !== 'text'),
+        searchable: 'true',
+        operators: [...operators],
+        types: [type],
+      });
+  }
   const fn = (name: string, types: string[], isList = false) => ({
     value: `${name}()`,
     displayName: `${name}()`,
