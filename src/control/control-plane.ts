@@ -480,11 +480,30 @@ function sameSecret(sent: string | undefined, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** The string claims of a JWT's payload (unverified: carrying a client's id is carrying its credential either way), else none. */
+function jwtClaimStrings(v: string): string[] {
+  const m = /^eyJ[\w-]*\.([\w-]+)\.[\w-]*$/.exec(v);
+  if (!m) return [];
+  try {
+    const claims: unknown = JSON.parse(Buffer.from(m[1], 'base64url').toString('utf8'));
+    if (!claims || typeof claims !== 'object') return [];
+    return Object.values(claims).flatMap((c) =>
+      typeof c === 'string' ? [c] : Array.isArray(c) ? c.filter((x) => typeof x === 'string') : [],
+    );
+  } catch {
+    return [];
+  }
+}
+
 /** The strings a request carries where a credential could hide: headers (a bearer or basic credential taken apart), query, body keys and values. */
 function carriedStrings(req: TwinRequest, query: Record<string, string>, body: Record<string, unknown>): string[] {
   const out: string[] = [];
   const push = (v: string) => {
-    if (out.length < SCAN_LIMITS.strings && v.length > 0 && v.length <= SCAN_LIMITS.chars) out.push(v.trim());
+    if (out.length < SCAN_LIMITS.strings && v.length > 0 && v.length <= SCAN_LIMITS.chars) {
+      out.push(v.trim());
+      // A token a twin issued (a JWT) carries the client it was issued to: its claims count as carried too.
+      for (const claim of jwtClaimStrings(v.trim())) if (out.length < SCAN_LIMITS.strings) out.push(claim);
+    }
   };
   for (const [name, value] of Object.entries(req.headers)) {
     if (name === 'x-twin-control-token' || typeof value !== 'string') continue;
