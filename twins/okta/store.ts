@@ -563,10 +563,39 @@ const EMPTY: Record<string, never> = Object.freeze({}) as Record<string, never>;
 const SUCCESS: LogEvent['outcome'] = Object.freeze({ result: 'SUCCESS', reason: null });
 const NO_DEBUG_DATA: LogEvent['debugContext'] = Object.freeze({ debugData: EMPTY });
 const AUTHENTICATION_CONTEXT: LogEvent['authenticationContext'] = Object.freeze({ authenticationStep: 0, externalSessionId: null });
+const NO_TARGET: LogActor[] = Object.freeze([]) as unknown as LogActor[];
 const NO_REQUEST: LogEvent['request'] = Object.freeze({ ipChain: Object.freeze([]) as unknown as { ip: string }[] });
-/** Shared parts kept per org; past this many the table starts afresh (events keep what they hold). */
-const SHARED_MAX = 50_000;
-const sharedParts = new WeakMap<OktaState, Map<string, unknown>>();
+/** Shared parts kept per org, by kind; past this many a table starts afresh (events keep what they hold). */
+const SHARED_MAX = 20_000;
+
+interface SharedTables {
+  /** Actors by id (the latest shape seen for that id). */
+  actors: Map<string, LogActor>;
+  /** Target lists by their actors' ids. */
+  targets: Map<string, LogActor[]>;
+  /** Clients by IP address, then user agent. */
+  clients: Map<string | null, Map<string | null, LogEvent['client']>>;
+  requests: Map<string, LogEvent['request']>;
+  /** Anything else (outcomes), by kind and JSON. */
+  other: Map<string, unknown>;
+}
+
+const sharedTables = new WeakMap<OktaState, SharedTables>();
+
+function tablesOf(state: OktaState): SharedTables {
+  let t = sharedTables.get(state);
+  if (!t) {
+    t = { actors: new Map(), targets: new Map(), clients: new Map(), requests: new Map(), other: new Map() };
+    sharedTables.set(state, t);
+  }
+  return t;
+}
+
+function remember<K, V>(table: Map<K, V>, key: K, value: V): V {
+  if (table.size >= SHARED_MAX) table.clear();
+  table.set(key, value);
+  return value;
+}
 
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
@@ -576,22 +605,56 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** The org's one frozen object with the same JSON as `value` (a copy: the caller's object is left as it is). */
-function shared<T>(state: OktaState, kind: string, value: T): T {
-  let table = sharedParts.get(state);
-  if (!table) {
-    table = new Map();
-    sharedParts.set(state, table);
+/** A frozen copy with the same JSON (the caller's object is left as it is). */
+function frozenCopy<T>(value: T): T {
+  return deepFreeze(JSON.parse(JSON.stringify(value)) as T);
+}
+
+/** Same own keys in the same order with identical values (so the same JSON). */
+function sameFlat(a: object, b: object): boolean {
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (let i = 0; i < ka.length; i++) {
+    if (ka[i] !== kb[i] || (a as Record<string, unknown>)[ka[i]] !== (b as Record<string, unknown>)[kb[i]]) return false;
   }
+  return true;
+}
+
+function sharedActor(t: SharedTables, actor: LogActor): LogActor {
+  const known = t.actors.get(actor.id);
+  if (known && sameFlat(actor, known)) return known;
+  const copy = frozenCopy(actor);
+  // Only a copy that keeps every key (no undefined values, no non-JSON values) can stand for the next ones.
+  return sameFlat(actor, copy) ? remember(t.actors, actor.id, copy) : copy;
+}
+
+function sharedTarget(t: SharedTables, target: LogActor[]): LogActor[] {
+  const actors = target.map((a) => sharedActor(t, a));
+  const key = actors.length === 1 ? actors[0].id : actors.map((a) => a.id).join('\n');
+  const known = t.targets.get(key);
+  if (known && known.length === actors.length && known.every((a, i) => a === actors[i])) return known;
+  return remember(t.targets, key, Object.freeze(actors) as LogActor[]);
+}
+
+function sharedClient(t: SharedTables, ip: string | null, userAgent: string | null): LogEvent['client'] {
+  let byAgent = t.clients.get(ip);
+  if (!byAgent) byAgent = remember(t.clients, ip, new Map());
+  return (
+    byAgent.get(userAgent) ??
+    remember(byAgent, userAgent, deepFreeze({ userAgent: userAgent ? { rawUserAgent: userAgent } : null, ipAddress: ip, zone: 'null' }))
+  );
+}
+
+function sharedRequest(t: SharedTables, ip: string): LogEvent['request'] {
+  return t.requests.get(ip) ?? remember(t.requests, ip, deepFreeze({ ipChain: [{ ip }] }));
+}
+
+function sharedOther<T>(t: SharedTables, kind: string, value: T): T {
   const json = JSON.stringify(value);
   const key = kind + json;
-  let known = table.get(key);
-  if (known === undefined) {
-    if (table.size >= SHARED_MAX) table.clear();
-    known = deepFreeze(JSON.parse(json));
-    table.set(key, known);
-  }
-  return known as T;
+  const known = t.other.get(key);
+  return (known ?? remember(t.other, key, deepFreeze(JSON.parse(json)))) as T;
 }
 
 /** Append a System Log event (and drop the oldest past the retention). Its objects are frozen: events never change. */
@@ -614,6 +677,7 @@ export function appendLog(
   const ip = e.ip ?? null;
   const userAgent = e.userAgent || null;
   const debugData = e.debugData;
+  const t = tablesOf(state);
   const event: LogEvent = {
     uuid: newUuid(state),
     published: iso(now),
@@ -622,15 +686,15 @@ export function appendLog(
     severity: e.severity ?? 'INFO',
     legacyEventType: e.legacyEventType ?? null,
     displayMessage: e.displayMessage,
-    actor: shared(state, 'a', e.actor),
-    client: shared(state, 'c', { userAgent: userAgent ? { rawUserAgent: userAgent } : null, ipAddress: ip, zone: 'null' }),
-    outcome: e.outcome ? shared(state, 'o', e.outcome) : SUCCESS,
-    target: e.target && e.target.length > 0 ? shared(state, 't', e.target) : (Object.freeze([]) as unknown as LogActor[]),
+    actor: sharedActor(t, e.actor),
+    client: sharedClient(t, ip, userAgent),
+    outcome: e.outcome ? sharedOther(t, 'o', e.outcome) : SUCCESS,
+    target: e.target && e.target.length > 0 ? sharedTarget(t, e.target) : NO_TARGET,
     transaction: { type: 'WEB', id: newId(state, 'tx'), detail: EMPTY },
     debugContext: debugData && Object.keys(debugData).length > 0 ? { debugData } : NO_DEBUG_DATA,
     authenticationContext: AUTHENTICATION_CONTEXT,
     securityContext: EMPTY,
-    request: ip ? shared(state, 'r', { ipChain: [{ ip }] }) : NO_REQUEST,
+    request: ip ? sharedRequest(t, ip) : NO_REQUEST,
     seq: ++state.logSeq,
   };
   Object.freeze(event.transaction);
