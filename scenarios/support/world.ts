@@ -202,13 +202,22 @@ export class TwinsWorld extends World<TwinsWorldParameters> {
     const env = withAppVariables(tenant.env);
     const uri = this.appUrlFor(path);
     const admin = async (method: string, apiPath: string, body?: unknown) => {
-      const res = await fetch(`${env.OKTA_ORG_URL}${apiPath}`, {
-        method,
-        headers: { authorization: `SSWS ${env.OKTA_API_TOKEN}`, accept: 'application/json', 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(15_000),
-      });
-      return { status: res.status, body: (await res.json().catch(() => ({}))) as Record<string, unknown> };
+      for (let attempt = 1; ; attempt++) {
+        const res = await fetch(`${env.OKTA_ORG_URL}${apiPath}`, {
+          method,
+          headers: { authorization: `SSWS ${env.OKTA_API_TOKEN}`, accept: 'application/json', 'content-type': 'application/json' },
+          body: body === undefined ? undefined : JSON.stringify(body),
+          signal: AbortSignal.timeout(15_000),
+        });
+        // Many scenarios a minute can meet the org's event-hooks rate limit: wait as Okta asks (X-Rate-Limit-Reset), up to 10 s.
+        if (res.status === 429 && attempt < 3) {
+          await res.body?.cancel();
+          const reset = Number(res.headers.get('x-rate-limit-reset')) * 1000 - (Date.parse(res.headers.get('date') ?? '') || Date.now());
+          await new Promise((r) => setTimeout(r, Math.min(10_000, Math.max(1000, reset + 1000))));
+          continue;
+        }
+        return { status: res.status, body: (await res.json().catch(() => ({}))) as Record<string, unknown> };
+      }
     };
     const created = await admin('POST', '/api/v1/eventHooks', {
       name: 'App under test',
