@@ -19,7 +19,28 @@ const FAST = join(DIST, 'cli');
  * stays an ordinary import from node_modules: some keep one instance per process (cucumber's step
  * registry), and none of them is on the start-up path.
  */
-const BUNDLED = new Set(['fastify', 'ajv', 'ajv-formats', 'yaml', '@faker-js/faker']);
+const BUNDLED = new Set(['fastify', 'ajv', '@faker-js/faker']);
+// yaml and ajv-formats are absent on purpose: our code loads them on first use (a YAML document, a
+// company, the background validator compile) through createRequire, from node_modules.
+
+/**
+ * Fastify loads its schema compilers (ajv with its JTD flavour, fast-json-stringify, fast-uri) as it
+ * builds a server, though they are used only by routes that declare schemas, which a twin's catch-all
+ * route does not. In the bundle each is replaced by a stand-in that builds the real one on first use.
+ * Fastify calls the module (`ValidatorSelector()`) and then the function it returns, nothing else.
+ */
+const LAZY_FASTIFY_COMPILERS = ['@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler'];
+const lazyStandIn = (specifier: string) => `'use strict';
+let real;
+module.exports = function lazySelector(...selectorArgs) {
+  let built;
+  return function lazyCompilerFactory(...args) {
+    real ??= require(${JSON.stringify(specifier)});
+    built ??= real(...selectorArgs);
+    return built(...args);
+  };
+};
+`;
 
 function packageOf(specifier: string): string {
   const parts = specifier.split('/');
@@ -46,6 +67,17 @@ const keepModuleUrls: Plugin = {
       const rel = relative(FAST, args.path).split('\\').join('/');
       return { contents: text.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, __twinsUrl).href`), loader: 'js' };
     });
+    b.onResolve({ filter: /^@fastify\// }, (args) => {
+      if (!LAZY_FASTIFY_COMPILERS.includes(args.path) || !/[\\/]fastify[\\/]lib[\\/]schema-controller\.js$/.test(args.importer))
+        return undefined;
+      return { path: args.path, namespace: 'lazy-compiler', pluginData: { resolveDir: args.resolveDir } };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'lazy-compiler' }, (args) => ({
+      contents: lazyStandIn(args.path),
+      loader: 'js',
+      // The stand-in's own require resolves from fastify's folder, to the real module (bundled, run on first use).
+      resolveDir: (args.pluginData as { resolveDir: string }).resolveDir,
+    }));
     b.onResolve({ filter: /^[^./]/ }, (args) => {
       if (args.path.startsWith('node:') || !args.importer.startsWith(DIST)) return undefined;
       return BUNDLED.has(packageOf(args.path)) ? undefined : { path: args.path, external: true };

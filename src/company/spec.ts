@@ -1,9 +1,8 @@
 // A company seed file (YAML or JSON): read, checked against schemas/company.schema.json and for references between its parts, and defaulted into a CompanyPlan.
 
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import { parse as parseYaml } from 'yaml';
 import type { CompanyApp, CompanyChannel, CompanyGroup, CompanyIssue, CompanyPerson, CompanyPlan, CompanyProject } from './types.ts';
 
 /** A company file that does not hold: `problems` name the field (`people[2].manager`) and what is wrong. */
@@ -34,8 +33,15 @@ export function companySchema(): Record<string, unknown> {
   return schemaDoc;
 }
 
+/**
+ * ajv and yaml are loaded when a company is first checked or read (a file, a startTwins option, a
+ * POST /_twin/companies body), never at start: `twins up` without --company does not pay for them.
+ */
+const load = createRequire(import.meta.url);
+
 function validator(): ValidateFunction {
   if (!schemaValidator) {
+    const { Ajv2020 } = load('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
     const ajv = new Ajv2020({ allErrors: true, strict: false, verbose: true });
     schemaValidator = ajv.compile(companySchema());
   }
@@ -81,7 +87,7 @@ export function loadCompanyFile(path: string): CompanyPlan {
   }
   let doc: unknown;
   try {
-    doc = /\.json$/i.test(path) ? JSON.parse(text) : parseYaml(text);
+    doc = /\.json$/i.test(path) ? JSON.parse(text) : (load('yaml') as typeof import('yaml')).parse(text);
   } catch (err) {
     throw new CompanyInvalid(path, [`is not valid ${/\.json$/i.test(path) ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`]);
   }

@@ -5,6 +5,7 @@ import { normalise } from './body.ts';
 import type { ClockMode } from './clock.ts';
 import { KernelError } from './errors.ts';
 import { FaultRegistry } from './faults.ts';
+import { whenIdle } from './idle.ts';
 import { JOURNAL_RESPONSE_LIMIT, Journal } from './journal.ts';
 import { collectOperations, type OperationSpec, Router } from './openapi.ts';
 import { type DeliverySpec, type OutboundDelivery, Outbox, type OutboxOptions } from './outbox.ts';
@@ -131,14 +132,15 @@ export class Kernel<S = unknown, P = unknown> {
     this.validators = new Validators(def.openapi, this.operations, def.coerceBody ?? false);
     if (options.compileValidators === 'eager') this.validators.compileAll();
     else {
-      // A moment's delay lets the first requests (health checks) through before ajv takes the CPU.
+      // Once the process goes quiet (its twins started, the first health checks answered), so ajv never
+      // takes the CPU in the middle of a start; at most a few seconds later when it stays busy.
       this.validatorsReady = new Promise<void>((resolve) => {
-        setTimeout(() => {
+        whenIdle(() => {
           this.validators
             .warmUp(8, () => this.closed)
             .catch((err) => this.log('compiling the contract validators failed', err))
             .finally(resolve);
-        }, 250).unref();
+        });
       });
     }
     this.journal = new Journal(options.journalSize ?? 10_000);
