@@ -80,15 +80,18 @@ export function applyFields(
   v: ApiVersion,
   creating: boolean,
 ): FieldResult & { issue: Issue } {
-  const issue: Issue = {
-    ...original,
-    labels: [...original.labels],
-    componentIds: [...original.componentIds],
-    fixVersionIds: [...original.fixVersionIds],
-    versionIds: [...original.versionIds],
-    sprintIds: [...original.sprintIds],
-    custom: new Map(original.custom),
-  };
+  // An edit works on a copy (a refused edit changes nothing); a create's draft is new and dropped on error, so it is used as it is.
+  const issue: Issue = creating
+    ? original
+    : {
+        ...original,
+        labels: [...original.labels],
+        componentIds: [...original.componentIds],
+        fixVersionIds: [...original.fixVersionIds],
+        versionIds: [...original.versionIds],
+        sprintIds: [...original.sprintIds],
+        custom: new Map(original.custom),
+      };
   const items: ChangeItem[] = [];
   const errors: Record<string, string> = {};
   const comments: unknown[] = [];
