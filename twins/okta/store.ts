@@ -265,18 +265,40 @@ export const LOG_RETENTION = 200_000;
 
 const ALNUM = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 
+const ALNUM_CODES = Buffer.from(ALNUM, 'latin1');
+const HEX_CODES = Buffer.from('0123456789abcdef', 'latin1');
+/** Where ids are spelled before becoming one flat string (one allocation each: ids live as long as the org). */
+const scratch = Buffer.alloc(64);
+
 /** The next id of `prefix` (`00u` people, `00g` groups, `0oa` apps…): 20 characters, repeatable for a seed. */
 export function newId(state: OktaState, prefix: string): string {
   const digest = hash('sha256', `${state.idSeed}:${state.idCounter++}`, 'buffer');
-  let out = prefix;
-  for (let i = 0; out.length < 20; i++) out += ALNUM[digest[i] % ALNUM.length];
-  return out;
+  if (prefix.length >= 20) return prefix;
+  for (let i = 0; i < prefix.length; i++) {
+    const c = prefix.charCodeAt(i);
+    if (c > 0x7f) {
+      let out = prefix;
+      for (let d = 0; out.length < 20; d++) out += ALNUM[digest[d] % ALNUM.length];
+      return out;
+    }
+    scratch[i] = c;
+  }
+  for (let i = prefix.length, d = 0; i < 20; i++, d++) scratch[i] = ALNUM_CODES[digest[d] % ALNUM.length];
+  return scratch.toString('latin1', 0, 20);
 }
 
-/** A uuid derived like ids (System Log events, hook deliveries). */
+/** A uuid derived like ids (System Log events, hook deliveries): 8-4-4-4-12 hex digits, version 4, variant `a`. */
 export function newUuid(state: OktaState): string {
-  const h = hash('sha256', `${state.idSeed}:uuid:${state.idCounter++}`, 'hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  const digest = hash('sha256', `${state.idSeed}:uuid:${state.idCounter++}`, 'buffer');
+  // The hex digits of the digest's first 16 bytes at their places (13 and 17 become the version and variant).
+  let at = 0;
+  for (let nibble = 0; nibble < 32; nibble++) {
+    if (nibble === 8 || nibble === 12 || nibble === 16 || nibble === 20) scratch[at++] = 0x2d;
+    const byte = digest[nibble >> 1];
+    const v = nibble & 1 ? byte & 0x0f : byte >> 4;
+    scratch[at++] = nibble === 12 ? 0x34 : nibble === 16 ? 0x61 : HEX_CODES[v];
+  }
+  return scratch.toString('latin1', 0, 36);
 }
 
 let randomPool = Buffer.alloc(0);
