@@ -206,6 +206,8 @@ Each time is from spawning \`twins up … --port 0 --json\` to its JSON line on 
 | \`twins up slack\`, first start after the install (compiles the bundle, then writes its V8 code cache) | ${fmt(s.firstStart)} | ${ratio(s.firstStart)} | one run | |
 | \`bin/twins up slack\` in a clone (TypeScript through tsx) | ${fmt(s.fromSource)} | ${ratio(s.fromSource)} | median of 3 | for scale |
 
+CPU time (user + system) each had used when healthy, steadier than wall time on a shared machine (load average ${s.load.before.map((x) => fmt(x, 1)).join(' / ')} before the runs, ${s.load.after.map((x) => fmt(x, 1)).join(' / ')} after): \`node -e 0\` ${fmt(s.cpuMedian.bare)} ms; \`twins up slack\` ${fmt(s.cpuMedian.slack)} ms (${s.cpu.slack.map((x) => fmt(x)).join(', ')}); \`twins up\` (${s.allTwins.join(', ')}) ${fmt(s.cpuMedian.all)} ms (${s.cpu.all.map((x) => fmt(x)).join(', ')}).
+
 Idle resident memory of \`twins up slack\` (VmRSS once it has not moved by 1 MB for a second, after the background validator compile): ${s.idleRss.map((x) => fmt(x)).join(', ')} MB, median ${fmt(s.idleRssMedian)} MB (target ≤ ${TARGETS.idleRssMb} MB ${verdict(s.idleRssMedian <= TARGETS.idleRssMb)}).
 
 Where the time goes, in one fresh process from the TypeScript sources (\`node --import tsx bench/phases.ts\`; the installed package skips tsx and loads a bundle, so its steps are shorter):

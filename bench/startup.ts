@@ -2,6 +2,7 @@
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +29,14 @@ export interface StartupResult {
   /** `node -e 0`, interleaved with the runs above. */
   bareRuns: number[];
   bareNode: number;
+  /**
+   * CPU time (user + system, ms) each run had used when it was healthy: steadier than wall time on a
+   * shared machine, where a run's wall time is mostly its wait for a core. From /proc (10 ms ticks).
+   */
+  cpu: { bare: number[]; slack: number[]; all: number[] };
+  cpuMedian: { bare: number; slack: number; all: number };
+  /** The load average (1, 5, 15 min) before and after the timed runs. */
+  load: { before: number[]; after: number[] };
   /** Resident memory of `twins up slack` once idle (validators compiled, nothing asked), MB. */
   idleRss: number[];
   idleRssMedian: number;
@@ -40,7 +49,11 @@ export interface StartupResult {
 const ROOT_PATH = fileURLToPath(ROOT);
 
 /** Spawn → the JSON line on stdout and a 200 from every twin's /_twin/health, in ms; the child is left running. */
-async function upOnce(bin: string, names: string[], cwd: string): Promise<{ ms: number; child: ChildProcess; twins: string[] }> {
+async function upOnce(
+  bin: string,
+  names: string[],
+  cwd: string,
+): Promise<{ ms: number; cpuMs: number; child: ChildProcess; twins: string[] }> {
   const started = performance.now();
   const child = spawn(bin, ['up', ...names, '--port', '0', '--json'], { cwd, stdio: ['ignore', 'pipe', 'inherit'] });
   try {
@@ -50,7 +63,9 @@ async function upOnce(bin: string, names: string[], cwd: string): Promise<{ ms: 
       const res = await fetch(`${url}/_twin/health`);
       if (res.status !== 200) throw new Error(`${name} health answered ${res.status}`);
     }
-    return { ms: performance.now() - started, child, twins: Object.keys(twins) };
+    const ms = performance.now() - started;
+    // bin/twins execs node, so the pid is the twins process itself.
+    return { ms, cpuMs: cpuMsOf(child.pid as number), child, twins: Object.keys(twins) };
   } catch (err) {
     child.kill('SIGKILL');
     throw err;
@@ -65,11 +80,20 @@ async function stopTimed(child: ChildProcess): Promise<number> {
   return performance.now() - stopping;
 }
 
-function bareNodeMs(): number {
+/** User + system CPU a live process has used so far, ms (/proc/PID/stat utime and stime, in clock ticks of 10 ms). */
+function cpuMsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** `node -e 0`'s wall time, and its CPU time as the process itself sees it just before exiting. */
+function bareNode(): { ms: number; cpuMs: number } {
   const started = performance.now();
-  const r = spawnSync(process.execPath, ['-e', '0']);
+  const r = spawnSync(process.execPath, ['-e', 'const u = process.cpuUsage(); process.stdout.write(String((u.user + u.system) / 1000))'], {
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error('node -e 0 failed');
-  return performance.now() - started;
+  return { ms: performance.now() - started, cpuMs: Number(r.stdout) };
 }
 
 function rssMb(pid: number): number {
@@ -129,22 +153,29 @@ export async function measureStartup(n = 7): Promise<StartupResult> {
   const stops: number[] = [];
   const allRuns: number[] = [];
   const bareRuns: number[] = [];
+  const cpu: StartupResult['cpu'] = { bare: [], slack: [], all: [] };
   let allTwins: string[] = [];
+  const loadBefore = loadavg();
   // Interleaved, so a busy moment on a shared machine lands on every measure alike.
   for (let i = 0; i < n; i++) {
-    bareRuns.push(bareNodeMs());
+    const bare = bareNode();
+    bareRuns.push(bare.ms);
+    cpu.bare.push(bare.cpuMs);
     const one = await upOnce(pkg.bin, ['slack'], cwd);
     runs.push(one.ms);
+    cpu.slack.push(one.cpuMs);
     stops.push(await stopTimed(one.child));
     const all = await upOnce(pkg.bin, [], cwd);
     allRuns.push(all.ms);
+    cpu.all.push(all.cpuMs);
     allTwins = all.twins;
     await stopTimed(all.child);
     progress(
-      `startup: run ${i + 1}/${n}: node -e 0 ${Math.round(bareRuns[i])} ms; up slack ${Math.round(one.ms)} ms; up (${allTwins.join(', ')}) ${Math.round(all.ms)} ms`,
+      `startup: run ${i + 1}/${n}: node -e 0 ${Math.round(bareRuns[i])} ms (CPU ${Math.round(bare.cpuMs)}); up slack ${Math.round(one.ms)} ms (CPU ${one.cpuMs}); up (${allTwins.join(', ')}) ${Math.round(all.ms)} ms (CPU ${all.cpuMs})`,
     );
   }
 
+  const loadAfter = loadavg();
   const idle: number[] = [];
   for (let i = 0; i < 3; i++) {
     const { child } = await upOnce(pkg.bin, ['slack'], cwd);
@@ -177,6 +208,9 @@ export async function measureStartup(n = 7): Promise<StartupResult> {
     allMedian: median(allRuns),
     bareRuns,
     bareNode: median(bareRuns),
+    cpu,
+    cpuMedian: { bare: median(cpu.bare), slack: median(cpu.slack), all: median(cpu.all) },
+    load: { before: loadBefore, after: loadAfter },
     idleRss: idle,
     idleRssMedian: median(idle),
     fromSource: median(fromSourceRuns),
