@@ -103,8 +103,8 @@ function rssMb(pid: number): number {
 }
 
 /**
- * RSS once the twin has settled: the background validator compile (decision 0005) starts 250 ms after
- * start and runs in slices, so wait until RSS has not moved by more than 1 MB for a full second (at most 15 s).
+ * RSS once the twin has settled: the background validator compile (decision 0005) starts once the
+ * process goes quiet after start and runs in slices, so wait until RSS has not moved by more than 1 MB for a full second (at most 15 s).
  */
 async function idleRss(pid: number): Promise<number> {
   const deadline = Date.now() + 15_000;

@@ -85,7 +85,7 @@ interface OperationValidators {
 
 /**
  * Each operation's validators, compiled once per process: `warmUp` compiles them all in small
- * slices right after start (so start-up does not wait ~250 ms for ajv), and an operation asked
+ * slices once start-up is over (so start-up does not wait ~250 ms for ajv), and an operation asked
  * for before its turn is compiled on the spot. Nothing is ever compiled per request.
  */
 export class Validators {
