@@ -1,4 +1,4 @@
-// Fault steps: Slack misbehaving on purpose (rate limits, errors, slowness) for this scenario's workspace only.
+// Fault steps: Slack, Okta and Jira misbehaving on purpose (rate limits, errors, slowness) for this scenario's tenants only.
 
 import type { FaultRequest } from '../support/control-client.ts';
 import { step } from '../support/define.ts';
@@ -73,5 +73,38 @@ step({
   doc: 'Every fault armed in this scenario is disarmed: calls are answered normally again.',
   async run(this: TwinsWorld) {
     await this.slack.disarmFaults();
+  },
+});
+
+step({
+  kind: 'arrange',
+  topic,
+  expression: 'Okta rate-limits {string} for the next {int} call(s)',
+  example: 'Given Okta rate-limits "getUser" for the next 2 calls',
+  doc: 'The app\'s next calls of that Okta operation (or "*") answer HTTP 429 E0000047 with X-Rate-Limit-Reset one second ahead, as Okta does when an app goes too fast.',
+  async run(this: TwinsWorld, operation: string, count: number) {
+    await this.okta.armFault({ operation, rateLimit: { retryAfter: 1 }, count });
+  },
+});
+
+step({
+  kind: 'arrange',
+  topic,
+  expression: 'Jira rate-limits {string} for the next {int} call(s)',
+  example: 'Given Jira rate-limits "assignIssue" for the next 2 calls',
+  doc: 'The app\'s next calls of that Jira operation (or "*") answer HTTP 429 with Retry-After: 1, as Jira Cloud does when an app goes too fast.',
+  async run(this: TwinsWorld, operation: string, count: number) {
+    await this.jira.armFault({ operation, rateLimit: { retryAfter: 1 }, count });
+  },
+});
+
+step({
+  kind: 'arrange',
+  topic,
+  expression: 'Jira refuses {string} with HTTP {int}',
+  example: 'Given Jira refuses "doTransition" with HTTP 400',
+  doc: 'Every call of that Jira operation answers that HTTP status in Jira\'s error shape ({"errorMessages": […]}) for the rest of the scenario, as when a workflow does not allow it.',
+  async run(this: TwinsWorld, operation: string, status: number) {
+    await this.jira.armFault({ operation, status });
   },
 });

@@ -9,5 +9,3 @@ import './schedule.steps.ts';
 import './jira.steps.ts';
 import './okta.steps.ts';
 import './company.steps.ts';
-import './offboarding.steps.ts';
-import './access-request.steps.ts';

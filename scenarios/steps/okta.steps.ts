@@ -1,6 +1,7 @@
 // Okta steps: the org as it is (people, groups, states, the app's event hook), what admins and people do in it, and what the app did and received.
 
 import type { DataTable } from '@cucumber/cucumber';
+import { withAppVariables } from '../support/config.ts';
 import type { JournalEntry } from '../support/control-client.ts';
 import { step } from '../support/define.ts';
 import {
@@ -13,7 +14,7 @@ import {
   personName,
   subjectOf,
 } from '../support/okta-client.ts';
-import { patientStep, watchfulStep } from '../support/patience.ts';
+import { patientStep, WAITING_STEP_TIMEOUT_MS, watchfulStep } from '../support/patience.ts';
 import { eventually, never } from '../support/wait.ts';
 import type { TwinsWorld } from '../support/world.ts';
 
@@ -462,6 +463,39 @@ step({
   },
 });
 
+step({
+  kind: 'act',
+  topic,
+  expression: 'Okta delivers the last {string} event hook again',
+  example: 'When Okta delivers the last "user.lifecycle.deactivate" event hook again',
+  doc: "Okta sends the app's event hook the newest delivery of that event type once more, the same body (same eventId) with the hook's Authorization header, as it does when it is not sure the first one arrived; the step waits for that delivery to exist first.",
+  async run(this: TwinsWorld, eventType: string) {
+    const hook = this.oktaHook;
+    if (!hook) throw new Error("this run registered no Okta event hook for the app (task.yaml's app.events.okta)");
+    const delivery = await this.waitFor(
+      async () =>
+        (await this.okta.hookDeliveries())
+          .filter((d) => d.eventType === eventType && d.delivery.body)
+          .map((d) => d.delivery)
+          .at(-1),
+      { describe: `a delivery of ${eventType} to the app's event hook` },
+    );
+    const env = withAppVariables(await this.okta.credentials());
+    const res = await fetch(hook.uri, {
+      method: 'POST',
+      headers: {
+        authorization: env.OKTA_EVENT_HOOK_SECRET,
+        'content-type': 'application/json',
+        accept: 'application/json',
+        'user-agent': 'Okta Event Hooks (twin)',
+      },
+      body: delivery.body,
+      signal: AbortSignal.timeout(10_000),
+    });
+    await res.body?.cancel();
+  },
+});
+
 // ── observe: the org, the app's calls to Okta, the hooks it received, the System Log ─
 
 patientStep({
@@ -601,6 +635,31 @@ patientStep({
   },
 });
 
+watchfulStep({
+  topic,
+  expression: 'the Okta app {string} is never assigned to {string}',
+  example: 'Then the Okta app "Payroll" is never assigned to "bob"',
+  doc: 'Watches the app for {wait} and passes only if the person is not assigned to it (directly or through a group) at any point meanwhile; it always waits the full time.',
+  async run(this: TwinsWorld, waitMs: number | undefined, appRef: string, ref: string) {
+    const state = await this.okta.state();
+    if (!this.okta.findApp(state, appRef)) throw new Error(`there is no Okta app "${appRef}"`);
+    if (!this.okta.findUser(state, ref)) throw new Error(`there is no Okta user "${ref}"`);
+    await this.mustNotSee(
+      async () => {
+        const now = await this.okta.state();
+        const app = this.okta.findApp(now, appRef);
+        const user = this.okta.findUser(now, ref);
+        return app && user && this.okta.isAssigned(now, app, user.id);
+      },
+      {
+        timeoutMs: waitMs,
+        describe: `the Okta app "${appRef}" assigned to "${ref}"`,
+        render: () => `"${ref}" was assigned to the Okta app "${appRef}"`,
+      },
+    );
+  },
+});
+
 patientStep({
   topic,
   expression: 'the app calls/called Okta {string}',
@@ -727,6 +786,21 @@ watchfulStep({
       render: (d) => `${d.delivery.id} ${d.eventType} (${d.events.map(subjectOf).join(', ')})`,
       saw: () => this.okta.describeDeliveries(),
     });
+  },
+});
+
+step({
+  kind: 'observe',
+  topic,
+  expression: "the app passed Okta's event hook verification",
+  // It reads what the set-up saw and waits for nothing; the catalogue gives every observe step the waiting steps' timeout.
+  timeoutMs: WAITING_STEP_TIMEOUT_MS,
+  example: "Then the app passed Okta's event hook verification",
+  doc: "The app's event hook, registered before the scenario (task.yaml's app.events.okta), is VERIFIED: the app answered Okta's GET with x-okta-verification-challenge by echoing it as {\"verification\": …}.",
+  async run(this: TwinsWorld) {
+    const hook = this.oktaHook;
+    if (!hook) throw new Error("this run registered no Okta event hook for the app (task.yaml's app.events.okta)");
+    if (!hook.verified) throw new Error(hook.problem ?? `the app's Okta event hook ${hook.uri} is not verified`);
   },
 });
 

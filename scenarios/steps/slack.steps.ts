@@ -442,6 +442,91 @@ watchfulStep({
   },
 });
 
+patientStep({
+  topic,
+  expression: '{channel} has exactly {int} message(s) matching {regex}',
+  example: 'Then "#it-ops" has exactly 1 message matching /Offboarded/',
+  doc: 'Waits {wait} for that many new top-level messages matching the pattern in the channel (by anyone but the scenario), then watches one second more and fails if there are more.',
+  async run(this: TwinsWorld, waitMs: number | undefined, channel: string, count: number, pattern: RegExp) {
+    const ref = await this.resolveChannel(channel);
+    const matching = async (): Promise<SlackMessage[]> =>
+      (await this.history(ref)).filter((m) => this.isOutcome(ref.id, m) && pattern.test(visibleText(m)));
+    await this.waitFor(async () => (await matching()).length >= count, {
+      timeoutMs: waitMs,
+      describe: `${count} message(s) matching ${pattern} in ${ref.name}`,
+      channel: ref,
+    });
+    await this.mustNotSee(async () => ((await matching()).length > count ? await matching() : undefined), {
+      timeoutMs: 1000,
+      describe: `more than ${count} message(s) matching ${pattern} in ${ref.name}`,
+      channel: ref,
+      render: (found) => `${found.length} messages match`,
+    });
+  },
+});
+
+watchfulStep({
+  topic,
+  expression: '{channel} has at most {int} message(s) matching {regex}',
+  example: 'Then "#it-ops" has at most 1 message matching /Offboarded/',
+  doc: 'Watches the channel for {wait} and passes only if no more than that many top-level messages matching the pattern (by anyone but the scenario) were ever posted in the scenario; it always waits the full time.',
+  async run(this: TwinsWorld, waitMs: number | undefined, channel: string, count: number, pattern: RegExp) {
+    const ref = await this.resolveChannel(channel);
+    await this.mustNotSee(
+      async () => {
+        const found = (await this.history(ref)).filter((m) => this.isOutcome(ref.id, m) && pattern.test(visibleText(m)));
+        return found.length > count ? found : undefined;
+      },
+      {
+        timeoutMs: waitMs,
+        describe: `more than ${count} message(s) matching ${pattern} in ${ref.name}`,
+        channel: ref,
+        render: (found) => `${found.length} messages match`,
+      },
+    );
+  },
+});
+
+/** The members of a channel now (ids). */
+async function membersOf(world: TwinsWorld, channelRef: string): Promise<{ name: string; members: string[] }> {
+  const channel = await world.resolveChannel(channelRef);
+  const state = await world.slack.state();
+  return { name: channel.name, members: state.conversations[channel.id]?.members ?? [] };
+}
+
+patientStep({
+  topic,
+  expression: '{user} is out of {channel}',
+  example: 'Then "bob" is out of "#platform"',
+  doc: 'Waits {wait} for the person not to be a member of the channel (they left or were removed).',
+  async run(this: TwinsWorld, waitMs: number | undefined, user: string, channel: string) {
+    const person = await this.resolveUser(user);
+    const ref = await this.resolveChannel(channel);
+    await this.waitFor(async () => !(await membersOf(this, channel)).members.includes(person.id), {
+      timeoutMs: waitMs,
+      describe: `${user} to be out of ${ref.name}`,
+      channel: ref,
+    });
+  },
+});
+
+watchfulStep({
+  topic,
+  expression: '{user} stays a member of {channel}',
+  example: 'Then "bob" stays a member of "#platform"',
+  doc: 'Watches the channel for {wait} and passes only if the person is in it the whole time; it always waits the full time.',
+  async run(this: TwinsWorld, waitMs: number | undefined, user: string, channel: string) {
+    const person = await this.resolveUser(user);
+    const ref = await this.resolveChannel(channel);
+    await this.mustNotSee(async () => !(await membersOf(this, channel)).members.includes(person.id), {
+      timeoutMs: waitMs,
+      describe: `${user} leaving ${ref.name}`,
+      channel: ref,
+      render: () => `${user} left ${ref.name}`,
+    });
+  },
+});
+
 /** The newest top-level message matching, and the new replies in its thread. */
 async function threadOf(
   world: TwinsWorld,
