@@ -2,6 +2,7 @@
 // expand and the changelog of every change, transitions with fields and in bulk, search options, autocomplete data,
 // 409 and 413, the app-only webhook API, and jira.js's Version2Client. jira.js 5 unmodified (host + basic auth only).
 
+import { Version2Client } from 'jira.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type JiraFixture, type Json, jiraFailure, startJira } from './support.ts';
 
@@ -234,6 +235,47 @@ describe('issues: expand and the changelog of every change', () => {
     const v2 = await j.v2.issues.getIssue({ issueIdOrKey: key, fields: ['description', 'comment'] });
     expect(v2.fields.description).toBe('plain words');
     expect((v2.fields as Json).comment.comments[0].body).toBe('rich words');
+  });
+});
+
+describe('issues: comment visibility', () => {
+  it('a comment restricted to a group or role is seen by its members and author only, everywhere comments are read', async () => {
+    const state = j.kernel.tenants.default().state as { users: Map<string, Json> };
+    const person = (name: string) => {
+      const u = [...state.users.values()].find((x) => String(x.emailAddress).startsWith(`${name}@`)) as Json;
+      return new Version2Client({ host: j.env.JIRA_BASE_URL, authentication: { basic: { email: u.emailAddress, apiToken: u.apiToken } } });
+    };
+    const { key } = await j.v3.issues.createIssue({
+      fields: { project: { key: 'OPS' }, issuetype: { name: 'Task' }, summary: 'restricted' },
+    });
+    await j.v2.issueComments.addComment({ issueIdOrKey: key, comment: 'for everyone' } as never);
+    const oncall = await j.v2.issueComments.addComment({
+      issueIdOrKey: key,
+      comment: 'for on-call only',
+      visibility: { type: 'group', value: 'oncall' },
+    } as never);
+    await j.v2.issueComments.addComment({
+      issueIdOrKey: key,
+      comment: 'for administrators only',
+      visibility: { type: 'role', value: 'Administrators' },
+    } as never);
+    const bodies = async (c: Version2Client) => ({
+      list: ((await c.issueComments.getComments({ issueIdOrKey: key })).comments ?? []).map((x) => (x as Json).body),
+      field: ((await c.issues.getIssue({ issueIdOrKey: key, fields: ['comment'] })).fields as Json).comment.comments.map(
+        (x: Json) => x.body,
+      ),
+    });
+    // The author sees all three; Bob (in oncall, no admin) two; Carol (in neither) one.
+    expect((await bodies(j.v2)).list).toEqual(['for everyone', 'for on-call only', 'for administrators only']);
+    expect(await bodies(person('bob'))).toEqual({
+      list: ['for everyone', 'for on-call only'],
+      field: ['for everyone', 'for on-call only'],
+    });
+    const carol = person('carol');
+    expect(await bodies(carol)).toEqual({ list: ['for everyone'], field: ['for everyone'] });
+    expect((await carol.issueComments.getComments({ issueIdOrKey: key })).total).toBe(1);
+    const hidden = await jiraFailure(carol.issueComments.getComment({ issueIdOrKey: key, id: oncall.id as string }));
+    expect(hidden.status).toBe(404);
   });
 });
 

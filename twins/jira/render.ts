@@ -158,6 +158,21 @@ export function richText(doc: Issue['description'], v: ApiVersion): unknown {
   return v === '3' ? doc : adfToText(doc);
 }
 
+/**
+ * Can this person see the comment? One without `visibility` is seen by all; one restricted to a group
+ * or a project role by its members (and its author), as Jira hides it from everyone else.
+ */
+export function commentVisibleTo(state: JiraState, issue: Issue, c: Comment, accountId: string | undefined | null): boolean {
+  if (!c.visibility || accountId === undefined) return true;
+  if (!accountId) return false;
+  if (c.authorId === accountId) return true;
+  const want = c.visibility.value.toLowerCase();
+  if (c.visibility.type === 'group')
+    return [...state.groups.values()].some((g) => g.name.toLowerCase() === want && g.members.includes(accountId));
+  const role = state.projects.get(issue.projectId)?.roles.find((r) => r.name.toLowerCase() === want);
+  return role ? role.actors.includes(accountId) : false;
+}
+
 export function commentJson(
   state: JiraState,
   issue: Issue,
@@ -358,7 +373,9 @@ export function fieldValue(state: JiraState, issue: Issue, field: string, v: Api
       return spent ? { timeSpentSeconds: spent, timeSpent: formatDuration(spent) } : {};
     }
     case 'comment': {
-      const comments = issue.comments.map((c) => commentJson(state, issue, c, base, v));
+      const comments = issue.comments
+        .filter((c) => commentVisibleTo(state, issue, c, callerId))
+        .map((c) => commentJson(state, issue, c, base, v));
       return {
         comments,
         self: `${base}/rest/api/${v}/issue/${issue.id}/comment`,

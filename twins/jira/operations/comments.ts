@@ -3,7 +3,7 @@
 import { badRequest, commentNotFound, fieldErrors, forbidden, jiraError } from '../errors.ts';
 import { issueEvent } from '../events.ts';
 import { readRichText } from '../fields.ts';
-import { commentJson } from '../render.ts';
+import { commentJson, commentVisibleTo } from '../render.ts';
 import { type Comment, type Issue, nextId } from '../store.ts';
 import { base, caller, issueParam, type JiraCtx, obj, paging, queryList, queryString, reply, version } from './common.ts';
 
@@ -32,7 +32,8 @@ function readVisibility(ctx: JiraCtx): Comment['visibility'] {
 function commentParam(ctx: JiraCtx, issue: Issue): Comment {
   const id = ctx.params.id ?? '';
   const c = issue.comments.find((x) => x.id === id);
-  if (!c) throw commentNotFound(id);
+  // A comment restricted to a group or role the caller is not in is, for them, no comment at all.
+  if (!c || !commentVisibleTo(ctx.state, issue, c, ctx.principal.accountId)) throw commentNotFound(id);
   return c;
 }
 
@@ -42,7 +43,7 @@ export function getComments(ctx: JiraCtx): unknown {
   const issue = issueParam(ctx);
   const { startAt, maxResults } = paging(ctx, 100, 5000);
   const rendered = queryList(ctx, 'expand').includes('renderedBody');
-  let all = [...issue.comments];
+  let all = issue.comments.filter((c) => commentVisibleTo(ctx.state, issue, c, ctx.principal.accountId));
   if (queryString(ctx, 'orderBy')?.startsWith('-')) all = all.reverse();
   const comments = all.slice(startAt, startAt + maxResults).map((c) => commentJson(ctx.state, issue, c, base(ctx), version(ctx), rendered));
   return { startAt, maxResults, total: all.length, comments };
