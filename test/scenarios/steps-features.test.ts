@@ -113,6 +113,49 @@ describe('the World', () => {
   }, 30_000);
 });
 
+describe('channel membership and counted channel messages', () => {
+  it('fail when the membership or the count is not what the step says, each saying what it saw', async () => {
+    const { dir, cleanup } = writeFeatures([
+      {
+        name: 'membership-counts.feature',
+        text: `Feature: Membership and counts that are wrong
+  Scenario: carol never leaves
+    Then within 1 second "carol" is out of "#ops"
+
+  Scenario: dave leaves while watched
+    When "dave" leaves "#ops"
+    Then for 1 second "dave" stays a member of "#ops"
+
+  Scenario: two answers where exactly one is wanted
+    When "alice" mentions the app in "#ops" saying "status"
+    And "bob" mentions the app in "#ops" saying "status"
+    Then "#ops" has exactly 2 messages matching /operational/
+    And "#ops" has exactly 1 message matching /operational/
+
+  Scenario: two answers where at most one is allowed
+    When "alice" mentions the app in "#ops" saying "status"
+    And "bob" mentions the app in "#ops" saying "status"
+    Then "#ops" has exactly 2 messages matching /operational/
+    And for 2 seconds "#ops" has at most 1 message matching /operational/
+`,
+      },
+    ]);
+    try {
+      const result = await runFeatures([dir], params(sample, sampleTenant, 3000));
+      expect(result.success).toBe(false);
+      expect(result.scenarios).toHaveLength(4);
+      const errors = Object.fromEntries(result.scenarios.map((s) => [s.name, s.errors.join('\n')]));
+      for (const s of result.scenarios) expect(s.status, s.name).toBe('FAILED');
+      expect(errors['carol never leaves']).toMatch(/carol to be out of #ops/);
+      expect(errors['dave leaves while watched']).toMatch(/dave left #ops/);
+      expect(errors['two answers where exactly one is wanted']).toMatch(/2 messages match/);
+      expect(errors['two answers where at most one is allowed']).toMatch(/2 messages match/);
+    } finally {
+      cleanup();
+    }
+  }, 120_000);
+});
+
 describe('the do-nothing baseline', () => {
   it('fails every holdout, each on an observation', async () => {
     const result = await runFeatures([holdouts.dir], params(baseline, baselineTenant, 1500));

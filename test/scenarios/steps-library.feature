@@ -39,3 +39,11 @@ Feature: The step library's less travelled steps, against the sample app
     And "bob" clicks "take_ticket" with the value "TCK-999" on the app's last message in "#tickets"
     Then "#tickets" has a message matching /TCK-999 taken by/
     And for 500 ms "bob" gets no direct message
+
+  Scenario: Membership that ends or holds, and messages counted in a channel
+    When "bob" leaves "#ops"
+    And "alice" mentions the app in "#ops" saying "status"
+    Then "bob" is out of "#ops"
+    And for 500 ms "carol" stays a member of "#ops"
+    And "#ops" has exactly 1 message matching /operational/
+    And for 500 ms "#ops" has at most 1 message matching /operational/
