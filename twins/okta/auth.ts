@@ -1,10 +1,9 @@
 // How Okta reads a request's credentials: SSWS API tokens and org-authorization-server access tokens with okta.* scopes, and the headers every answer carries.
 
-import { randomBytes } from 'node:crypto';
 import type { OperationSpec } from '../../src/kernel/openapi.ts';
 import type { AuthContext, AuthResult, FinishInfo, Tenant, TwinResponse } from '../../src/kernel/types.ts';
 import { invalidSession, invalidToken, noPermission, retryAfterOf } from './errors.ts';
-import type { OktaState } from './store.ts';
+import { type OktaState, randomToken } from './store.ts';
 
 /** Who is calling. `none` for the endpoints Okta serves without credentials (discovery, keys, sign-in). */
 export interface OktaPrincipal {
@@ -124,6 +123,6 @@ export function finishOktaResponse(res: TwinResponse, info: FinishInfo<OktaState
   h['x-rate-limit-limit'] = String(limit);
   h['x-rate-limit-remaining'] = String(Math.max(0, remaining));
   h['x-rate-limit-reset'] = String(Math.ceil(resetMs / 1000));
-  h['x-okta-request-id'] = randomBytes(15).toString('base64url');
+  h['x-okta-request-id'] = randomToken(15);
   h.date = new Date(now).toUTCString();
 }
