@@ -17,7 +17,13 @@ export const SDK_COVERAGE_ENV = 'TWINS_SDK_COVERAGE';
 export const SDK_TEST_FILES: Readonly<Record<string, readonly string[]>> = {
   slack: ['test/sdk/slack-web-api.test.ts', 'test/sdk/slack-bolt.test.ts'],
   okta: ['test/okta/sdk-nodejs.test.ts', 'test/okta/oidc.test.ts'],
-  jira: ['test/jira/jira-js.test.ts', 'test/jira/jira-client.test.ts'],
+  jira: [
+    'test/jira/jira-js.test.ts',
+    'test/jira/jira-client.test.ts',
+    'test/jira/agile-extras.test.ts',
+    'test/jira/agile-sprints.test.ts',
+    'test/jira/issue12-areas.test.ts',
+  ],
 };
 
 /** twins/<twin>/generated/sdk-coverage.json: the operations the official clients' tests exercised. */
