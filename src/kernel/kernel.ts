@@ -473,7 +473,8 @@ export class Kernel<S = unknown, P = unknown> {
     const rule = typeof ruleName === 'string' ? this.def.rateLimits?.[ruleName] : undefined;
     if (!rule) return undefined;
     const extra = this.def.rateLimitKey?.(op, input);
-    const key = `${tenant.id}|${op.operationId}${extra ? `|${extra}` : ''}`;
+    const key =
+      typeof extra === 'object' ? `${tenant.id}|shared|${extra.shared}` : `${tenant.id}|${op.operationId}${extra ? `|${extra}` : ''}`;
     return this.limiter.take(key, rule, tenant.clock.now());
   }
 

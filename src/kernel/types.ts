@@ -235,8 +235,12 @@ export interface TwinDefinition<S, P> {
   operations: Record<string, OperationHandler<S, P>>;
   /** Rate-limit rules by the name an operation's `x-twin-rate-limit` gives. */
   rateLimits?: Record<string, RateLimitRule>;
-  /** Extra key for a rate-limit bucket (e.g. Slack's per-channel posting limit). */
-  rateLimitKey?(op: OperationSpec, input: OperationInput): string | undefined;
+  /**
+   * Extra key for a rate-limit bucket (e.g. Slack's per-channel posting limit): a string adds to the
+   * operation's bucket; `{ shared }` names a bucket several operations draw from together (Jira's
+   * per-issue write limit counts every kind of write to an issue).
+   */
+  rateLimitKey?(op: OperationSpec, input: OperationInput): string | { shared: string } | undefined;
   /** Twin-specific control-plane routes. */
   control?: ControlRoute<S>[];
   /** The OpenAPI document of those routes (read on demand), merged into `GET /_twin/openapi.json`. */

@@ -77,7 +77,7 @@ describe('Jira rate limits', () => {
     kernel.close();
   });
 
-  it('the per-issue write limit counts an operation’s writes per issue and says so in RateLimit-Reason', async () => {
+  it('the per-issue write limit counts every write to an issue together and says so in RateLimit-Reason', async () => {
     const { kernel, siteA, call } = setup();
     expect((await call(siteA, 'PUT', '/rest/api/3/issue/OPS-1', { fields: { summary: 'one' } })).status).toBe(204);
     expect((await call(siteA, 'PUT', '/rest/api/3/issue/OPS-1', { fields: { summary: 'two' } })).status).toBe(204);
@@ -89,8 +89,12 @@ describe('Jira rate limits', () => {
     expect((await call(siteA, 'PUT', '/rest/api/3/issue/OPS-2', { fields: { summary: 'other issue' } })).status).toBe(204);
     const read = await call(siteA, 'GET', '/rest/api/3/issue/OPS-1?fields=summary');
     expect(read.body.fields.summary).toBe('two');
-    // Known difference: the twin counts per write operation and issue (the kernel keys buckets by operation), so another
-    // kind of write to the same issue has its own bucket; Jira counts every write to the issue together.
+    // Every kind of write to the same issue draws from the same bucket, as Jira counts them: a comment and an
+    // assignment are refused too, while OPS-2 (one write so far) takes one more of any kind.
+    expect((await call(siteA, 'POST', '/rest/api/3/issue/OPS-1/comment', { body: 'a comment' })).status).toBe(429);
+    expect((await call(siteA, 'PUT', '/rest/api/3/issue/OPS-1/assignee', { accountId: null })).status).toBe(429);
+    expect((await call(siteA, 'POST', '/rest/api/2/issue/OPS-2/comment', { body: 'a comment' })).status).toBe(201);
+    expect((await call(siteA, 'PUT', '/rest/api/3/issue/OPS-2/assignee', { accountId: null })).status).toBe(429);
     kernel.close();
   });
 

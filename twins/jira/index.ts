@@ -161,10 +161,10 @@ export const JIRA_RATE_LIMITS: Record<string, RateLimitRule> = {
   [PER_ISSUE_WRITE_RULE]: { perMinute: 600, burst: 20 },
 };
 
-/** The per-issue write limit is kept per issue. */
-export function jiraRateLimitKey(op: OperationSpec, input: OperationInput): string | undefined {
+/** The per-issue write limit is kept per issue, one bucket for every kind of write to it (as Jira counts them). */
+export function jiraRateLimitKey(op: OperationSpec, input: OperationInput): { shared: string } | undefined {
   if (op.extensions['x-twin-rate-limit'] !== PER_ISSUE_WRITE_RULE) return undefined;
-  return String(input.params.issueIdOrKey ?? '').toUpperCase();
+  return { shared: `${PER_ISSUE_WRITE_RULE}|${String(input.params.issueIdOrKey ?? '').toUpperCase()}` };
 }
 
 const JSON_TYPE = { 'content-type': 'application/json;charset=UTF-8' };
