@@ -16,7 +16,16 @@ export const SDK_COVERAGE_ENV = 'TWINS_SDK_COVERAGE';
  */
 export const SDK_TEST_FILES: Readonly<Record<string, readonly string[]>> = {
   slack: ['test/sdk/slack-web-api.test.ts', 'test/sdk/slack-bolt.test.ts'],
-  okta: ['test/okta/sdk-nodejs.test.ts', 'test/okta/oidc.test.ts'],
+  okta: [
+    'test/okta/sdk-nodejs.test.ts',
+    'test/okta/oidc.test.ts',
+    'test/okta/apps.test.ts',
+    'test/okta/authorization-servers.test.ts',
+    'test/okta/group-rules.test.ts',
+    'test/okta/logs-hooks.test.ts',
+    'test/okta/contract-env.test.ts',
+    'test/okta/limits-tenants.test.ts',
+  ],
   jira: [
     'test/jira/jira-js.test.ts',
     'test/jira/jira-client.test.ts',
