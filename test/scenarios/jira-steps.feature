@@ -60,3 +60,15 @@ Feature: The Jira steps, against a small Jira app
     And for 300 ms the Jira issue "OPS-2" has no label "ci"
     And for 300 ms no Jira issue matches "labels = ci"
     And for 300 ms the Jira issue "OPS-2" has no comment containing "seen this before"
+
+  Scenario: A transition Jira refuses leaves the issue where it was; a webhook again and a forged one change nothing
+    Given a Jira issue "OPS-9" "Disk fills up at night" in "OPS"
+    And Jira refuses "doTransition" with HTTP 400
+    When "bob" comments on "OPS-9": "/done"
+    Then the app called Jira "doTransition" on "OPS-9"
+    And the Jira issue "OPS-9" has status "To Do"
+    When "carol" adds the label "ops" to "OPS-9"
+    And Jira delivers the webhook of the last "labels" change to "OPS-9" again
+    And a Jira webhook with a wrong signature says "carol" added the label "approved" to "OPS-9"
+    Then the Jira issue "OPS-9" has the label "ops"
+    And for 500 ms the Jira issue "OPS-9" has no label "approved"
