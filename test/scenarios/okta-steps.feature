@@ -83,3 +83,11 @@ Feature: The Okta steps, against a tiny offboarding app
     And an Okta admin unassigns "yuri" from the Okta app "Payroll"
     Then the Okta app "Payroll" is assigned to "bob"
     And the Okta app "Payroll" is not assigned to "yuri"
+    And for 500 ms the Okta app "Payroll" is never assigned to "xena"
+
+  Scenario: Okta rate-limits the app, which does not retry, so the person keeps their group
+    Given "bob" is in the Okta group "Sales"
+    And Okta rate-limits "unassignUserFromGroup" for the next 5 calls
+    When an Okta admin deactivates "bob"
+    Then the app called Okta "unassignUserFromGroup" for "bob"
+    And the Okta group "Sales" includes "bob"

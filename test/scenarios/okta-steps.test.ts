@@ -92,7 +92,7 @@ describe('the Okta steps', () => {
   it('arrange, act and observe end to end against an app on its own org', async () => {
     const result = await runFeatures([join(import.meta.dirname, 'okta-steps.feature')], params());
     expect(result.success, result.report).toBe(true);
-    expect(result.scenarios.map((s) => s.status)).toEqual(['PASSED', 'PASSED', 'PASSED', 'PASSED', 'PASSED']);
+    expect(result.scenarios.map((s) => s.status)).toEqual(['PASSED', 'PASSED', 'PASSED', 'PASSED', 'PASSED', 'PASSED']);
     // The app heard the acts, never the arranging: carol (deactivated while arranging) sent no hook.
     const state = kernel.tenants.get(appTenant)?.state as
       | { users: Map<string, { id: string; profile: { firstName: string } }> }
