@@ -7,10 +7,9 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 20_000,
     pool: 'forks',
-    // Vitest's default is one worker fewer than the cores: a single worker on a 2-core CI machine, running files
-    // one after another. Most end-to-end files wait (on apps, patience windows, child processes), so two workers
-    // overlap their waits; timeouts in those files are generous for the shared cores.
-    maxWorkers: 2,
+    // One worker (vitest's default on 2 cores): files run one after another. Two or four overlapped the end-to-end
+    // files' waits but made them race for the cores and for the per-user process limit the sandbox's fork-bomb
+    // test counts against, so the serial order stays (npm test is about 20 minutes on a 2-core machine).
     // The fuzz suite runs here with a fixed seed and a bounded count; `npm run fuzz` runs it longer.
     exclude: ['**/node_modules/**'],
   },
