@@ -1,4 +1,4 @@
-// Test runner settings: every suite starts its own twins on port 0, so files run in parallel.
+// Test runner settings: every suite starts its own twins on port 0, so files may run side by side where the cores allow.
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
